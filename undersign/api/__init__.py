@@ -1,0 +1,1 @@
+"""HTTP edge: the app factory, dependencies, auth, problem+json errors and the routes."""

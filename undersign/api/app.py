@@ -1,0 +1,43 @@
+"""The app factory: one FastAPI application over a ``Runtime``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from undersign import __doc__ as package_doc
+from undersign.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from undersign.api.problems import install_problem_handlers
+from undersign.api.routes import clients, health
+from undersign.runtime import Runtime
+
+log = logging.getLogger("undersign.api")
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """Create the API over ``runtime`` (which the caller has migrated and whose bucket it has ensured)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(
+        title="undersign",
+        version="0.1.0",
+        description=package_doc,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "clients", "description": "The MSP's clients; every document belongs to one."},
+            {"name": "health", "description": "Liveness and readiness."},
+        ],
+    )
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=runtime.settings.server.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health.router)
+    app.include_router(clients.router)
+    return app

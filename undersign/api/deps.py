@@ -1,0 +1,87 @@
+"""FastAPI dependencies: the unit of work, the services, and the acting key.
+
+The request is the unit of work. ``get_session`` commits after the route returns and before the
+response is sent (``scope="function"``), so a failed commit is the caller's error response, never a
+201 for something that was not stored; any error rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from undersign.api.client_address import client_ip
+from undersign.domain.actor import Actor
+from undersign.domain.roles import Permission, require
+from undersign.runtime import Runtime
+from undersign.services.api_keys import ApiKeyService
+from undersign.services.clients import ClientService
+from undersign.storage.api_key_repository import SqlApiKeyRepository
+from undersign.storage.client_repository import SqlClientRepository
+from undersign.storage.database import unit_of_work
+
+
+def get_runtime(request: Request) -> Runtime:
+    """Return the process runtime the app factory stored on the app."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """Yield the request's session; commit on success, roll back on any error."""
+    with unit_of_work(runtime.sessions) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_actor(request: Request, session: SessionDep, runtime: RuntimeDep) -> Actor:
+    """Authenticate the bearer key and return the acting key's identity."""
+    header = request.headers.get("authorization", "")
+    scheme, _, presented = header.partition(" ")
+    key = presented.strip() if scheme.lower() == "bearer" else None
+    service = ApiKeyService(SqlApiKeyRepository(session), runtime.clock)
+    return service.authenticate(
+        key,
+        ip=client_ip(request, runtime.settings.server.trusted_proxies),
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+ActorDep = Annotated[Actor, Depends(get_actor, scope="function")]
+
+
+def reader(actor: ActorDep) -> Actor:
+    """Require a key that may read (every role may)."""
+    assert actor.role is not None  # noqa: S101 - API keys always carry a role
+    require(actor.role, Permission.READ)
+    return actor
+
+
+def permission(needed: Permission) -> object:
+    """Return a dependency that requires ``needed`` of the acting key."""
+
+    def check(actor: ActorDep) -> Actor:
+        assert actor.role is not None  # noqa: S101 - API keys always carry a role
+        require(actor.role, needed)
+        return actor
+
+    return Depends(check, scope="function")
+
+
+ReaderDep = Annotated[Actor, Depends(reader, scope="function")]
+
+
+def client_service(session: SessionDep, runtime: RuntimeDep) -> ClientService:
+    """Return the client service bound to this request's session."""
+    return ClientService(SqlClientRepository(session), runtime.clock)
+
+
+ClientServiceDep = Annotated[ClientService, Depends(client_service, scope="function")]

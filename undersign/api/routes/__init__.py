@@ -1,0 +1,1 @@
+"""HTTP routes, one module per resource; they call services and never touch storage directly."""

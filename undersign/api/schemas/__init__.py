@@ -1,0 +1,1 @@
+"""Response schemas of the HTTP API (request bodies reuse the domain models)."""

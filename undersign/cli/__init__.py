@@ -1,0 +1,1 @@
+"""The `undersign` command line (Typer) over the same services as the API."""

@@ -1,0 +1,113 @@
+"""Ports: the Protocols through which services reach the edges (object store, mail, clock).
+
+Services depend on these and nothing else from the outside world; ``storage/`` and ``adapters/``
+implement them and tests use the fakes in ``tests/fakes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from undersign.domain.api_keys import ApiKeyRecord
+from undersign.domain.clients import Client, ClientCursor
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """Where an object-store write landed: enough to fetch exactly these bytes again."""
+
+    bucket: str
+    key: str
+    version_id: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Object Lock settings for one write: mode (``COMPLIANCE`` or ``GOVERNANCE``), until when, legal hold."""
+
+    mode: str
+    retain_until: datetime
+    legal_hold: bool = False
+
+
+class BlobStore(Protocol):
+    """A versioned object store: every put keeps old versions and returns the new version's coordinates."""
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        retention: Retention | None = None,
+    ) -> StoredBlob:
+        """Store ``data`` under ``key`` as a new version, checksummed with SHA-256."""
+        ...
+
+    def get(self, key: str, version_id: str | None = None) -> bytes:
+        """Return the bytes of ``key`` (the exact ``version_id`` when given)."""
+        ...
+
+    def check(self) -> None:
+        """Raise ``StoreUnavailable`` unless the bucket answers with versioning enabled."""
+        ...
+
+
+class Clock(Protocol):
+    """The source of the current time; domain code never reads the clock itself."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware (UTC)."""
+        ...
+
+
+class ClientRepository(Protocol):
+    """Stored clients; implementations never commit (the request is the unit of work)."""
+
+    def add(self, client: Client) -> None:
+        """Insert a new client; raise ``Conflict`` on a duplicate legal name in the same jurisdiction."""
+        ...
+
+    def get(self, client_id: str) -> Client | None:
+        """Return the client with this id, or ``None``."""
+        ...
+
+    def update(self, client: Client) -> None:
+        """Replace the stored fields of an existing client."""
+        ...
+
+    def find_by_name(self, legal_name: str, jurisdiction: str) -> Client | None:
+        """Return the client with this legal name (case-insensitive) in this jurisdiction, or ``None``."""
+        ...
+
+    def search(self, query: str | None, limit: int, after: ClientCursor | None) -> list[Client]:
+        """Return up to ``limit`` clients whose names contain ``query``, ordered by legal name then id."""
+        ...
+
+
+class ApiKeyRepository(Protocol):
+    """Stored API keys (hashes only)."""
+
+    def add(self, key: ApiKeyRecord) -> None:
+        """Insert a new key; raise ``Conflict`` if the name is taken."""
+        ...
+
+    def by_hash(self, key_hash: str) -> ApiKeyRecord | None:
+        """Return the key whose hash this is, or ``None``."""
+        ...
+
+    def by_name(self, name: str) -> ApiKeyRecord | None:
+        """Return the key with this name, or ``None``."""
+        ...
+
+    def all(self) -> list[ApiKeyRecord]:
+        """Return every key, newest first."""
+        ...
+
+    def revoke(self, name: str, at: datetime) -> None:
+        """Mark the key revoked at ``at``."""
+        ...

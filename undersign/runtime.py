@@ -1,0 +1,112 @@
+"""The runtime: the real components of one undersign process, built from settings.
+
+The API app factory and the CLI both build a ``Runtime``; tests build one with their own object
+store and database. This is the one place that knows which adapter implements which port.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from undersign.adapters.clock import SystemClock
+from undersign.domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavailable
+from undersign.domain.ports import BlobStore, Clock
+from undersign.settings import Settings
+from undersign.storage import migrator
+from undersign.storage.database import make_engine, make_session_factory, ping
+from undersign.storage.s3_blob_store import S3BlobStore
+
+log = logging.getLogger("undersign")
+
+
+@dataclass
+class Runtime:
+    """Everything a request or a CLI command needs, created once per process."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    blob_store: BlobStore
+    clock: Clock = field(default_factory=SystemClock)
+
+    def ensure_bucket(self) -> None:
+        """Create or check the bucket at start-up.
+
+        A bucket without versioning stops the process (``StoreMisconfigured``): filing documents
+        where they can be overwritten is worse than not running. A store that is merely down is
+        logged and reported by ``/readyz``; writes answer 503 until it is back.
+        """
+        ensure = getattr(self.blob_store, "ensure_bucket", None)
+        if ensure is None:
+            return
+        try:
+            ensure()
+        except StoreMisconfigured:
+            raise
+        except StoreUnavailable as exc:
+            log.warning("object store not available at start-up: %s", exc.detail)
+
+    def readiness_probes(self) -> dict[str, Callable[[], None]]:
+        """Return the checks ``/readyz`` runs: database reachable, schema current, bucket versioned."""
+        return {
+            "database": lambda: ping(self.engine),
+            "migrations": self._check_migrations,
+            "object_store": self.blob_store.check,
+        }
+
+    def _check_migrations(self) -> None:
+        try:
+            current = migrator.current_revision(self.engine)
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable("The database does not answer.") from exc
+        head = migrator.head_revision()
+        if current != head:
+            raise DatabaseUnavailable(
+                f"The schema is at revision {current or 'none'}, the code needs {head}: run `undersign db upgrade`."
+            )
+
+    def close(self) -> None:
+        """Release pooled database connections."""
+        self.engine.dispose()
+
+
+def build_engine(settings: Settings) -> Engine:
+    """Create the database engine named by the settings (making the data dir for SQLite)."""
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return make_engine(settings.database_url, echo=settings.database.echo, pool_size=settings.database.pool_size)
+
+
+def build_blob_store(settings: Settings) -> S3BlobStore:
+    """Create the S3 blob store named by the settings."""
+    if not settings.s3.endpoint_url:
+        raise RuntimeError(
+            "No object store configured: set UNDERSIGN_S3__ENDPOINT_URL (or run `undersign dev`, which starts one)."
+        )
+    return S3BlobStore(
+        bucket=settings.s3.bucket,
+        endpoint_url=settings.s3.endpoint_url,
+        region=settings.s3.region,
+        access_key=settings.s3.access_key.get_secret_value(),
+        secret_key=settings.s3.secret_key.get_secret_value(),
+        path_style=settings.s3.path_style,
+        object_lock=settings.s3.object_lock,
+    )
+
+
+def build_runtime(settings: Settings, *, blob_store: BlobStore | None = None, clock: Clock | None = None) -> Runtime:
+    """Build the runtime for ``settings``; tests may hand in their own blob store or clock."""
+    engine = build_engine(settings)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        blob_store=blob_store if blob_store is not None else build_blob_store(settings),
+        clock=clock or SystemClock(),
+    )

@@ -1,0 +1,1 @@
+"""Use cases: load -> domain -> persist -> audit, with ports injected; never commit."""

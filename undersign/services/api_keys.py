@@ -1,0 +1,50 @@
+"""API key use cases: create (shown once), list, revoke, and authenticate a presented key."""
+
+from __future__ import annotations
+
+from undersign.domain.actor import Actor
+from undersign.domain.api_keys import ApiKeyRecord, hash_key, new_key, validate_key_name
+from undersign.domain.errors import NotFound, Unauthenticated
+from undersign.domain.ports import ApiKeyRepository, Clock
+from undersign.domain.roles import Role
+
+
+class ApiKeyService:
+    """Issue and check API keys; only hashes are stored."""
+
+    def __init__(self, keys: ApiKeyRepository, clock: Clock) -> None:
+        self._keys = keys
+        self._clock = clock
+
+    def create(self, name: str, role: Role) -> tuple[ApiKeyRecord, str]:
+        """Create a key and return its record and the key itself (the only time it is seen)."""
+        key = new_key()
+        record = ApiKeyRecord(
+            name=validate_key_name(name), role=role, key_hash=hash_key(key), created_at=self._clock.now()
+        )
+        self._keys.add(record)
+        return record, key
+
+    def list(self) -> list[ApiKeyRecord]:
+        """Return every key, active and revoked, newest first."""
+        return self._keys.all()
+
+    def revoke(self, name: str) -> ApiKeyRecord:
+        """Revoke the key ``name``; later requests with it get 401."""
+        record = self._keys.by_name(name)
+        if record is None:
+            raise NotFound(f"No API key named '{name}'.")
+        self._keys.revoke(name, self._clock.now())
+        revoked = self._keys.by_name(name)
+        assert revoked is not None  # noqa: S101 - it was there a statement ago, in the same transaction
+        return revoked
+
+    def authenticate(self, presented: str | None, *, ip: str | None, user_agent: str | None) -> Actor:
+        """Return the actor a presented key stands for; raise ``Unauthenticated`` otherwise."""
+        if not presented:
+            raise Unauthenticated("Send an API key as 'Authorization: Bearer <key>'.")
+        record = self._keys.by_hash(hash_key(presented))
+        # Unknown and revoked keys get the same answer: the caller learns nothing about which keys exist.
+        if record is None or not record.active:
+            raise Unauthenticated("The API key is unknown or has been revoked.")
+        return Actor(name=record.name, role=record.role, kind="key", ip=ip, user_agent=user_agent)

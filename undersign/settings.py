@@ -1,0 +1,167 @@
+"""Settings: every knob of undersign, read from ``UNDERSIGN_*`` environment variables and ``.env``.
+
+Groups nest with a double underscore: ``UNDERSIGN_DATABASE__URL``, ``UNDERSIGN_S3__BUCKET``. In
+development mode the embedded defaults apply (SQLite, an embedded SeaweedFS, a dev signing
+certificate, a local mail outbox). Outside development the service refuses to start while a
+secret is missing or still a placeholder, and names each one: a production deployment with a
+default password is worse than one that does not start.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Values that mean "nobody set this": refused outside development.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "admin", "dev", "test", "xxx"})
+
+
+class Mode(StrEnum):
+    """Whether embedded defaults and generated dev credentials are allowed."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class DatabaseSettings(BaseModel):
+    """Where the records live."""
+
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db; default: SQLite file in the data dir",
+    )
+    echo: bool = Field(default=False, description="Log every SQL statement (debugging only)")
+    pool_size: int = Field(default=5, ge=1, le=100, description="Connections kept per process (PostgreSQL)")
+
+
+class S3Settings(BaseModel):
+    """The S3-compatible object store that keeps every document version."""
+
+    endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint; unset in development = start the embedded SeaweedFS"
+    )
+    region: str = Field(default="us-east-1", description="S3 region name")
+    bucket: str = Field(default="undersign", min_length=3, max_length=63, description="Bucket name")
+    access_key: SecretStr = Field(default=SecretStr(""), description="Access key id")
+    secret_key: SecretStr = Field(default=SecretStr(""), description="Secret access key")
+    path_style: bool = Field(default=True, description="Path-style addressing (MinIO, SeaweedFS, Ceph)")
+    object_lock: bool = Field(default=True, description="Create the bucket with Object Lock when it is missing")
+    retention_mode: str = Field(
+        default="GOVERNANCE", pattern="^(GOVERNANCE|COMPLIANCE)$", description="Object Lock mode for sealed files"
+    )
+    contract_retention_years: int = Field(default=7, ge=0, le=100, description="Retention of signed contracts")
+    waiver_retention_years: int = Field(default=8, ge=0, le=100, description="Retention of risk letters")
+    notice_retention_years: int = Field(default=7, ge=0, le=100, description="Retention of notices")
+
+
+class MailSettings(BaseModel):
+    """Outgoing mail; without an SMTP host every message is written to the outbox folder."""
+
+    smtp_host: str | None = Field(default=None, description="SMTP relay host; unset = write .eml files")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port")
+    smtp_user: str | None = Field(default=None, description="SMTP user name")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP password")
+    starttls: bool = Field(default=True, description="Use STARTTLS")
+    sender: str = Field(default="undersign <noreply@localhost>", description="From: address")
+    outbox_dir: Path | None = Field(default=None, description="Outbox folder; default <data dir>/outbox")
+
+
+class SigningSettings(BaseModel):
+    """The sealing certificate and the timestamp authority."""
+
+    pkcs12_path: Path | None = Field(default=None, description="PKCS#12 file; unset in development = dev CA")
+    pkcs12_password: SecretStr = Field(default=SecretStr(""), description="PKCS#12 password")
+    tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority URL")
+
+
+class ServerSettings(BaseModel):
+    """How the HTTP service runs."""
+
+    host: str = Field(default="127.0.0.1", description="Bind address")
+    port: int = Field(default=8000, ge=1, le=65535, description="Bind port")
+    workers: int = Field(default=2, ge=1, le=64, description="uvicorn worker processes (`undersign serve`)")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL used in emailed links")
+    max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest accepted request body")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Proxy IPs whose X-Forwarded-For is believed"
+    )
+
+
+class BrandingSettings(BaseModel):
+    """How the MSP's documents look."""
+
+    msp_name: str = Field(default="Example Managed Services Ltd.", description="MSP legal name on documents")
+    msp_address: str = Field(default="1 Example Street, Vancouver BC", description="MSP address")
+    logo_path: Path | None = Field(default=None, description="Logo (SVG or JPEG preferred) for the letterhead")
+    primary_colour: str = Field(default="#1f3a5f", pattern="^#[0-9a-fA-F]{6}$", description="Accent colour")
+
+
+class Settings(BaseSettings):
+    """All settings of one undersign deployment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="UNDERSIGN_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    mode: Mode = Field(default=Mode.DEVELOPMENT, description="development or production")
+    data_dir: Path = Field(default=Path("var"), description="Where SQLite, SeaweedFS, keys and the outbox live")
+    templates_dir: Path = Field(default=REPO_ROOT / "templates", description="The template library")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    s3: S3Settings = Field(default_factory=S3Settings)
+    mail: MailSettings = Field(default_factory=MailSettings)
+    signing: SigningSettings = Field(default_factory=SigningSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    branding: BrandingSettings = Field(default_factory=BrandingSettings)
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> Self:
+        if self.mode is Mode.DEVELOPMENT:
+            return self
+        problems = self.production_problems()
+        if problems:
+            raise ValueError(
+                "undersign refuses to start in production mode: " + "; ".join(problems)
+            )
+        return self
+
+    def production_problems(self) -> list[str]:
+        """List every setting that is missing or still a placeholder, by its environment variable name."""
+        problems: list[str] = []
+        if not self.database.url:
+            problems.append("UNDERSIGN_DATABASE__URL is not set")
+        if not self.s3.endpoint_url:
+            problems.append("UNDERSIGN_S3__ENDPOINT_URL is not set")
+        for name, secret in (
+            ("UNDERSIGN_S3__ACCESS_KEY", self.s3.access_key),
+            ("UNDERSIGN_S3__SECRET_KEY", self.s3.secret_key),
+        ):
+            if secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                problems.append(f"{name} is missing or a placeholder")
+        if self.signing.pkcs12_path is None:
+            problems.append("UNDERSIGN_SIGNING__PKCS12_PATH is not set (production needs a real sealing certificate)")
+        elif self.signing.pkcs12_password.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+            problems.append("UNDERSIGN_SIGNING__PKCS12_PASSWORD is missing or a placeholder")
+        if self.mail.smtp_host and self.mail.smtp_user:
+            if self.mail.smtp_password.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                problems.append("UNDERSIGN_MAIL__SMTP_PASSWORD is missing or a placeholder")
+        if not self.mail.smtp_host:
+            problems.append("UNDERSIGN_MAIL__SMTP_HOST is not set (production mail must go to a relay)")
+        return problems
+
+    @property
+    def database_url(self) -> str:
+        """The database URL in force: the configured one, or the SQLite file in the data dir."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{(self.data_dir / 'undersign.db').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """The folder that receives mail as .eml files when no SMTP relay is configured."""
+        return self.mail.outbox_dir or self.data_dir / "outbox"

@@ -1,0 +1,90 @@
+"""SQLAlchemy table definitions, used for queries.
+
+The schema itself comes only from the Alembic migrations in ``storage/migrations``; a test checks
+that these definitions and the migrated schema agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always returned timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive times and convert aware ones to UTC before storing."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return stored times as aware UTC datetimes."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("legal_name", String(200), nullable=False),
+    # Case-folded legal name: "Acme Ltd" and "ACME LTD" in one jurisdiction are the same company.
+    Column("legal_name_key", String(200), nullable=False),
+    Column("short_name", String(60), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("jurisdiction", String(8), nullable=False),
+    Column("billing_email", String(320), nullable=False),
+    Column("contact_name", String(200), nullable=False),
+    Column("contact_title", String(200), nullable=False),
+    Column("contact_email", String(320), nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("suspended_since", Date, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("legal_name_key", "jurisdiction"),
+    Index(None, "legal_name", "id"),
+)
