@@ -53,7 +53,9 @@ class S3Settings(BaseModel):
     path_style: bool = Field(default=True, description="Path-style addressing (MinIO, SeaweedFS, Ceph)")
     object_lock: bool = Field(default=True, description="Create the bucket with Object Lock when it is missing")
     retention_mode: str = Field(
-        default="GOVERNANCE", pattern="^(GOVERNANCE|COMPLIANCE)$", description="Object Lock mode for sealed files"
+        default="GOVERNANCE",
+        pattern="^(GOVERNANCE|COMPLIANCE)$",
+        description="Object Lock mode for sealed files",
     )
     contract_retention_years: int = Field(default=7, ge=0, le=100, description="Retention of signed contracts")
     waiver_retention_years: int = Field(default=8, ge=0, le=100, description="Retention of risk letters")
@@ -88,9 +90,7 @@ class ServerSettings(BaseModel):
     workers: int = Field(default=2, ge=1, le=64, description="uvicorn worker processes (`undersign serve`)")
     public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL used in emailed links")
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest accepted request body")
-    trusted_proxies: list[str] = Field(
-        default_factory=list, description="Proxy IPs whose X-Forwarded-For is believed"
-    )
+    trusted_proxies: list[str] = Field(default_factory=list, description="Proxy IPs whose X-Forwarded-For is believed")
 
 
 class BrandingSettings(BaseModel):
@@ -125,9 +125,7 @@ class Settings(BaseSettings):
             return self
         problems = self.production_problems()
         if problems:
-            raise ValueError(
-                "undersign refuses to start in production mode: " + "; ".join(problems)
-            )
+            raise ValueError("undersign refuses to start in production mode: " + "; ".join(problems))
         return self
 
     def production_problems(self) -> list[str]:
@@ -147,9 +145,9 @@ class Settings(BaseSettings):
             problems.append("UNDERSIGN_SIGNING__PKCS12_PATH is not set (production needs a real sealing certificate)")
         elif self.signing.pkcs12_password.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
             problems.append("UNDERSIGN_SIGNING__PKCS12_PASSWORD is missing or a placeholder")
-        if self.mail.smtp_host and self.mail.smtp_user:
-            if self.mail.smtp_password.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
-                problems.append("UNDERSIGN_MAIL__SMTP_PASSWORD is missing or a placeholder")
+        smtp_password = self.mail.smtp_password.get_secret_value().strip().lower()
+        if self.mail.smtp_host and self.mail.smtp_user and smtp_password in PLACEHOLDER_SECRETS:
+            problems.append("UNDERSIGN_MAIL__SMTP_PASSWORD is missing or a placeholder")
         if not self.mail.smtp_host:
             problems.append("UNDERSIGN_MAIL__SMTP_HOST is not set (production mail must go to a relay)")
         return problems

@@ -169,7 +169,9 @@ class TestBadInput:
         """A 10 MB body sent without Content-Length is counted as it streams and refused with 413."""
         chunks = (b" " * 1_000_000 for _ in range(10))
         response = api.client.post(
-            "/v1/clients", content=chunks, headers={**api.headers(Role.ADMIN), "content-type": "application/json"}
+            "/v1/clients",
+            content=chunks,
+            headers={**api.headers(Role.ADMIN), "content-type": "application/json"},
         )
         assert response.status_code == 413
         assert count_clients(api) == 0
@@ -177,7 +179,9 @@ class TestBadInput:
     def test_malformed_json_is_422_problem(self, api: Api) -> None:
         """A body that is not JSON is a 422 problem, not a 500."""
         response = api.client.post(
-            "/v1/clients", content=b"{nope", headers={**api.headers(Role.ADMIN), "content-type": "application/json"}
+            "/v1/clients",
+            content=b"{nope",
+            headers={**api.headers(Role.ADMIN), "content-type": "application/json"},
         )
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"

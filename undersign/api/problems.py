@@ -49,7 +49,9 @@ def problem_response(
 def _pointer(loc: tuple[Any, ...]) -> str:
     where, *path = loc or ("body",)
     # Pydantic puts the union branch or the validator name into the location; drop those parts.
-    parts = [str(part) for part in path if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))]
+    parts = [
+        str(part) for part in path if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))
+    ]
     if where == "body":
         return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
     return f"{where}:{'.'.join(parts)}"
@@ -75,7 +77,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return problem_response(
-            request, exc.status, exc.title, exc.detail, type_slug=exc.type_slug, errors=exc.errors, headers=headers
+            request,
+            exc.status,
+            exc.title,
+            exc.detail,
+            type_slug=exc.type_slug,
+            errors=exc.errors,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -113,4 +121,6 @@ def install_problem_handlers(app: FastAPI) -> None:
             "Internal error",
             f"Something went wrong on our side. Quote request id {request_id} when reporting it.",
             type_slug="internal",
+            # This response is sent by the outermost error middleware, past the request-id middleware.
+            headers={"X-Request-ID": str(request_id)},
         )

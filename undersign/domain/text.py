@@ -37,7 +37,12 @@ def _not_blank(value: str) -> str:
     return value
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(single_line), AfterValidator(_not_blank)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(single_line),
+    AfterValidator(_not_blank),
+]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(single_line)]
 LongText = Annotated[str, StringConstraints(max_length=5000), AfterValidator(multi_line)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(multi_line)]

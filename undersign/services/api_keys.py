@@ -36,7 +36,7 @@ class ApiKeyService:
             raise NotFound(f"No API key named '{name}'.")
         self._keys.revoke(name, self._clock.now())
         revoked = self._keys.by_name(name)
-        assert revoked is not None  # noqa: S101 - it was there a statement ago, in the same transaction
+        assert revoked is not None
         return revoked
 
     def authenticate(self, presented: str | None, *, ip: str | None, user_agent: str | None) -> Actor:

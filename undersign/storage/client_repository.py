@@ -69,9 +69,7 @@ class SqlClientRepository:
             with self._session.begin_nested():
                 self._session.execute(insert(clients).values(**_row_values(client)))
         except IntegrityError as exc:
-            raise Conflict(
-                f"A client named '{client.legal_name}' already exists in {client.jurisdiction}."
-            ) from exc
+            raise Conflict(f"A client named '{client.legal_name}' already exists in {client.jurisdiction}.") from exc
 
     def get(self, client_id: str) -> Client | None:
         """Return the client with this id, or ``None``."""
@@ -86,9 +84,7 @@ class SqlClientRepository:
             with self._session.begin_nested():
                 self._session.execute(update(clients).where(clients.c.id == client.id).values(**values))
         except IntegrityError as exc:
-            raise Conflict(
-                f"A client named '{client.legal_name}' already exists in {client.jurisdiction}."
-            ) from exc
+            raise Conflict(f"A client named '{client.legal_name}' already exists in {client.jurisdiction}.") from exc
 
     def find_by_name(self, legal_name: str, jurisdiction: str) -> Client | None:
         """Return the client with this legal name (ignoring case and spacing) in ``jurisdiction``."""

@@ -77,7 +77,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def is_connection_error(exc: DBAPIError) -> bool:
     """Return whether a driver error means the database is unreachable rather than a bad statement."""
-    return bool(exc.connection_invalidated) or isinstance(exc, OperationalError) and "connect" in str(exc).lower()
+    return bool(exc.connection_invalidated) or (isinstance(exc, OperationalError) and "connect" in str(exc).lower())
 
 
 def ping(engine: Engine) -> None:

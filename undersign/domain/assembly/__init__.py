@@ -1,0 +1,54 @@
+"""Document assembly and rendering: template + variables -> clauses -> PDF/A-3b and DOCX.
+
+Public API (all pure; files are read only by the renderers' constructors):
+
+    manifest = TemplateLibrary(root).get("msa/msa")          # undersign.adapters.template_library
+    document = assemble(manifest, variables, AssemblyContext(branding, client, DocumentRef(...)))
+    pdf      = render_pdf(document, pdf_renderer, max_pages=40)   # RenderedPdf(data, sha256, page_count,
+                                                                  #             signature_boxes)
+    docx     = render_docx(document, docx_renderer)               # bytes
+    diff     = redline(old_document, new_document)                # Redline: .as_dict(), .html()
+
+``assemble`` raises ``TemplateDataInvalid`` (every bad field, JSON pointer + reason); ``render_pdf``
+raises ``RenderBudgetExceeded`` beyond ``max_pages``; broken templates raise ``TemplateInvalid``.
+"""
+
+from undersign.domain.assembly.assemble import AssembledClause, AssembledDocument, assemble
+from undersign.domain.assembly.context import AssemblyContext, Branding, ClientInfo, Contact, DocumentRef
+from undersign.domain.assembly.docx_writer import DocxRenderer, render_docx
+from undersign.domain.assembly.lint import LintIssue, TemplateSample, find_split_tags, lint_template
+from undersign.domain.assembly.manifest import ClauseSource, Signer, Slot, SlotVariant, TemplateManifest
+from undersign.domain.assembly.pdf import PdfRenderer, RenderedPdf, SignatureBox, StrictUrlFetcher, render_pdf
+from undersign.domain.assembly.redline import Redline, redline
+from undersign.domain.assembly.variables import VariableLimits, validate_variables
+
+__all__ = [
+    "AssembledClause",
+    "AssembledDocument",
+    "AssemblyContext",
+    "Branding",
+    "ClauseSource",
+    "ClientInfo",
+    "Contact",
+    "DocumentRef",
+    "DocxRenderer",
+    "LintIssue",
+    "PdfRenderer",
+    "Redline",
+    "RenderedPdf",
+    "SignatureBox",
+    "Signer",
+    "Slot",
+    "SlotVariant",
+    "StrictUrlFetcher",
+    "TemplateManifest",
+    "TemplateSample",
+    "VariableLimits",
+    "assemble",
+    "find_split_tags",
+    "lint_template",
+    "redline",
+    "render_docx",
+    "render_pdf",
+    "validate_variables",
+]

@@ -1,0 +1,91 @@
+"""The clause Markdown dialect: parsing rendered clause text into the one token stream both writers use.
+
+CommonMark + GFM tables, with every construct that could reference something outside the document
+switched off: raw HTML, links, images, autolinks and link reference definitions are not parsed (their
+source shows as text). Code spans/blocks, block quotes and rules are off too: contracts do not need
+them and each writer would otherwise have to support them. Headings inside a clause become
+sub-headings (the layout prints the clause title itself).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+_DISABLED = [
+    "code",
+    "fence",
+    "blockquote",
+    "hr",
+    "reference",
+    "html_block",
+    "backticks",
+    "link",
+    "image",
+    "autolink",
+    "html_inline",
+]
+
+
+@functools.cache
+def clause_parser() -> MarkdownIt:
+    """Return the process-wide parser for the clause dialect."""
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+        "table"
+    ).disable(_DISABLED)
+
+
+def parse_clause_markdown(source: str) -> list[Token]:
+    """Parse rendered clause Markdown into block tokens (inline tokens carry ``children``)."""
+    tokens = clause_parser().parse(source)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = "h4"
+    return tokens
+
+
+def plain_text(tokens: list[Token]) -> str:
+    """Return the visible text of a token stream: one line per paragraph, heading, list item or row.
+
+    Table cells are separated by `` | ``; list items start with their marker (``1.`` or ``-``). This is
+    the text the redline compares and that tests find in the PDF and DOCX.
+    """
+    lines: list[str] = []
+    current: list[str] = []
+    counters: list[int | None] = []
+    for token in tokens:
+        if token.type == "ordered_list_open":
+            counters.append(int(token.attrGet("start") or 1))
+        elif token.type == "bullet_list_open":
+            counters.append(None)
+        elif token.type in ("ordered_list_close", "bullet_list_close"):
+            counters.pop()
+        elif token.type == "list_item_open":
+            number = counters[-1]
+            current.append(f"{number}. " if number is not None else "- ")
+            if number is not None:
+                counters[-1] = number + 1
+        elif token.type == "inline":
+            current.append(inline_text(token))
+        elif token.type in ("th_close", "td_close"):
+            current.append(" | ")
+        elif token.type in ("paragraph_close", "heading_close", "tr_close", "list_item_close"):
+            line = "".join(current)
+            line = (line.removesuffix(" | ") if token.type == "tr_close" else line).strip()
+            if line:
+                lines.append(line)
+            current = []
+    return "\n".join(lines)
+
+
+def inline_text(token: Token) -> str:
+    """Return the text of an inline token, with soft and hard breaks as spaces."""
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
