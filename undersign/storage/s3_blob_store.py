@@ -33,6 +33,7 @@ from undersign.domain.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    StoreMisconfigured,
     StoreUnavailable,
     UndersignError,
 )
@@ -256,7 +257,7 @@ class S3BlobStore:
             created = True
         versioning = self._versioning_status()
         if versioning != "Enabled":
-            raise StoreUnavailable(self._versioning_off_message(versioning))
+            raise StoreMisconfigured(self._versioning_off_message(versioning))
         return BucketStatus(
             bucket=self.bucket, created=created, versioning=versioning, object_lock=self._object_lock_on()
         )
@@ -267,7 +268,7 @@ class S3BlobStore:
             raise StoreUnavailable(f"object store: bucket {self.bucket!r} does not exist")
         versioning = self._versioning_status()
         if versioning != "Enabled":
-            raise StoreUnavailable(self._versioning_off_message(versioning))
+            raise StoreMisconfigured(self._versioning_off_message(versioning))
 
     def _versioning_off_message(self, status: str) -> str:
         shown = status or "never enabled"

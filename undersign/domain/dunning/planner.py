@@ -20,6 +20,8 @@ every returned step as an ``IssuedStep`` in the same transaction. Rules, as the 
 - **Gaps after a late step.** Whenever a step goes out later than its offset, the following steps
   keep their policy gaps after it (see ``binding``), so the dates a notice states (pay by, suspension
   on) are always the dates the ladder will act on.
+- **Policy changes.** A step the invoice has already passed (one added to the policy before a step
+  that was handled) is recorded as ``skipped-superseded`` and never sent.
 """
 
 from __future__ import annotations
