@@ -23,12 +23,14 @@ from tests.support.databases import (
     missing,
     truncate_all,
 )
+from undersign.adapters.renderers import PooledRenderer
 from undersign.adapters.seaweedfs import EmbeddedSeaweedFS, find_weed_binary
+from undersign.adapters.template_library import TemplateLibrary
 from undersign.api.app import create_app
 from undersign.domain.roles import Role
 from undersign.runtime import Runtime, build_runtime
 from undersign.services.api_keys import ApiKeyService
-from undersign.settings import Settings
+from undersign.settings import REPO_ROOT, Settings
 from undersign.storage.api_key_repository import SqlApiKeyRepository
 from undersign.storage.database import unit_of_work
 from undersign.storage.s3_blob_store import S3BlobStore
@@ -116,10 +118,26 @@ def settings(database_url: str, seaweed: EmbeddedSeaweedFS, tmp_path: Path) -> S
     )
 
 
+@pytest.fixture(scope="session")
+def template_library() -> TemplateLibrary:
+    """The shipped template library."""
+    return TemplateLibrary(REPO_ROOT / "templates")
+
+
+@pytest.fixture(scope="session")
+def renderer(template_library: TemplateLibrary) -> Iterator[PooledRenderer]:
+    """One warm render worker for the session (the same pool the service uses)."""
+    pool = PooledRenderer(template_library, workers=1)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def runtime(settings: Settings, blob_store: S3BlobStore, clock: FixedClock) -> Iterator[Runtime]:
+def runtime(
+    settings: Settings, blob_store: S3BlobStore, clock: FixedClock, renderer: PooledRenderer
+) -> Iterator[Runtime]:
     """The real runtime over the test database and a fresh bucket."""
-    rt = build_runtime(settings, blob_store=blob_store, clock=clock)
+    rt = build_runtime(settings, blob_store=blob_store, clock=clock, renderer=renderer)
     yield rt
     rt.close()
 
@@ -137,15 +155,18 @@ class Api:
 
     def get(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
         """GET ``url`` as ``role``."""
-        return self.client.get(url, headers=self.headers(role), **kw)  # type: ignore[arg-type]
+        headers = {**self.headers(role), **kw.pop("headers", {})}  # type: ignore[dict-item]
+        return self.client.get(url, headers=headers, **kw)  # type: ignore[arg-type]
 
     def post(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
         """POST to ``url`` as ``role``."""
-        return self.client.post(url, headers=self.headers(role), **kw)  # type: ignore[arg-type]
+        headers = {**self.headers(role), **kw.pop("headers", {})}  # type: ignore[dict-item]
+        return self.client.post(url, headers=headers, **kw)  # type: ignore[arg-type]
 
     def patch(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
         """PATCH ``url`` as ``role``."""
-        return self.client.patch(url, headers=self.headers(role), **kw)  # type: ignore[arg-type]
+        headers = {**self.headers(role), **kw.pop("headers", {})}  # type: ignore[dict-item]
+        return self.client.patch(url, headers=headers, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture

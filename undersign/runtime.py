@@ -15,8 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from undersign.adapters.clock import SystemClock
+from undersign.adapters.renderers import PooledRenderer
+from undersign.adapters.template_library import TemplateLibrary
+from undersign.domain.assembly.context import Branding
 from undersign.domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavailable
-from undersign.domain.ports import BlobStore, Clock
+from undersign.domain.ports import BlobStore, Clock, DocumentRenderer
+from undersign.services.documents import RenderBudget
 from undersign.settings import Settings
 from undersign.storage import migrator
 from undersign.storage.database import make_engine, make_session_factory, ping
@@ -33,7 +37,21 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     blob_store: BlobStore
+    templates: TemplateLibrary
+    renderer: DocumentRenderer
     clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def branding(self) -> Branding:
+        """The MSP's branding as documents print it (the logo file is read here, once per call)."""
+        return branding_from_settings(self.settings)
+
+    @property
+    def render_budget(self) -> RenderBudget:
+        """The page and time budget of one render."""
+        return RenderBudget(
+            max_pages=self.settings.render.max_pages, timeout_seconds=self.settings.render.timeout_seconds
+        )
 
     def ensure_bucket(self) -> None:
         """Create or check the bucket at start-up.
@@ -100,13 +118,46 @@ def build_blob_store(settings: Settings) -> S3BlobStore:
     )
 
 
-def build_runtime(settings: Settings, *, blob_store: BlobStore | None = None, clock: Clock | None = None) -> Runtime:
-    """Build the runtime for ``settings``; tests may hand in their own blob store or clock."""
+def branding_from_settings(settings: Settings) -> Branding:
+    """Build the document branding from settings, reading the logo file if one is configured."""
+    logo = settings.branding.logo_path
+    media_type = "image/svg+xml" if logo and logo.suffix.lower() == ".svg" else "image/jpeg"
+    if logo and logo.suffix.lower() == ".png":
+        media_type = "image/png"
+    return Branding(
+        msp_name=settings.branding.msp_name,
+        address=settings.branding.msp_address,
+        primary_colour=settings.branding.primary_colour,
+        logo=logo.read_bytes() if logo else None,
+        logo_media_type=media_type,
+    )
+
+
+def build_renderer(settings: Settings, library: TemplateLibrary) -> PooledRenderer:
+    """Create the pool of warm render workers named by the settings."""
+    return PooledRenderer(
+        library,
+        workers=settings.render.workers,
+        max_tasks_per_worker=settings.render.max_tasks_per_worker,
+    )
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    blob_store: BlobStore | None = None,
+    clock: Clock | None = None,
+    renderer: DocumentRenderer | None = None,
+) -> Runtime:
+    """Build the runtime for ``settings``; tests may hand in their own blob store, clock or renderer."""
     engine = build_engine(settings)
+    library = TemplateLibrary(settings.templates_dir)
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         blob_store=blob_store if blob_store is not None else build_blob_store(settings),
+        templates=library,
+        renderer=renderer if renderer is not None else build_renderer(settings, library),
         clock=clock or SystemClock(),
     )

@@ -93,6 +93,17 @@ class ServerSettings(BaseModel):
     trusted_proxies: list[str] = Field(default_factory=list, description="Proxy IPs whose X-Forwarded-For is believed")
 
 
+class RenderSettings(BaseModel):
+    """How documents are rendered, and the budgets that stop a runaway render."""
+
+    workers: int = Field(default=2, ge=1, le=64, description="Render worker processes per API process")
+    max_pages: int = Field(default=60, ge=1, le=1000, description="Largest document, in pages, before refusing")
+    timeout_seconds: float = Field(default=60.0, gt=0, le=600, description="Longest render before it is stopped")
+    max_tasks_per_worker: int = Field(
+        default=200, ge=1, description="Documents a worker renders before it is replaced (bounds memory)"
+    )
+
+
 class BrandingSettings(BaseModel):
     """How the MSP's documents look."""
 
@@ -117,6 +128,7 @@ class Settings(BaseSettings):
     mail: MailSettings = Field(default_factory=MailSettings)
     signing: SigningSettings = Field(default_factory=SigningSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    render: RenderSettings = Field(default_factory=RenderSettings)
     branding: BrandingSettings = Field(default_factory=BrandingSettings)
 
     @model_validator(mode="after")

@@ -126,9 +126,7 @@ class TestObjectLock:
     def test_compliance_retention_refuses_delete(self, blob_store: S3BlobStore) -> None:
         """A COMPLIANCE-retained version cannot be deleted (Conflict) and stays readable."""
         until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-        stored = blob_store.put(
-            "sealed.pdf", b"sealed", content_type=PDF, retention=Retention("COMPLIANCE", until)
-        )
+        stored = blob_store.put("sealed.pdf", b"sealed", content_type=PDF, retention=Retention("COMPLIANCE", until))
         info = blob_store.head("sealed.pdf", stored.version_id)
         assert info.retention_mode == "COMPLIANCE"
         assert info.retain_until == until
@@ -186,9 +184,7 @@ class TestCredentials:
         with pytest.raises(StoreUnavailable, match="credentials"):
             store.put("k", b"x", content_type=PDF)
 
-    def test_unknown_access_key_is_unavailable_with_credentials_message(
-        self, seaweed: EmbeddedSeaweedFS
-    ) -> None:
+    def test_unknown_access_key_is_unavailable_with_credentials_message(self, seaweed: EmbeddedSeaweedFS) -> None:
         """An unknown access key makes ensure_bucket() raise StoreUnavailable about the credentials."""
         store = store_on(seaweed, access_key="NOSUCHKEY")
         with pytest.raises(StoreUnavailable, match="credentials"):
@@ -286,9 +282,7 @@ class TestStoreDown:
 
     def test_unreachable_endpoint_is_unavailable(self) -> None:
         """A store whose endpoint refuses connections raises StoreUnavailable, never a botocore error."""
-        store = S3BlobStore(
-            bucket="nobody", endpoint_url="http://127.0.0.1:9", access_key="a", secret_key="b"
-        )
+        store = S3BlobStore(bucket="nobody", endpoint_url="http://127.0.0.1:9", access_key="a", secret_key="b")
         with pytest.raises(StoreUnavailable, match="unreachable"):
             store.check()
 

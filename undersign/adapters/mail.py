@@ -7,7 +7,6 @@ a caller can keep the work for a retry instead of losing it.
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -68,13 +67,16 @@ class SmtpMailer:
                 if self.user:
                     smtp.login(self.user, self.password or "")
                 refused = smtp.send_message(message)
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise MailUnavailable(
                 f"The mail relay {self.host}:{self.port} did not take the message ({type(exc).__name__}: {exc})."
             ) from exc
         accepted = tuple(address for address in mail.to if address not in refused)
         return MailReceipt(
-            message_id=str(message["Message-ID"]), accepted=accepted, transport="smtp", detail=f"{self.host}:{self.port}"
+            message_id=str(message["Message-ID"]),
+            accepted=accepted,
+            transport="smtp",
+            detail=f"{self.host}:{self.port}",
         )
 
 

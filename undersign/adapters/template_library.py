@@ -15,6 +15,7 @@ runs the ``templates check`` lint over the whole library.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import threading
@@ -59,7 +60,7 @@ class TemplateLibrary:
 
     # -- discovery ---------------------------------------------------------------------------------
 
-    def ids(self) -> list[str]:
+    def ids(self) -> builtins.list[str]:
         """Return the ids of every template in the library, sorted."""
         found = []
         for manifest in self.root.rglob("manifest.yaml"):
@@ -69,7 +70,7 @@ class TemplateLibrary:
             found.append(relative.as_posix())
         return sorted(found)
 
-    def list(self) -> list[TemplateManifest]:
+    def list(self) -> builtins.list[TemplateManifest]:
         """Return every template, loaded and validated, sorted by id."""
         return [self.get(template_id) for template_id in self.ids()]
 
@@ -77,7 +78,7 @@ class TemplateLibrary:
         """Return the template ``template_id`` (``NotFound`` if absent, ``TemplateInvalid`` if broken)."""
         return self._load(template_id).manifest
 
-    def samples(self, template_id: str) -> list[TemplateSample]:
+    def samples(self, template_id: str) -> builtins.list[TemplateSample]:
         """Return the template's sample variables (``samples/*.json``), sorted by file name."""
         folder = self._load(template_id).folder / "samples"
         samples = []
@@ -117,9 +118,9 @@ class TemplateLibrary:
 
     # -- lint ----------------------------------------------------------------------------------------
 
-    def check(self, *, max_pages: int | None = None) -> list[LintIssue]:
+    def check(self, *, max_pages: int | None = None) -> builtins.list[LintIssue]:
         """Lint the whole library (what ``undersign templates check`` reports); empty means clean."""
-        issues: list[LintIssue] = []
+        issues: builtins.list[LintIssue] = []
         for path in sorted({*self.root.rglob("*.docx"), *self.shared_dir.glob("*.docx")}):
             issues.extend(find_split_tags(path.read_bytes(), self._rel(path)))
         for template_id in self.ids():
@@ -186,7 +187,7 @@ class TemplateLibrary:
         if not isinstance(spec, dict):
             raise TemplateInvalid(f"{rel}: data must be a mapping", errors=[FieldError(f"{rel}#/data", "mapping")])
         data: dict[str, Any] = {}
-        problems: list[FieldError] = []
+        problems: builtins.list[FieldError] = []
         for name, relative in spec.items():
             at = f"{rel}#/data/{name}"
             path = (folder / str(relative)).resolve()
@@ -203,18 +204,19 @@ class TemplateLibrary:
             raise TemplateInvalid(f"{rel}: bad data files", errors=problems)
         return data
 
-    def _clause_ids(self, slots: Any) -> list[str]:
-        ids: list[str] = []
-        for slot in slots if isinstance(slots, list) else []:
+    def _clause_ids(self, slots: Any) -> builtins.list[str]:
+        ids: builtins.list[str] = []
+        for slot in slots if isinstance(slots, builtins.list) else []:
             if not isinstance(slot, dict):
                 continue
-            variants = slot.get("variants") if isinstance(slot.get("variants"), list) else [slot]
+            candidates = slot.get("variants")
+            variants: builtins.list[Any] = candidates if isinstance(candidates, builtins.list) else [slot]
             ids.extend(v["clause"] for v in variants if isinstance(v, dict) and isinstance(v.get("clause"), str))
         return ids
 
     def _clauses(self, folder: Path, slots: Any, rel: str) -> dict[str, ClauseSource]:
         clauses: dict[str, ClauseSource] = {}
-        problems: list[FieldError] = []
+        problems: builtins.list[FieldError] = []
         for clause_id in self._clause_ids(slots):
             if clause_id in clauses or not CLAUSE_ID.fullmatch(clause_id):
                 continue  # parse_manifest reports bad or unknown ids
@@ -231,7 +233,7 @@ class TemplateLibrary:
             raise TemplateInvalid(f"{rel}: invalid clauses", errors=problems)
         return clauses
 
-    def _unused_clause_files(self, template_id: str, manifest: TemplateManifest) -> list[LintIssue]:
+    def _unused_clause_files(self, template_id: str, manifest: TemplateManifest) -> builtins.list[LintIssue]:
         folder = self._load(template_id).folder / "clauses"
         files = sorted(folder.glob("*.md")) if folder.is_dir() else []
         return [

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from undersign import __doc__ as package_doc
 from undersign.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from undersign.api.problems import install_problem_handlers
-from undersign.api.routes import clients, health
+from undersign.api.routes import clients, documents, health, templates
 from undersign.runtime import Runtime
 
 log = logging.getLogger("undersign.api")
@@ -31,6 +31,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
         openapi_tags=[
             {"name": "clients", "description": "The MSP's clients; every document belongs to one."},
+            {"name": "templates", "description": "The clause template library and HTML previews."},
+            {"name": "documents", "description": "Assembled documents, their versions and stored files."},
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )
@@ -40,4 +42,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(clients.router)
+    app.include_router(templates.router)
+    app.include_router(documents.router)
     return app

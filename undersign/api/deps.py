@@ -15,13 +15,16 @@ from sqlalchemy.orm import Session
 
 from undersign.api.client_address import client_ip
 from undersign.domain.actor import Actor
+from undersign.domain.ports import TemplateCatalog
 from undersign.domain.roles import Permission, require
 from undersign.runtime import Runtime
 from undersign.services.api_keys import ApiKeyService
 from undersign.services.clients import ClientService
+from undersign.services.documents import DocumentService
 from undersign.storage.api_key_repository import SqlApiKeyRepository
 from undersign.storage.client_repository import SqlClientRepository
 from undersign.storage.database import unit_of_work
+from undersign.storage.document_repository import SqlDocumentRepository
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -85,3 +88,28 @@ def client_service(session: SessionDep, runtime: RuntimeDep) -> ClientService:
 
 
 ClientServiceDep = Annotated[ClientService, Depends(client_service, scope="function")]
+
+
+def document_service(session: SessionDep, runtime: RuntimeDep) -> DocumentService:
+    """Return the document service bound to this request's session."""
+    return DocumentService(
+        documents=SqlDocumentRepository(session),
+        clients=SqlClientRepository(session),
+        templates=runtime.templates,
+        renderer=runtime.renderer,
+        blobs=runtime.blob_store,
+        clock=runtime.clock,
+        branding=runtime.branding,
+        budget=runtime.render_budget,
+    )
+
+
+DocumentServiceDep = Annotated[DocumentService, Depends(document_service, scope="function")]
+
+
+def template_catalog(runtime: RuntimeDep) -> TemplateCatalog:
+    """Return the template library."""
+    return runtime.templates
+
+
+TemplateCatalogDep = Annotated[TemplateCatalog, Depends(template_catalog)]

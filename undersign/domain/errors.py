@@ -54,6 +54,10 @@ class UndersignError(Exception):
         self.detail = detail
         self.errors = list(errors or [])
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross process boundaries (render workers); keep the field list when pickled.
+        return (_rebuild, (type(self), self.detail, self.errors))
+
 
 class InvalidInput(UndersignError):
     """A value sent by the caller is wrong; ``errors`` names each bad field."""
@@ -185,3 +189,7 @@ class TimestampUnavailable(DependencyUnavailable):
 
     title = "Timestamp authority unavailable"
     type_slug = "timestamp-unavailable"
+
+
+def _rebuild(cls: type[UndersignError], detail: str, errors: list[FieldError]) -> UndersignError:
+    return cls(detail, errors=errors)

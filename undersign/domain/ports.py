@@ -8,30 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from undersign.domain.api_keys import ApiKeyRecord
+from undersign.domain.blobs import Retention as Retention
+from undersign.domain.blobs import StoredBlob as StoredBlob
 from undersign.domain.clients import Client, ClientCursor
 
-
-@dataclass(frozen=True)
-class StoredBlob:
-    """Where an object-store write landed: enough to fetch exactly these bytes again."""
-
-    bucket: str
-    key: str
-    version_id: str
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Retention:
-    """Object Lock settings for one write: mode (``COMPLIANCE`` or ``GOVERNANCE``), until when, legal hold."""
-
-    mode: str
-    retain_until: datetime
-    legal_hold: bool = False
+if TYPE_CHECKING:
+    from undersign.domain.assembly.assemble import AssembledDocument
+    from undersign.domain.assembly.manifest import TemplateManifest
+    from undersign.domain.documents import Document, DocumentFilter, DocumentVersion
+    from undersign.domain.render_job import RenderJob, RenderResult
 
 
 class BlobStore(Protocol):
@@ -150,4 +138,60 @@ class Mailer(Protocol):
 
     def send(self, mail: OutgoingMail) -> MailReceipt:
         """Hand ``mail`` to the relay (or the outbox) and return its receipt."""
+        ...
+
+
+class TemplateCatalog(Protocol):
+    """The template library: manifests by id."""
+
+    def list(self) -> list[TemplateManifest]:
+        """Return every template, sorted by id."""
+        ...
+
+    def get(self, template_id: str) -> TemplateManifest:
+        """Return one template; raise ``NotFound`` for an unknown id."""
+        ...
+
+
+class DocumentRenderer(Protocol):
+    """Turns a render job into files, within its time and page budgets."""
+
+    def render(self, job: RenderJob) -> RenderResult:
+        """Render ``job``; raise ``RenderBudgetExceeded`` when it runs out of time or pages."""
+        ...
+
+    def html(self, document: AssembledDocument) -> str:
+        """Return a self-contained HTML preview of an assembled document."""
+        ...
+
+
+class DocumentRepository(Protocol):
+    """Stored documents and their versions; append-only, never committing."""
+
+    def add(self, document: Document) -> None:
+        """Insert a new document (without versions)."""
+        ...
+
+    def add_version(self, version: DocumentVersion) -> None:
+        """Insert a version and its files, and make it the document's latest."""
+        ...
+
+    def get(self, document_id: str) -> Document | None:
+        """Return the document with all its versions, or ``None``."""
+        ...
+
+    def get_version(self, document_id: str, version: int) -> DocumentVersion | None:
+        """Return one version with its files, or ``None``."""
+        ...
+
+    def lock(self, document_id: str) -> Document | None:
+        """Return the document, locked against concurrent new versions until the transaction ends."""
+        ...
+
+    def freeze(self, document_id: str, at: datetime) -> None:
+        """Mark the document frozen (it is in an envelope)."""
+        ...
+
+    def search(self, where: DocumentFilter, limit: int, after: tuple[datetime, str] | None) -> list[Document]:
+        """Return documents matching ``where``, newest first, after the keyset position ``after``."""
         ...

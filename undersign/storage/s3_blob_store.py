@@ -151,8 +151,7 @@ def translate_s3_error(
     if code == "403":
         # A HEAD request: the store gives no error code, only the status.
         return StoreUnavailable(
-            f"object store refused {action} on {target} (403 Forbidden): the credentials are wrong "
-            "or lack permission"
+            f"object store refused {action} on {target} (403 Forbidden): the credentials are wrong or lack permission"
         )
     if code == "AccessDenied":
         return StoreUnavailable(
@@ -317,9 +316,7 @@ class S3BlobStore:
             except ClientError as exc:
                 if _error_code(exc)[0] != "BucketAlreadyOwnedByYou":
                     raise
-            self._client.put_bucket_versioning(
-                Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
-            )
+            self._client.put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"})
 
     def _versioning_status(self) -> str:
         with translate_s3_errors("get bucket versioning", bucket=self.bucket):
@@ -368,12 +365,9 @@ class S3BlobStore:
         echoed = _b64_to_hex(response.get("ChecksumSHA256"))
         if echoed is not None and echoed != digest.hex():
             raise StoreUnavailable(
-                f"object store reported SHA-256 {echoed} for s3://{self.bucket}/{key} "
-                f"but we sent {digest.hex()}"
+                f"object store reported SHA-256 {echoed} for s3://{self.bucket}/{key} but we sent {digest.hex()}"
             )
-        return StoredBlob(
-            bucket=self.bucket, key=key, version_id=version_id, sha256=digest.hex(), size=len(data)
-        )
+        return StoredBlob(bucket=self.bucket, key=key, version_id=version_id, sha256=digest.hex(), size=len(data))
 
     @staticmethod
     def _retention_params(retention: Retention) -> dict[str, Any]:
@@ -422,9 +416,7 @@ class S3BlobStore:
     def head(self, key: str, version_id: str | None = None) -> BlobInfo:
         """Return size, SHA-256 and Object Lock state of ``key`` (the exact version when given)."""
         with translate_s3_errors("head", bucket=self.bucket, key=key, version_id=version_id):
-            response = self._client.head_object(
-                **self._object_params(key, version_id), ChecksumMode="ENABLED"
-            )
+            response = self._client.head_object(**self._object_params(key, version_id), ChecksumMode="ENABLED")
         return BlobInfo(
             key=key,
             version_id=str(response.get("VersionId") or version_id or ""),

@@ -10,12 +10,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Column,
     Date,
     DateTime,
     Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
     Index,
+    Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -87,4 +93,56 @@ clients = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("legal_name_key", "jurisdiction"),
     Index(None, "legal_name", "id"),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("client_id", String(36), ForeignKey("clients.id"), nullable=False),
+    Column("template_id", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("latest_version", Integer, nullable=False),
+    # Set when the document is sent for signature: a version in an envelope never changes.
+    Column("frozen_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Index(None, "client_id", "created_at"),
+    Index(None, "template_id"),
+)
+
+document_versions = Table(
+    "document_versions",
+    metadata,
+    Column("document_id", String(36), ForeignKey("documents.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("template_version", String(32), nullable=False),
+    Column("document_date", Date, nullable=False),
+    Column("variables", JSON, nullable=False),
+    # Every clause used: id, version, sha256 of its source, number, title and rendered text.
+    Column("clauses", JSON, nullable=False),
+    Column("signature_boxes", JSON, nullable=False),
+    Column("library_versions", JSON, nullable=False),
+    # The client and branding the version was made with (see domain.documents.context_snapshot).
+    Column("context", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    PrimaryKeyConstraint("document_id", "version"),
+)
+
+document_files = Table(
+    "document_files",
+    metadata,
+    Column("document_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("bucket", String(63), nullable=False),
+    Column("key", String(1024), nullable=False),
+    Column("version_id", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    PrimaryKeyConstraint("document_id", "version", "format"),
+    ForeignKeyConstraint(["document_id", "version"], ["document_versions.document_id", "document_versions.version"]),
 )

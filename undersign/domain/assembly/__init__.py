@@ -14,7 +14,14 @@ raises ``RenderBudgetExceeded`` beyond ``max_pages``; broken templates raise ``T
 """
 
 from undersign.domain.assembly.assemble import AssembledClause, AssembledDocument, assemble
-from undersign.domain.assembly.context import AssemblyContext, Branding, ClientInfo, Contact, DocumentRef
+from undersign.domain.assembly.context import (
+    AssemblyContext,
+    Branding,
+    ClientContact,
+    ClientInfo,
+    Contact,
+    DocumentRef,
+)
 from undersign.domain.assembly.docx_writer import DocxRenderer, render_docx
 from undersign.domain.assembly.lint import LintIssue, TemplateSample, find_split_tags, lint_template
 from undersign.domain.assembly.manifest import ClauseSource, Signer, Slot, SlotVariant, TemplateManifest
@@ -28,6 +35,7 @@ __all__ = [
     "AssemblyContext",
     "Branding",
     "ClauseSource",
+    "ClientContact",
     "ClientInfo",
     "Contact",
     "DocumentRef",

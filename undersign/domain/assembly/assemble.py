@@ -128,9 +128,7 @@ def _render(clause: ClauseSource, context: Mapping[str, Any]) -> str:
             errors=[FieldError("", f"clause {clause.id}: {exc}")],
         ) from None
     except TemplateError as exc:
-        raise TemplateInvalid(
-            f"clause {clause.id} failed", errors=[FieldError(clause.path, str(exc))]
-        ) from None
+        raise TemplateInvalid(f"clause {clause.id} failed", errors=[FieldError(clause.path, str(exc))]) from None
 
 
 def assemble(

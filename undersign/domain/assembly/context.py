@@ -56,6 +56,10 @@ class Contact:
         return f"{self.name} <{self.email}>" if self.email else self.name
 
 
+#: The same class under a name that cannot be confused with ``undersign.domain.clients.Contact``.
+ClientContact = Contact
+
+
 @dataclass(frozen=True)
 class ClientInfo:
     """The client party as clauses see it (``client.legal_name`` and so on)."""

@@ -238,5 +238,12 @@ def render_docx(document: AssembledDocument, renderer: DocxRenderer) -> bytes:
     props.identifier = f"{document.document.id} v{document.document.version}"
     buffer = io.BytesIO()
     doc.save(buffer)
-    zip_time = (max(timestamp.year, 1980), timestamp.month, timestamp.day, timestamp.hour, timestamp.minute, timestamp.second)
+    zip_time = (
+        max(timestamp.year, 1980),
+        timestamp.month,
+        timestamp.day,
+        timestamp.hour,
+        timestamp.minute,
+        timestamp.second,
+    )
     return _deterministic_zip(buffer.getvalue(), zip_time)

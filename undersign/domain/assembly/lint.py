@@ -81,8 +81,13 @@ def _used_paths(source: str, *, expression: bool) -> set[Path_]:
     env = condition_environment() if expression else clause_environment()
     ast = env.parse("{{ " + source + " }}" if expression else source)
     roots = meta.find_undeclared_variables(ast)
+    chains = list(ast.find_all((nodes.Name, nodes.Getattr, nodes.Getitem)))
+    # Only whole chains count: in ``order.total`` the inner ``order`` must not mark all of order read.
+    inner = {id(node.node) for node in chains if isinstance(node, nodes.Getattr | nodes.Getitem)}
     paths: set[Path_] = set()
-    for node in ast.find_all((nodes.Name, nodes.Getattr, nodes.Getitem)):
+    for node in chains:
+        if id(node) in inner:
+            continue
         path = _chain(node)
         if path and path[0] in roots:
             paths.add(path)
@@ -168,12 +173,18 @@ def find_split_tags(docx: bytes, name: str) -> list[LintIssue]:
                     covered.append(match.span())
                     if not any(start <= match.start() and match.end() <= end for start, end in spans):
                         issues.append(
-                            LintIssue(name, f"{part} paragraph {number}", f"Jinja tag split across runs: {match.group(0)[:60]}")
+                            LintIssue(
+                                name,
+                                f"{part} paragraph {number}",
+                                f"Jinja tag split across runs: {match.group(0)[:60]}",
+                            )
                         )
                 for match in _OPENER.finditer(text):
                     if not any(start <= match.start() < end for start, end in covered):
                         issues.append(
-                            LintIssue(name, f"{part} paragraph {number}", f"unbalanced Jinja delimiter '{match.group(0)}'")
+                            LintIssue(
+                                name, f"{part} paragraph {number}", f"unbalanced Jinja delimiter '{match.group(0)}'"
+                            )
                         )
     return issues
 

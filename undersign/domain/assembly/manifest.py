@@ -138,7 +138,10 @@ def _forbidden_tags(body: str, path: str, offset: int) -> list[FieldError]:
     # covered by the clause's hash.
     ast = clause_environment().parse(body)
     found = ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))
-    return [FieldError(f"{path}:{node.lineno + offset}", "include/import/extends are not allowed in clauses") for node in found]
+    return [
+        FieldError(f"{path}:{node.lineno + offset}", "include/import/extends are not allowed in clauses")
+        for node in found
+    ]
 
 
 def _parse_variant(raw: Any, where: str, problems: list[FieldError]) -> SlotVariant | None:
@@ -242,9 +245,7 @@ def parse_manifest(
         except SchemaError as exc:
             pointer = "/".join(str(p) for p in exc.absolute_path)
             problems.append(FieldError(f"{path}#/variables/{pointer}", f"invalid JSON Schema: {exc.message}"))
-        problems.extend(
-            FieldError(f"{path}#/variables{e.pointer}", e.reason) for e in schema_name_problems(schema)
-        )
+        problems.extend(FieldError(f"{path}#/variables{e.pointer}", e.reason) for e in schema_name_problems(schema))
     signers = _parse_signers(raw.get("signers"), f"{path}#/signers", problems)
     slots = _parse_slots(raw.get("slots"), f"{path}#/slots", problems)
     seen: set[str] = set()

@@ -32,9 +32,11 @@ _DISABLED = [
 @functools.cache
 def clause_parser() -> MarkdownIt:
     """Return the process-wide parser for the clause dialect."""
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
-        "table"
-    ).disable(_DISABLED)
+    return (
+        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        .enable("table")
+        .disable(_DISABLED)
+    )
 
 
 def parse_clause_markdown(source: str) -> list[Token]:

@@ -48,7 +48,7 @@ class UrlRefused(ValueError):
     """A resource URL outside ``data:`` and the allowed folder was requested."""
 
 
-class StrictUrlFetcher(URLFetcher):  # type: ignore[misc]
+class StrictUrlFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that serves ``data:`` URIs and files under ``allowed_root`` only.
 
     Every refused URL is remembered in ``refused`` (one fetcher per render) and raised as
@@ -207,6 +207,14 @@ def _attachment(document: AssembledDocument, fetcher: StrictUrlFetcher) -> Attac
     )
 
 
+def _refuse_if_fetch_refused(fetcher: StrictUrlFetcher) -> None:
+    if fetcher.refused:
+        raise TemplateInvalid(
+            "the document refers to resources outside the template folder",
+            errors=[FieldError("layout", f"refused {url}") for url in fetcher.refused],
+        )
+
+
 def render_pdf(document: AssembledDocument, renderer: PdfRenderer, *, max_pages: int | None = None) -> RenderedPdf:
     """Render ``document`` to PDF/A-3b; raise ``RenderBudgetExceeded`` beyond ``max_pages`` pages."""
     fetcher = StrictUrlFetcher(renderer.allowed_root)
@@ -217,11 +225,7 @@ def render_pdf(document: AssembledDocument, renderer: PdfRenderer, *, max_pages:
     )
     options: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "stylesheets": [renderer.stylesheet]}
     laid_out = html.render(font_config=renderer.font_config, **options)
-    if fetcher.refused:
-        raise TemplateInvalid(
-            "the document refers to resources outside the template folder",
-            errors=[FieldError("layout", f"refused {url}") for url in fetcher.refused],
-        )
+    _refuse_if_fetch_refused(fetcher)
     page_count = len(laid_out.pages)
     if max_pages is not None and page_count > max_pages:
         raise RenderBudgetExceeded(
@@ -234,6 +238,7 @@ def render_pdf(document: AssembledDocument, renderer: PdfRenderer, *, max_pages:
         attachments=[_attachment(document, fetcher)],
         **options,
     )
+    _refuse_if_fetch_refused(fetcher)  # images inside SVGs are only fetched while drawing
     return RenderedPdf(
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),

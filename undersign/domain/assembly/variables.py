@@ -73,9 +73,7 @@ def _cap_problems(variables: Mapping[str, Any], limits: VariableLimits) -> list[
                 problems.append(FieldError(pointer_of(path), "name contains control characters"))
         if isinstance(value, str):
             if len(value) > limits.max_string_length:
-                problems.append(
-                    FieldError(pointer_of(path), f"longer than {limits.max_string_length} characters")
-                )
+                problems.append(FieldError(pointer_of(path), f"longer than {limits.max_string_length} characters"))
             elif _FORBIDDEN_CHARS.search(value):
                 problems.append(FieldError(pointer_of(path), "contains control characters"))
     return problems

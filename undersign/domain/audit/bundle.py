@@ -134,9 +134,7 @@ def bundle_entries(
     ordered = sorted(checkpoints, key=lambda signed: signed.statement.seq)
     for signed in ordered:
         if not verify_checkpoint_signature(signed, certificate):
-            raise InvalidInput(
-                f"checkpoint at seq {signed.statement.seq} is not signed by the bundle certificate"
-            )
+            raise InvalidInput(f"checkpoint at seq {signed.statement.seq} is not signed by the bundle certificate")
     fingerprint = certificate_fingerprint(certificate)
     record: dict[str, FileDigest] = {}
     checker = ChainChecker([signed.statement for signed in ordered], require_covered_head=True)
@@ -175,9 +173,7 @@ def bundle_entries(
     yield BundleEntry(MANIFEST, [manifest_from_digests(record)])
 
 
-def _event_lines(
-    events: Iterable[AuditEvent], checker: ChainChecker, referenced: dict[str, int]
-) -> Iterator[bytes]:
+def _event_lines(events: Iterable[AuditEvent], checker: ChainChecker, referenced: dict[str, int]) -> Iterator[bytes]:
     """Serialise events to JSONL in chunks, verifying them and noting which documents they name."""
     buffer: list[bytes] = []
     size = 0

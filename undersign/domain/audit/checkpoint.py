@@ -160,9 +160,7 @@ def certificate_fingerprint(certificate: x509.Certificate) -> str:
 
 def checkpoint_for(head: AuditEvent, at: datetime, certificate: x509.Certificate) -> Checkpoint:
     """Return the statement for chain head ``head`` at time ``at``, naming ``certificate`` as the signer."""
-    return Checkpoint(
-        seq=head.seq, hash=head.hash, at=at, signer_cert_sha256=certificate_fingerprint(certificate)
-    )
+    return Checkpoint(seq=head.seq, hash=head.hash, at=at, signer_cert_sha256=certificate_fingerprint(certificate))
 
 
 def sign_checkpoint(statement: Checkpoint, private_key: SigningKey) -> SignedCheckpoint:
@@ -171,9 +169,7 @@ def sign_checkpoint(statement: Checkpoint, private_key: SigningKey) -> SignedChe
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         if not isinstance(private_key.curve, ec.SECP256R1):
             raise InvalidInput(f"checkpoint keys must be on P-256, not {private_key.curve.name}")
-        return SignedCheckpoint(
-            statement, ALG_ECDSA_P256_SHA256, private_key.sign(data, ec.ECDSA(hashes.SHA256()))
-        )
+        return SignedCheckpoint(statement, ALG_ECDSA_P256_SHA256, private_key.sign(data, ec.ECDSA(hashes.SHA256())))
     if isinstance(private_key, rsa.RSAPrivateKey):
         if private_key.key_size < MIN_RSA_BITS:
             raise InvalidInput(f"RSA checkpoint keys need at least {MIN_RSA_BITS} bits")

@@ -96,9 +96,7 @@ class AuditEventDraft:
         problems: list[FieldError] = []
         self._check_actor(problems)
         if not isinstance(self.action, str) or not _ACTION.fullmatch(self.action) or len(self.action) > 100:
-            problems.append(
-                FieldError("action", "must look like 'noun.verb' in lowercase, e.g. envelope.sent")
-            )
+            problems.append(FieldError("action", "must look like 'noun.verb' in lowercase, e.g. envelope.sent"))
         subjects: dict[str, str] = {}
         for key, value in dict(self.subjects).items():
             if not isinstance(key, str) or not _SUBJECT_KEY.fullmatch(key):
@@ -167,15 +165,13 @@ class AuditEvent:
             object.__setattr__(self, "at", self.at.astimezone(UTC))
         for key, value in self.subjects.items():
             if not isinstance(key, str) or not isinstance(value, str):
-                raise InvalidInput(
-                    "subjects must map text to text", errors=[FieldError("subjects", repr(key))]
-                )
+                raise InvalidInput("subjects must map text to text", errors=[FieldError("subjects", repr(key))])
         # Sorted once here so that serialising (the hot path of verification) need not sort.
         object.__setattr__(self, "subjects", MappingProxyType(dict(sorted(self.subjects.items()))))
 
     def canonical_bytes(self) -> bytes:
         """Return the canonical JSON of every member except ``hash``: the bytes ``hash`` is computed over."""
-        return _serialize(self, None).encode("utf-8", "surrogatepass")
+        return event_canonical_text(self, None).encode("utf-8", "surrogatepass")
 
     def computed_hash(self) -> str:
         """Return SHA-256 (hex) of :meth:`canonical_bytes`: equal to ``hash`` unless the event was altered."""
@@ -183,7 +179,7 @@ class AuditEvent:
 
     def to_json_line(self) -> bytes:
         """Return the event as one canonical JSON object including ``hash``, followed by a newline (JSONL)."""
-        return (_serialize(self, self.hash) + "\n").encode("utf-8", "surrogatepass")
+        return (event_canonical_text(self, self.hash) + "\n").encode("utf-8", "surrogatepass")
 
     def to_json_dict(self) -> dict[str, object]:
         """Return the event as a plain JSON-ready dict (members as in the canonical form)."""
@@ -203,36 +199,43 @@ class AuditEvent:
         }
 
 
-def _text(value: str | None) -> str:
-    """Return ``value`` as a canonical JSON string, or ``null``."""
-    return "null" if value is None else encode_basestring(value)
-
-
-def _serialize(event: AuditEvent, hash_value: str | None) -> str:
+def event_canonical_text(event: AuditEvent, hash_value: str | None) -> str:
     """Write ``event`` in canonical JSON by hand (members already in sorted order).
 
-    This is the hot path of verification; it is about three times faster than ``json.dumps`` with
+    This is the hot path of verification; it is about twice as fast as ``json.dumps`` with
     ``sort_keys`` and the tests prove it byte-identical to :func:`canonical_json` of
-    :meth:`AuditEvent.to_json_dict`, which is the definition.
+    :meth:`AuditEvent.to_json_dict`, which is the definition. ``event.at`` is already UTC
+    (``__post_init__``), so its fields can be written directly (faster than ``isoformat``).
     """
+    esc = encode_basestring
     actor = event.actor
-    subjects = ",".join(
-        f"{encode_basestring(key)}:{encode_basestring(value)}" for key, value in event.subjects.items()
+    role, ip, agent = actor.role, event.ip, event.user_agent
+    payload, document = event.payload_sha256, event.document_sha256
+    at = event.at
+    at_text = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest way here
+        at.year,
+        at.month,
+        at.day,
+        at.hour,
+        at.minute,
+        at.second,
+        at.microsecond,
     )
-    hash_member = "" if hash_value is None else f'"hash":{encode_basestring(hash_value)},'
+    subjects = ",".join([f"{esc(key)}:{esc(value)}" for key, value in event.subjects.items()])
+    hash_member = "" if hash_value is None else f'"hash":{esc(hash_value)},'
     return (
-        f'{{"action":{encode_basestring(event.action)},'
-        f'"actor":{{"id":{encode_basestring(actor.id)},"kind":{encode_basestring(actor.kind)},'
-        f'"role":{_text(actor.role)}}},'
-        f'"at":"{format_time(event.at)}",'
-        f'"document_sha256":{_text(event.document_sha256)},'
+        f'{{"action":{esc(event.action)},'
+        f'"actor":{{"id":{esc(actor.id)},"kind":{esc(actor.kind)},'
+        f'"role":{"null" if role is None else esc(role)}}},'
+        f'"at":"{at_text}",'
+        f'"document_sha256":{"null" if document is None else esc(document)},'
         f"{hash_member}"
-        f'"ip":{_text(event.ip)},'
-        f'"payload_sha256":{_text(event.payload_sha256)},'
-        f'"prev_hash":{encode_basestring(event.prev_hash)},'
+        f'"ip":{"null" if ip is None else esc(ip)},'
+        f'"payload_sha256":{"null" if payload is None else esc(payload)},'
+        f'"prev_hash":{esc(event.prev_hash)},'
         f'"seq":{event.seq:d},'
         f'"subjects":{{{subjects}}},'
-        f'"user_agent":{_text(event.user_agent)},'
+        f'"user_agent":{"null" if agent is None else esc(agent)},'
         f'"v":{CHAIN_FORMAT_VERSION:d}}}'
     )
 
@@ -284,9 +287,7 @@ def event_from_json_line(line: bytes) -> AuditEvent:
     """
     text = line[:-1] if line.endswith(b"\n") else line
     try:
-        data = json.loads(
-            text, object_pairs_hook=_unique_members, parse_float=_no_float, parse_constant=_no_float
-        )
+        data = json.loads(text, object_pairs_hook=_unique_members, parse_float=_no_float, parse_constant=_no_float)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"audit event line is not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or set(data) != EVENT_MEMBERS:

@@ -20,7 +20,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from undersign.domain.errors import Conflict, FieldError, InvalidInput
 from undersign.domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord
-from undersign.domain.sealing.seal import SealMetadata, Sealer
+from undersign.domain.sealing.seal import Sealer, SealMetadata
 from undersign.domain.sealing.stamping import SignatureStamp, Stamper
 
 

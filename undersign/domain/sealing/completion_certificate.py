@@ -95,29 +95,28 @@ body { font: 8.5pt/1.35 "DejaVu Sans", "Liberation Sans", sans-serif; color: #11
 h1 { font-size: 15pt; margin: 0 0 4pt 0; }
 h2 { font-size: 10.5pt; margin: 14pt 0 4pt 0; border-bottom: 0.6pt solid #888; }
 p.note { color: #333; margin: 2pt 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: 1.5pt 4pt 1.5pt 0; }
-table.facts th { width: 30%; font-weight: bold; }
-table.events th { border-bottom: 0.5pt solid #888; }
-table.events td { border-bottom: 0.3pt solid #ddd; }
-.hash, .mono { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
-.when { white-space: nowrap; font-size: 7.5pt; }
+.row { overflow: hidden; padding: 1pt 0; }
+.k { float: left; width: 30%; font-weight: bold; }
+.v { margin-left: 31%; overflow-wrap: break-word; }
+.mono { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
 .signer { break-inside: avoid; margin-bottom: 8pt; }
-.small { font-size: 7pt; overflow-wrap: break-word; }
+.small { font-size: 7pt; }
+.event { padding: 1.5pt 0; border-bottom: 0.3pt solid #ddd; break-inside: avoid; overflow-wrap: break-word; }
+.event .when { font-weight: bold; }
 </style></head><body>
 <h1>Certificate of completion</h1>
 <p class="note">Issued by {{ r.issuer|clean }} on completion of the envelope below. All times are UTC.</p>
 
 <h2>Document</h2>
-<table class="facts">
-<tr><th>Title</th><td>{{ r.document_title|clean }}</td></tr>
-<tr><th>Envelope</th><td class="mono">{{ r.envelope_id|clean }}</td></tr>
-<tr><th>Document</th><td class="mono">{{ r.document_id|clean }} (version {{ r.document_version }})</td></tr>
-<tr><th>Template</th><td class="mono">{{ r.template_id|clean }} (version {{ r.template_version|clean }})</td></tr>
-<tr><th>Sent</th><td>{{ sent_at }}</td></tr>
-<tr><th>Completed</th><td>{{ completed_at }}</td></tr>
-<tr><th>SHA-256 of the document as sent</th><td class="hash">{{ r.sent_sha256 }}</td></tr>
-</table>
+<div class="row"><div class="k">Title</div><div class="v">{{ r.document_title|clean }}</div></div>
+<div class="row"><div class="k">Envelope</div><div class="v mono">{{ r.envelope_id|clean }}</div></div>
+<div class="row"><div class="k">Document</div>
+<div class="v mono">{{ r.document_id|clean }} (version {{ r.document_version }})</div></div>
+<div class="row"><div class="k">Template</div>
+<div class="v mono">{{ r.template_id|clean }} (version {{ r.template_version|clean }})</div></div>
+<div class="row"><div class="k">Sent</div><div class="v">{{ sent_at }}</div></div>
+<div class="row"><div class="k">Completed</div><div class="v">{{ completed_at }}</div></div>
+<div class="row"><div class="k">SHA-256 of the document as sent</div><div class="v mono">{{ r.sent_sha256 }}</div></div>
 <p class="note">Revision 1 of this PDF file is, byte for byte, the document sent to the signers: cut the
 file after its first end-of-file marker (<span class="mono">%%EOF</span>) and the SHA-256 of that part
 equals the value above. The signature stamps and this certificate were added as a later revision, and
@@ -127,31 +126,27 @@ be printed inside the file itself; it is recorded in the envelope's audit trail 
 <h2>Signers</h2>
 {% for s in signers %}
 <div class="signer">
-<table class="facts">
-<tr><th>Name</th><td>{{ s.name|clean }}</td></tr>
-<tr><th>Title</th><td>{{ s.title|clean }}</td></tr>
-<tr><th>E-mail</th><td>{{ s.email|clean }}</td></tr>
-<tr><th>Authority</th><td>{{ s.authority_attestation|clean }}</td></tr>
-<tr><th>Authentication</th><td>{{ s.auth_method|clean }}</td></tr>
-<tr><th>Electronic records consent</th><td>version {{ s.consent_version|clean }}, {{ s.consented_at }}</td></tr>
-{% if s.viewed_at %}<tr><th>Viewed</th><td>{{ s.viewed_at }}</td></tr>{% endif %}
-<tr><th>Signed</th><td>{{ s.signed_at }} ({{ s.signature_method|clean }})</td></tr>
-<tr><th>IP address</th><td class="mono">{{ s.ip|clean }}</td></tr>
-<tr><th>User agent</th><td class="small">{{ s.user_agent|clean }}</td></tr>
-</table>
+<div class="row"><div class="k">Name</div><div class="v">{{ s.name|clean }}</div></div>
+<div class="row"><div class="k">Title</div><div class="v">{{ s.title|clean }}</div></div>
+<div class="row"><div class="k">E-mail</div><div class="v">{{ s.email|clean }}</div></div>
+<div class="row"><div class="k">Authority</div><div class="v">{{ s.authority_attestation|clean }}</div></div>
+<div class="row"><div class="k">Authentication</div><div class="v">{{ s.auth_method|clean }}</div></div>
+<div class="row"><div class="k">Electronic records consent</div>
+<div class="v">version {{ s.consent_version|clean }}, {{ s.consented_at }}</div></div>
+{% if s.viewed_at %}<div class="row"><div class="k">Viewed</div><div class="v">{{ s.viewed_at }}</div></div>{% endif %}
+<div class="row"><div class="k">Signed</div>
+<div class="v">{{ s.signed_at }} ({{ s.signature_method|clean }})</div></div>
+<div class="row"><div class="k">IP address</div><div class="v mono">{{ s.ip|clean }}</div></div>
+<div class="row"><div class="k">User agent</div><div class="v small">{{ s.user_agent|clean }}</div></div>
 </div>
 {% endfor %}
 
 <h2>Events</h2>
-<table class="events">
-<thead><tr><th style="width: 24%">Time</th><th style="width: 22%">Actor</th><th style="width: 16%">Action</th>
-<th style="width: 13%">IP</th><th>User agent</th></tr></thead>
-<tbody>
 {% for e in events %}
-<tr><td class="when">{{ e.at }}</td><td class="small">{{ e.actor|clean }}</td><td>{{ e.action|clean }}</td>
-<td class="mono small">{{ e.ip|clean }}</td><td class="small">{{ e.user_agent|clean }}</td></tr>
+<div class="event"><span class="when">{{ e.at }}</span> &middot; {{ e.action|clean }} &middot; {{ e.actor|clean }}
+{% if e.ip %} &middot; IP <span class="mono">{{ e.ip|clean }}</span>{% endif %}
+{% if e.user_agent %}<br><span class="small">{{ e.user_agent|clean }}</span>{% endif %}</div>
 {% endfor %}
-</tbody></table>
 </body></html>
 """
 )

@@ -154,9 +154,7 @@ def generate_dev_pki(now: datetime, *, organisation: str = "undersign developmen
     return DevPki(
         ca_certificate_pem=ca_cert.public_bytes(pem),
         seal_certificate_pem=seal_cert.public_bytes(pem),
-        seal_key_pem=seal_key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ),
+        seal_key_pem=seal_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
     )
 
 
@@ -189,9 +187,7 @@ def load_pem_sealing_key(key_pem: bytes, certificate_pem: bytes, chain_pem: byte
         certificate = x509.load_pem_x509_certificate(certificate_pem)
         chain = x509.load_pem_x509_certificates(chain_pem) if chain_pem.strip() else []
     except ValueError as exc:
-        raise InvalidInput(
-            "The sealing key files could not be read.", errors=[FieldError("pki", str(exc))]
-        ) from exc
+        raise InvalidInput("The sealing key files could not be read.", errors=[FieldError("pki", str(exc))]) from exc
     return _checked(private_key, certificate, chain)
 
 

@@ -131,9 +131,7 @@ class _LoadedKeySigner(signers.SimpleSigner):
     def __init__(self, key: SealingKey) -> None:
         self._key = key.private_key
         asn1_cert = asn1_x509.Certificate.load(key.certificate.public_bytes(serialization.Encoding.DER))
-        asn1_chain = [
-            asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)) for cert in key.chain
-        ]
+        asn1_chain = [asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)) for cert in key.chain]
         key_info = asn1_keys.PrivateKeyInfo.load(
             key.private_key.private_bytes(
                 serialization.Encoding.DER,
@@ -175,9 +173,7 @@ class _FailClosedTimeStamper(TimeStamper):
                 "the document was not sealed and can be sealed again later."
             ) from exc
         encap = token["content"]["encap_content_info"]["content"].parsed
-        if not isinstance(encap, tsp.TSTInfo) or encap["message_imprint"]["hashed_message"].native != (
-            message_digest
-        ):
+        if not isinstance(encap, tsp.TSTInfo) or encap["message_imprint"]["hashed_message"].native != (message_digest):
             # A token over other data would make the seal's timestamp worthless: treat as unavailable.
             raise TimestampUnavailable("The timestamp authority answered with a token for other data.")
         return token
@@ -190,9 +186,7 @@ class _TimedPdfSigner(signers.PdfSigner):
         super().__init__(*args, **kwargs)
         self._sealed_at = sealed_at
 
-    def init_signing_session(
-        self, pdf_out: Any, existing_fields_only: bool = False
-    ) -> PdfSigningSession:
+    def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False) -> PdfSigningSession:
         """Start pyHanko's signing session, then pin its system time to ``sealed_at``."""
         session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
         session.system_time = self._sealed_at
@@ -200,7 +194,10 @@ class _TimedPdfSigner(signers.PdfSigner):
 
 
 class Sealer:
-    """Seals completed PDFs with the service's key: load once, seal many (thread-safe, stateless per seal).
+    """Seals completed PDFs with the service's key: load once, seal many.
+
+    Call :meth:`seal` from a worker thread or a sync route, never inside a running event loop:
+    pyHanko runs its own loop per signature.
 
     ``timestamper``: a pyHanko TimeStamper (``HTTPTimeStamper(url)`` for a TSA), or ``None`` when no
     TSA is configured. ``validation_context_factory``: when given, revocation data for the sealing
@@ -221,20 +218,25 @@ class Sealer:
         self._vc_factory = validation_context_factory
         self._location = location
         self.certificate = key.certificate
-        # One dry-run signature now tells how big every seal's CMS is; a TSA token is extra.
-        sizing = asyncio.run(
-            self._signer.async_sign(
-                hashlib.sha256(b"").digest(),
-                _MD,
-                dry_run=True,
-                use_pades=True,
-                signed_attr_settings=PdfCMSSignedAttributes(signing_time=_SIZING_TIME),
+        self._timestamp_reserve = timestamp_reserve if self._timestamper is not None else 0
+        self._bytes_reserved: int | None = None
+
+    def _reservation(self) -> int:
+        """Return the signature space to reserve (hex digits), measured by one dry run on first use."""
+        if self._bytes_reserved is None:
+            # One dry-run signature tells how big every seal's CMS is; a TSA token is extra. Done lazily
+            # so that building a Sealer never needs an event loop (pyHanko runs one per call).
+            sizing = asyncio.run(
+                self._signer.async_sign(
+                    hashlib.sha256(b"").digest(),
+                    _MD,
+                    dry_run=True,
+                    use_pades=True,
+                    signed_attr_settings=PdfCMSSignedAttributes(signing_time=_SIZING_TIME),
+                )
             )
-        )
-        cms_size = len(sizing.dump()) + _SLACK
-        if self._timestamper is not None:
-            cms_size += timestamp_reserve
-        self._bytes_reserved = 2 * cms_size  # hex-encoded in the file
+            self._bytes_reserved = 2 * (len(sizing.dump()) + _SLACK + self._timestamp_reserve)
+        return self._bytes_reserved
 
     def seal(self, pdf: bytes, metadata: SealMetadata, *, sealed_at: datetime) -> bytes:
         """Return ``pdf`` with the seal appended as an incremental update (``pdf`` stays the prefix).
@@ -243,13 +245,14 @@ class Sealer:
         """
         if sealed_at.tzinfo is None:
             raise ValueError("sealed_at must be timezone-aware")
+        reserved = self._reservation()
         try:
-            return self._seal(pdf, metadata, sealed_at, self._bytes_reserved)
+            return self._seal(pdf, metadata, sealed_at, reserved)
         except SigningError as exc:
             if "larger than expected" not in str(exc):
                 raise
         # A TSA that embeds a long chain can outgrow the reservation: retry once with room to spare.
-        return self._seal(pdf, metadata, sealed_at, self._bytes_reserved * 4)
+        return self._seal(pdf, metadata, sealed_at, reserved * 4)
 
     def _seal(self, pdf: bytes, metadata: SealMetadata, sealed_at: datetime, reserved: int) -> bytes:
         try:

@@ -86,8 +86,11 @@ html, body { margin: 0; padding: 0; background: transparent; }
 {% for s in sheet.stamps %}
 <div class="stamp" style="left: {{ s.left }}pt; top: {{ s.top }}pt; width: {{ s.width }}pt; height: {{ s.height }}pt">
   <div class="mark" style="height: {{ s.mark_height }}pt">
-  {% if s.image_uri %}<img src="{{ s.image_uri }}" alt="" style="max-width: {{ s.width }}pt; max-height: {{ s.mark_height }}pt">
-  {% else %}<div class="typed" style="font-size: {{ s.typed_size }}pt; line-height: {{ s.mark_height }}pt">{{ s.typed_text|clean }}</div>{% endif %}
+  {% if s.image_uri %}<img src="{{ s.image_uri }}" alt=""
+    style="max-width: {{ s.width }}pt; max-height: {{ s.mark_height }}pt">
+  {% else %}<div class="typed" style="font-size: {{ s.typed_size }}pt; line-height: {{ s.mark_height }}pt">
+    {{- s.typed_text|clean -}}
+  </div>{% endif %}
   </div>
   <div class="rule"></div>
   <div class="line" style="font-size: {{ s.text_size }}pt">{{ s.name|clean }}</div>
@@ -191,7 +194,9 @@ class Stamper:
         try:
             writer = IncrementalPdfFileWriter(BytesIO(sent_pdf), strict=False)
         except (PdfError, ValueError) as exc:
-            raise InvalidInput("The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc
+            raise InvalidInput(
+                "The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]
+            ) from exc
         if stamps:
             self._stamp(writer, stamps)
         if append_pdf is not None:
@@ -233,15 +238,15 @@ class Stamper:
             name = _free_xobject_name(writer, page_index)
             x0, y0 = origins[sheet_index]
             # Wrap the original content in q/Q so a transform it leaves active cannot move the stamps.
-            writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=b"q")), prepend=True)
+            writer.add_stream_to_page(
+                page_index, writer.add_object(generic.StreamObject(stream_data=b"q")), prepend=True
+            )
             writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=b"Q")))
             paint = b"q 1 0 0 1 %.4f %.4f cm /%s Do Q" % (x0, y0, name.encode("ascii"))
             resources = generic.DictionaryObject(
                 {pdf_name("/XObject"): generic.DictionaryObject({pdf_name("/" + name): xobject_ref})}
             )
-            writer.add_stream_to_page(
-                page_index, writer.add_object(generic.StreamObject(stream_data=paint)), resources
-            )
+            writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=paint)), resources)
 
 
 def _free_xobject_name(writer: IncrementalPdfFileWriter, page_index: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from io import BytesIO
 
@@ -20,8 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -154,21 +154,21 @@ def verify_sealed_pdf(
     ts_roots = [_asn1(cert) for cert in timestamp_trust_roots] if timestamp_trust_roots is not None else roots
     signer_vc = ValidationContext(trust_roots=roots, allow_fetching=False, moment=at)
     ts_vc = ValidationContext(trust_roots=ts_roots, allow_fetching=False, moment=at)
-    base = {
-        "file_sha256": file_sha256,
-        "sealed": True,
-        "envelope_id": claimed.envelope_id if claimed else None,
-        "document_id": claimed.document_id if claimed else None,
-        "document_version": claimed.document_version if claimed else None,
-        "revision1_sha256": revision1_sha256,
-        "revision1_matches_seal": revision1_matches,
-        "matches_stored_copy": stored_match,
-    }
+    base = SealVerdict(
+        file_sha256=file_sha256,
+        sealed=True,
+        envelope_id=claimed.envelope_id if claimed else None,
+        document_id=claimed.document_id if claimed else None,
+        document_version=claimed.document_version if claimed else None,
+        revision1_sha256=revision1_sha256,
+        revision1_matches_seal=revision1_matches,
+        matches_stored_copy=stored_match,
+    )
     try:
         status = validate_pdf_signature(seal, signer_vc, ts_validation_context=ts_vc)
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
         problems.append(f"the signature could not be validated: {exc}")
-        return SealVerdict(**base, problems=tuple(problems))  # type: ignore[arg-type]
+        return replace(base, problems=tuple(problems))
 
     cert = status.signing_cert
     covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -180,11 +180,12 @@ def verify_sealed_pdf(
     if not status.trusted:
         problems.append("the signing certificate does not chain to our trust roots")
     if not covers:
-        problems.append(f"the seal does not cover the whole file (coverage {status.coverage.name})")
+        level = status.coverage.name if status.coverage is not None else "unknown"
+        problems.append(f"the seal does not cover the whole file (coverage {level})")
     if ts is not None and not (ts.intact and ts.valid):
         problems.append("the timestamp token does not verify")
-    return SealVerdict(
-        **base,  # type: ignore[arg-type]
+    return replace(
+        base,
         ours=bool(status.trusted and status.valid and status.intact),
         intact=status.intact,
         valid=status.valid,

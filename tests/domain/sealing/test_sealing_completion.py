@@ -1,0 +1,112 @@
+"""Tests for Completer: stamp, certificate and seal in one call, on the bytes that were sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.timestamps import HTTPTimeStamper
+
+from tests.support.tsa import LocalTsa
+from undersign.domain.errors import Conflict, TimestampUnavailable
+from undersign.domain.sealing.completion import Completer
+from undersign.domain.sealing.completion_certificate import CompletionRecord
+from undersign.domain.sealing.keys import SealingKey
+from undersign.domain.sealing.seal import Sealer
+from undersign.domain.sealing.stamping import SignatureStamp
+from undersign.domain.sealing.verify import verify_sealed_pdf
+
+
+class TestComplete:
+    def test_three_revisions_sent_then_stamps_then_seal(
+        self,
+        completer: Completer,
+        sent_pdf: bytes,
+        stamps: tuple[SignatureStamp, ...],
+        record: CompletionRecord,
+        now: datetime,
+        tmp_path: Path,
+        pdfsig: Callable[[Path], Any],
+        pdftext: Callable[..., str],
+    ) -> None:
+        """The result has revision 1 = sent bytes, 2 = stamps + certificate, 3 = the seal, valid in pdfsig."""
+        done = completer.complete(sent_pdf, stamps, record, sealed_at=now)
+        assert done.pdf.startswith(sent_pdf)
+        reader = PdfFileReader(BytesIO(done.pdf))
+        assert reader.xrefs.total_revisions == 3
+        assert reader.embedded_signatures[0].signed_revision == 2
+        path = tmp_path / "done.pdf"
+        path.write_bytes(done.pdf)
+        result = pdfsig(path)
+        assert result.signature_valid and result.total_document_signed, result.output
+        assert record.sent_sha256 in " ".join(pdftext(path).split())
+
+    def test_certificate_pages_match_the_document_page_size(
+        self,
+        completer: Completer,
+        sent_pdf: bytes,
+        stamps: tuple[SignatureStamp, ...],
+        record: CompletionRecord,
+        now: datetime,
+    ) -> None:
+        """Appended certificate pages take the size of the document's last page."""
+        done = completer.complete(sent_pdf, stamps, record, sealed_at=now)
+        reader = PdfFileReader(BytesIO(done.pdf))
+        count = int(reader.root["/Pages"]["/Count"])
+        sizes = set()
+        for index in range(count):
+            page, _ = reader.find_page_for_modification(index)
+            sizes.add(tuple(round(float(v)) for v in page.get_object()["/MediaBox"]))
+        assert sizes == {(0, 0, 595, 842)}
+
+    def test_refuses_a_record_for_other_bytes(
+        self,
+        completer: Completer,
+        sent_pdf: bytes,
+        stamps: tuple[SignatureStamp, ...],
+        record: CompletionRecord,
+        now: datetime,
+    ) -> None:
+        """A record whose sent hash differs from the bytes handed in is a Conflict; nothing is sealed."""
+        with pytest.raises(Conflict):
+            completer.complete(sent_pdf, stamps, replace(record, sent_sha256="b" * 64), sealed_at=now)
+
+    def test_tsa_down_produces_nothing(
+        self,
+        sealing_key: SealingKey,
+        sent_pdf: bytes,
+        stamps: tuple[SignatureStamp, ...],
+        record: CompletionRecord,
+        now: datetime,
+        tsa: LocalTsa,
+    ) -> None:
+        """With the configured TSA stopped, completion raises TimestampUnavailable."""
+        completer = Completer(Sealer(sealing_key, timestamper=HTTPTimeStamper(tsa.url, timeout=3)))
+        tsa.stop()
+        with pytest.raises(TimestampUnavailable):
+            completer.complete(sent_pdf, stamps, record, sealed_at=now)
+
+    def test_verdict_of_a_completed_document_with_timestamp(
+        self,
+        sealing_key: SealingKey,
+        sent_pdf: bytes,
+        stamps: tuple[SignatureStamp, ...],
+        record: CompletionRecord,
+        now: datetime,
+        tsa: LocalTsa,
+    ) -> None:
+        """End to end: the completed file verifies as ours, with the stored hash and a trusted timestamp."""
+        completer = Completer(Sealer(sealing_key, timestamper=HTTPTimeStamper(tsa.url)))
+        done = completer.complete(sent_pdf, stamps, record, sealed_at=now)
+        verdict = verify_sealed_pdf(
+            done.pdf, sealing_key.trust_roots(), done.sha256, timestamp_trust_roots=[tsa.identity.root]
+        )
+        assert verdict.ok, verdict.problems
+        assert verdict.matches_stored_copy and verdict.timestamp_trusted
+        assert verdict.envelope_id == record.envelope_id
