@@ -32,6 +32,7 @@ from undersign.runtime import Runtime, build_runtime
 from undersign.services.api_keys import ApiKeyService
 from undersign.settings import REPO_ROOT, Settings
 from undersign.storage.api_key_repository import SqlApiKeyRepository
+from undersign.storage.audit_trail import SqlAuditTrail
 from undersign.storage.database import unit_of_work
 from undersign.storage.s3_blob_store import S3BlobStore
 
@@ -174,7 +175,7 @@ def api(runtime: Runtime) -> Iterator[Api]:
     """The app over the real runtime, with a key for every role."""
     keys: dict[Role, str] = {}
     with unit_of_work(runtime.sessions) as session:
-        service = ApiKeyService(SqlApiKeyRepository(session), runtime.clock)
+        service = ApiKeyService(SqlApiKeyRepository(session), runtime.clock, SqlAuditTrail(session, runtime.clock))
         for role in Role:
             _record, key = service.create(f"test-{role.value}", role)
             keys[role] = key

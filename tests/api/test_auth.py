@@ -10,6 +10,7 @@ from undersign.domain.roles import Role
 from undersign.runtime import Runtime
 from undersign.services.api_keys import ApiKeyService
 from undersign.storage.api_key_repository import SqlApiKeyRepository
+from undersign.storage.audit_trail import SqlAuditTrail
 from undersign.storage.database import unit_of_work
 
 
@@ -41,7 +42,9 @@ class TestAuthentication:
         """A key works until it is revoked, and gets 401 afterwards."""
         assert api.get("/v1/clients", role=Role.SALES).status_code == 200
         with unit_of_work(runtime.sessions) as session:
-            ApiKeyService(SqlApiKeyRepository(session), runtime.clock).revoke("test-sales")
+            ApiKeyService(SqlApiKeyRepository(session), runtime.clock, SqlAuditTrail(session, runtime.clock)).revoke(
+                "test-sales"
+            )
         assert_problem(api.get("/v1/clients", role=Role.SALES), 401)
 
 

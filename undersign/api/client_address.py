@@ -24,8 +24,21 @@ def _is_trusted(address: str, trusted: list[str]) -> bool:
     return False
 
 
+def _valid(address: str | None) -> str | None:
+    if address is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None  # e.g. a test client's pseudo host, or garbage in a forwarded header
+
+
 def client_ip(request: Request, trusted_proxies: list[str]) -> str | None:
     """Return the client IP: the peer, or the right-most untrusted X-Forwarded-For hop behind trusted proxies."""
+    return _valid(_client_ip(request, trusted_proxies))
+
+
+def _client_ip(request: Request, trusted_proxies: list[str]) -> str | None:
     peer = request.client.host if request.client else None
     if peer is None or not _is_trusted(peer, trusted_proxies):
         return peer

@@ -22,6 +22,7 @@ from undersign.services.api_keys import ApiKeyService
 from undersign.services.clients import ClientService
 from undersign.services.documents import DocumentService
 from undersign.storage.api_key_repository import SqlApiKeyRepository
+from undersign.storage.audit_trail import SqlAuditTrail
 from undersign.storage.client_repository import SqlClientRepository
 from undersign.storage.database import unit_of_work
 from undersign.storage.document_repository import SqlDocumentRepository
@@ -50,7 +51,7 @@ def get_actor(request: Request, session: SessionDep, runtime: RuntimeDep) -> Act
     header = request.headers.get("authorization", "")
     scheme, _, presented = header.partition(" ")
     key = presented.strip() if scheme.lower() == "bearer" else None
-    service = ApiKeyService(SqlApiKeyRepository(session), runtime.clock)
+    service = ApiKeyService(SqlApiKeyRepository(session), runtime.clock, SqlAuditTrail(session, runtime.clock))
     return service.authenticate(
         key,
         ip=client_ip(request, runtime.settings.server.trusted_proxies),
@@ -84,7 +85,7 @@ ReaderDep = Annotated[Actor, Depends(reader, scope="function")]
 
 def client_service(session: SessionDep, runtime: RuntimeDep) -> ClientService:
     """Return the client service bound to this request's session."""
-    return ClientService(SqlClientRepository(session), runtime.clock)
+    return ClientService(SqlClientRepository(session), runtime.clock, SqlAuditTrail(session, runtime.clock))
 
 
 ClientServiceDep = Annotated[ClientService, Depends(client_service, scope="function")]
@@ -100,6 +101,7 @@ def document_service(session: SessionDep, runtime: RuntimeDep) -> DocumentServic
         blobs=runtime.blob_store,
         clock=runtime.clock,
         branding=runtime.branding,
+        audit=SqlAuditTrail(session, runtime.clock),
         budget=runtime.render_budget,
     )
 

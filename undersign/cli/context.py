@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,10 +11,15 @@ import typer
 from pydantic import SecretStr, ValidationError
 from sqlalchemy.orm import Session
 
+from undersign.adapters.clock import SystemClock
 from undersign.adapters.seaweedfs import read_running_endpoint
+from undersign.domain.actor import Actor
 from undersign.domain.errors import UndersignError
 from undersign.runtime import build_engine
+from undersign.services.api_keys import ApiKeyService
 from undersign.settings import Settings
+from undersign.storage.api_key_repository import SqlApiKeyRepository
+from undersign.storage.audit_trail import SqlAuditTrail
 from undersign.storage.database import make_session_factory, unit_of_work
 
 
@@ -67,3 +73,14 @@ def fail(error: UndersignError) -> typer.Exit:
 
 
 DataDirOption = typer.Option(None, "--data-dir", help="Data folder (default: UNDERSIGN_DATA_DIR or ./var)")
+
+
+def cli_actor() -> Actor:
+    """Return the identity the audit trail records for a command run from a shell."""
+    return Actor(name=f"cli:{getpass.getuser()}", kind="system")
+
+
+def key_service(session: Session) -> ApiKeyService:
+    """Return the API key service bound to a CLI unit of work."""
+    clock = SystemClock()
+    return ApiKeyService(SqlApiKeyRepository(session), clock, SqlAuditTrail(session, clock))

@@ -8,12 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from undersign.adapters.clock import SystemClock
-from undersign.cli.context import DataDirOption, database_session, fail, load_settings
+from undersign.cli.context import DataDirOption, cli_actor, database_session, fail, key_service, load_settings
 from undersign.domain.errors import UndersignError
 from undersign.domain.roles import Role
-from undersign.services.api_keys import ApiKeyService
-from undersign.storage.api_key_repository import SqlApiKeyRepository
 
 app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
@@ -28,7 +25,7 @@ def create(
     settings = load_settings(data_dir)
     try:
         with database_session(settings) as session:
-            _record, key = ApiKeyService(SqlApiKeyRepository(session), SystemClock()).create(name, role)
+            _record, key = key_service(session).create(name, role, by=cli_actor())
     except UndersignError as exc:
         raise fail(exc) from exc
     typer.echo(f"Created key '{name}' with role '{role}'. Store it now: it is not shown again.", err=True)
@@ -40,7 +37,7 @@ def list_keys(data_dir: Path | None = DataDirOption) -> None:
     """List keys (names, roles, dates; never the keys)."""
     settings = load_settings(data_dir)
     with database_session(settings) as session:
-        records = ApiKeyService(SqlApiKeyRepository(session), SystemClock()).list()
+        records = key_service(session).list()
     table = Table("name", "role", "created", "revoked")
     for record in records:
         table.add_row(
@@ -58,7 +55,7 @@ def revoke(name: str = typer.Argument(..., help="The key's name"), data_dir: Pat
     settings = load_settings(data_dir)
     try:
         with database_session(settings) as session:
-            ApiKeyService(SqlApiKeyRepository(session), SystemClock()).revoke(name)
+            key_service(session).revoke(name, by=cli_actor())
     except UndersignError as exc:
         raise fail(exc) from exc
     typer.echo(f"Revoked key '{name}'.")

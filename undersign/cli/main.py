@@ -9,17 +9,14 @@ import typer
 import uvicorn
 from pydantic import SecretStr
 
-from undersign.adapters.clock import SystemClock
 from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
 from undersign.api.app import create_app
 from undersign.cli import keys
-from undersign.cli.context import DataDirOption, database_session, load_settings
+from undersign.cli.context import DataDirOption, cli_actor, database_session, key_service, load_settings
 from undersign.domain.roles import Role
 from undersign.runtime import build_engine, build_runtime
-from undersign.services.api_keys import ApiKeyService
 from undersign.settings import Mode, Settings
 from undersign.storage import migrator
-from undersign.storage.api_key_repository import SqlApiKeyRepository
 
 app = typer.Typer(help="undersign: MSP paperwork, assembled, e-signed, sealed and filed.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -42,10 +39,10 @@ def db_upgrade(data_dir: Path | None = DataDirOption) -> None:
 def _first_admin_key(settings: Settings) -> str | None:
     """Create an admin key when the database has none yet; return it (or None)."""
     with database_session(settings) as session:
-        service = ApiKeyService(SqlApiKeyRepository(session), SystemClock())
+        service = key_service(session)
         if service.list():
             return None
-        _record, key = service.create("admin", Role.ADMIN)
+        _record, key = service.create("admin", Role.ADMIN, by=cli_actor())
         return key
 
 

@@ -6,9 +6,10 @@ implement them and tests use the fakes in ``tests/fakes``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from undersign.domain.api_keys import ApiKeyRecord
 from undersign.domain.blobs import Retention as Retention
@@ -16,8 +17,10 @@ from undersign.domain.blobs import StoredBlob as StoredBlob
 from undersign.domain.clients import Client, ClientCursor
 
 if TYPE_CHECKING:
+    from undersign.domain.actor import Actor
     from undersign.domain.assembly.assemble import AssembledDocument
     from undersign.domain.assembly.manifest import TemplateManifest
+    from undersign.domain.audit.event import AuditEvent
     from undersign.domain.documents import Document, DocumentFilter, DocumentVersion
     from undersign.domain.render_job import RenderJob, RenderResult
 
@@ -194,4 +197,20 @@ class DocumentRepository(Protocol):
 
     def search(self, where: DocumentFilter, limit: int, after: tuple[datetime, str] | None) -> list[Document]:
         """Return documents matching ``where``, newest first, after the keyset position ``after``."""
+        ...
+
+
+class AuditTrail(Protocol):
+    """The append-only, hash-chained log every state change writes to, in the same transaction."""
+
+    def record(
+        self,
+        actor: Actor,
+        action: str,
+        subjects: Mapping[str, str],
+        *,
+        payload: Mapping[str, Any] | None = None,
+        document_sha256: str | None = None,
+    ) -> AuditEvent:
+        """Append one event (``action`` like ``client.created``) and return it as chained."""
         ...

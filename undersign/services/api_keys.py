@@ -2,39 +2,42 @@
 
 from __future__ import annotations
 
-from undersign.domain.actor import Actor
+from undersign.domain.actor import SYSTEM, Actor
 from undersign.domain.api_keys import ApiKeyRecord, hash_key, new_key, validate_key_name
 from undersign.domain.errors import NotFound, Unauthenticated
-from undersign.domain.ports import ApiKeyRepository, Clock
+from undersign.domain.ports import ApiKeyRepository, AuditTrail, Clock
 from undersign.domain.roles import Role
 
 
 class ApiKeyService:
     """Issue and check API keys; only hashes are stored."""
 
-    def __init__(self, keys: ApiKeyRepository, clock: Clock) -> None:
+    def __init__(self, keys: ApiKeyRepository, clock: Clock, audit: AuditTrail) -> None:
         self._keys = keys
         self._clock = clock
+        self._audit = audit
 
-    def create(self, name: str, role: Role) -> tuple[ApiKeyRecord, str]:
+    def create(self, name: str, role: Role, *, by: Actor = SYSTEM) -> tuple[ApiKeyRecord, str]:
         """Create a key and return its record and the key itself (the only time it is seen)."""
         key = new_key()
         record = ApiKeyRecord(
             name=validate_key_name(name), role=role, key_hash=hash_key(key), created_at=self._clock.now()
         )
         self._keys.add(record)
+        self._audit.record(by, "key.created", {"key": record.name}, payload={"role": record.role.value})
         return record, key
 
     def list(self) -> list[ApiKeyRecord]:
         """Return every key, active and revoked, newest first."""
         return self._keys.all()
 
-    def revoke(self, name: str) -> ApiKeyRecord:
+    def revoke(self, name: str, *, by: Actor = SYSTEM) -> ApiKeyRecord:
         """Revoke the key ``name``; later requests with it get 401."""
         record = self._keys.by_name(name)
         if record is None:
             raise NotFound(f"No API key named '{name}'.")
         self._keys.revoke(name, self._clock.now())
+        self._audit.record(by, "key.revoked", {"key": name})
         revoked = self._keys.by_name(name)
         assert revoked is not None
         return revoked

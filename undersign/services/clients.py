@@ -7,7 +7,7 @@ import uuid
 from undersign.domain.actor import Actor
 from undersign.domain.clients import Client, ClientCursor, ClientDraft, ClientPage, ClientPatch, Contact
 from undersign.domain.errors import Conflict, FieldError, InvalidInput, NotFound
-from undersign.domain.ports import ClientRepository, Clock
+from undersign.domain.ports import AuditTrail, ClientRepository, Clock
 from undersign.domain.roles import Permission, require
 
 MAX_PAGE = 200
@@ -16,9 +16,10 @@ MAX_PAGE = 200
 class ClientService:
     """Create, change and find clients; every write checks the actor's role first."""
 
-    def __init__(self, clients: ClientRepository, clock: Clock) -> None:
+    def __init__(self, clients: ClientRepository, clock: Clock, audit: AuditTrail) -> None:
         self._clients = clients
         self._clock = clock
+        self._audit = audit
 
     def create(self, actor: Actor, draft: ClientDraft) -> Client:
         """Store a new client; a duplicate legal name in the same jurisdiction is a ``Conflict``."""
@@ -39,6 +40,7 @@ class ClientService:
             updated_at=now,
         )
         self._clients.add(client)
+        self._audit.record(actor, "client.created", {"client": client.id}, payload=_audit_view(client))
         return client
 
     def get(self, client_id: str) -> Client:
@@ -75,6 +77,12 @@ class ClientService:
         if other is not None and other.id != updated.id:
             raise Conflict(f"A client named '{updated.legal_name}' already exists in {updated.jurisdiction}.")
         self._clients.update(updated)
+        self._audit.record(
+            actor,
+            "client.changed",
+            {"client": updated.id},
+            payload={"changed": sorted(changes), **_audit_view(updated)},
+        )
         return updated
 
     def search(self, query: str | None, limit: int, cursor: str | None) -> ClientPage:
@@ -85,6 +93,14 @@ class ClientService:
         items = rows[:limit]
         next_cursor = ClientCursor(items[-1].legal_name, items[-1].id).encode() if len(rows) > limit else None
         return ClientPage(items=items, next_cursor=next_cursor)
+
+
+def _audit_view(client: Client) -> dict[str, str]:
+    return {
+        "legal_name": client.legal_name,
+        "jurisdiction": client.jurisdiction,
+        "billing_email": client.billing_email,
+    }
 
 
 def _require_write(actor: Actor) -> None:

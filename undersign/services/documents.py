@@ -33,6 +33,7 @@ from undersign.domain.documents import (
 )
 from undersign.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from undersign.domain.ports import (
+    AuditTrail,
     BlobStore,
     ClientRepository,
     Clock,
@@ -86,8 +87,10 @@ class DocumentService:
         blobs: BlobStore,
         clock: Clock,
         branding: Branding,
+        audit: AuditTrail,
         budget: RenderBudget | None = None,
     ) -> None:
+        self._audit = audit
         self._documents = documents
         self._clients = clients
         self._templates = templates
@@ -121,6 +124,7 @@ class DocumentService:
         version = self._make_version(actor, manifest, document, 1, client, variables, wanted, now)
         self._documents.add(document)
         self._documents.add_version(version)
+        self._record_version(actor, document, version, "document.created")
         return document, version
 
     def add_version(
@@ -143,7 +147,26 @@ class DocumentService:
             actor, manifest, current, number, client, variables, parse_formats(formats), self._clock.now()
         )
         self._documents.add_version(version)
+        self._record_version(actor, current, version, "document.version_created")
         return version
+
+    def _record_version(self, actor: Actor, document: Document, version: DocumentVersion, action: str) -> None:
+        pdf = version.file(FileFormat.PDF)
+        self._audit.record(
+            actor,
+            action,
+            {"document": document.id, "client": document.client_id},
+            payload={
+                "template": version.template_id,
+                "template_version": version.template_version,
+                "version": version.version,
+                "clauses": [{"id": c["id"], "version": c["version"], "sha256": c["sha256"]} for c in version.clauses],
+                "files": {
+                    f.format.value: {"sha256": f.blob.sha256, "version_id": f.blob.version_id} for f in version.files
+                },
+            },
+            document_sha256=pdf.blob.sha256 if pdf else None,
+        )
 
     def _make_version(
         self,

@@ -146,3 +146,46 @@ document_files = Table(
     PrimaryKeyConstraint("document_id", "version", "format"),
     ForeignKeyConstraint(["document_id", "version"], ["document_versions.document_id", "document_versions.version"]),
 )
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    # Insertion order, kept apart from seq: reading by id is what reveals a reordered chain.
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", String(200), nullable=False),
+    Column("actor_role", String(64), nullable=True),
+    Column("action", String(100), nullable=False),
+    Column("subjects", JSON, nullable=False),
+    Column("ip", String(64), nullable=True),
+    Column("user_agent", String(512), nullable=True),
+    Column("payload", JSON, nullable=True),
+    Column("payload_sha256", String(64), nullable=True),
+    Column("document_sha256", String(64), nullable=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index(None, "actor_id", "seq"),
+    Index(None, "action", "seq"),
+    Index(None, "at"),
+)
+
+audit_subjects = Table(
+    "audit_subjects",
+    metadata,
+    Column("seq", BigInteger, nullable=False),
+    Column("subject_type", String(40), nullable=False),
+    Column("subject_id", String(200), nullable=False),
+    PrimaryKeyConstraint("seq", "subject_type"),
+    Index(None, "subject_type", "subject_id", "seq"),
+    Index(None, "subject_id", "seq"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
