@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from undersign.storage import migrator
-from undersign.storage.tables import metadata
+from undersign.storage.schema import metadata
 
 
 class TestMigrations:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from undersign.storage import migrator
 from undersign.storage.database import make_engine
-from undersign.storage.tables import metadata
+from undersign.storage.schema import metadata
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
 from undersign.api.app import create_app
 from undersign.cli import keys
+from undersign.cli.run_due import run_due
 from undersign.cli.context import DataDirOption, cli_actor, database_session, key_service, load_settings
 from undersign.domain.roles import Role
 from undersign.runtime import build_engine, build_runtime
@@ -22,6 +23,7 @@ app = typer.Typer(help="undersign: MSP paperwork, assembled, e-signed, sealed an
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys.app, name="keys")
+app.command("run-due")(run_due)
 
 
 @db_app.command("upgrade")

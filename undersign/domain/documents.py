@@ -201,3 +201,16 @@ def as_assembled(version: DocumentVersion, title: str, kind: str) -> AssembledDo
         clauses=clauses,
         variables=version.variables,
     )
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """A document version every party signed: the envelope, when it completed, and the sealed copy."""
+
+    envelope_id: str
+    document_id: str
+    version: int
+    client_id: str
+    template_id: str
+    signed_at: datetime
+    sealed: StoredBlob

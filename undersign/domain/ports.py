@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from undersign.domain.assembly.assemble import AssembledDocument
     from undersign.domain.assembly.manifest import TemplateManifest
     from undersign.domain.audit.event import AuditEvent
-    from undersign.domain.documents import Document, DocumentFilter, DocumentVersion
+    from undersign.domain.documents import Document, DocumentFilter, DocumentVersion, SignedDocument
     from undersign.domain.render_job import RenderJob, RenderResult
 
 
@@ -213,4 +213,24 @@ class AuditTrail(Protocol):
         document_sha256: str | None = None,
     ) -> AuditEvent:
         """Append one event (``action`` like ``client.created``) and return it as chained."""
+        ...
+
+
+class SignedDocumentRepository(Protocol):
+    """Which document versions every party signed, and where the sealed copies are filed."""
+
+    def add(self, signed: SignedDocument) -> None:
+        """Record a completed, sealed document."""
+        ...
+
+    def by_envelope(self, envelope_id: str) -> SignedDocument | None:
+        """Return the signed document of an envelope, or ``None``."""
+        ...
+
+    def latest_for_client(self, client_id: str, template_id: str) -> SignedDocument | None:
+        """Return the client's most recently signed document of a template (e.g. its MSA)."""
+        ...
+
+    def for_document(self, document_id: str) -> list[SignedDocument]:
+        """Return every signed version of a document, oldest first."""
         ...

@@ -189,3 +189,21 @@ audit_head = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+signed_documents = Table(
+    "signed_documents",
+    metadata,
+    Column("envelope_id", String(36), primary_key=True),
+    Column("document_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("client_id", String(36), nullable=False),
+    Column("template_id", String(100), nullable=False),
+    Column("signed_at", UtcDateTime(), nullable=False),
+    Column("sealed_bucket", String(63), nullable=False),
+    Column("sealed_key", String(1024), nullable=False),
+    Column("sealed_version_id", String(200), nullable=False),
+    Column("sealed_sha256", String(64), nullable=False),
+    Column("sealed_size", BigInteger, nullable=False),
+    ForeignKeyConstraint(["document_id", "version"], ["document_versions.document_id", "document_versions.version"]),
+    Index(None, "client_id", "template_id", "signed_at"),
+)
