@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
 from undersign.api.app import create_app
 from undersign.cli import keys
-from undersign.cli.run_due import run_due
 from undersign.cli.context import DataDirOption, cli_actor, database_session, key_service, load_settings
+from undersign.cli.run_due import run_due
 from undersign.domain.roles import Role
 from undersign.runtime import build_engine, build_runtime
 from undersign.settings import Mode, Settings
