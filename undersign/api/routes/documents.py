@@ -92,28 +92,17 @@ def _file_response(
     return Response(content=data, media_type=stored.content_type, headers=headers)
 
 
-@router.get("/{document_id}/versions/{number}/file.pdf", response_class=Response)
-def get_pdf(
+@router.get("/{document_id}/versions/{number}/file.{extension}", response_class=Response)
+def get_file(
     document_id: str,
     number: int,
+    extension: Literal["pdf", "docx"],
     _actor: ReaderDep,
     service: DocumentServiceDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Download exactly the stored PDF of a version (ETag = its SHA-256)."""
-    return _file_response(service, document_id, number, FileFormat.PDF, if_none_match)
-
-
-@router.get("/{document_id}/versions/{number}/file.docx", response_class=Response)
-def get_docx(
-    document_id: str,
-    number: int,
-    _actor: ReaderDep,
-    service: DocumentServiceDep,
-    if_none_match: Annotated[str | None, Header()] = None,
-) -> Response:
-    """Download exactly the stored DOCX of a version (ETag = its SHA-256)."""
-    return _file_response(service, document_id, number, FileFormat.DOCX, if_none_match)
+    """Download exactly the stored PDF or DOCX of a version (ETag = its SHA-256; If-None-Match gives 304)."""
+    return _file_response(service, document_id, number, FileFormat(extension), if_none_match)
 
 
 @router.get("/{document_id}/versions/{number}/diff", response_model=None)
