@@ -80,6 +80,20 @@ class SigningSettings(BaseModel):
     pkcs12_path: Path | None = Field(default=None, description="PKCS#12 file; unset in development = dev CA")
     pkcs12_password: SecretStr = Field(default=SecretStr(""), description="PKCS#12 password")
     tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority URL")
+    tsa_roots_path: Path | None = Field(
+        default=None, description="PEM file of the TSA's root certificate(s), trusted when verifying timestamps"
+    )
+    consent_version: str = Field(
+        default="esign-consent-1", description="Version of the electronic-records disclosure shown to signers"
+    )
+    link_expiry_days: int = Field(default=30, ge=1, le=365, description="Default days until an envelope expires")
+    reminder_every_days: int = Field(default=3, ge=0, le=60, description="Default reminder interval (0 = none)")
+    max_reminders: int = Field(default=5, ge=0, le=50, description="Most automatic reminders per envelope")
+    remind_min_interval_minutes: int = Field(
+        default=60, ge=0, le=10080, description="Least time between two reminders of one envelope (manual: 429)"
+    )
+    otp_ttl_minutes: int = Field(default=10, ge=1, le=60, description="Life of an e-mailed one-time code")
+    otp_max_attempts: int = Field(default=5, ge=1, le=20, description="Wrong codes before the envelope is locked")
 
 
 class ServerSettings(BaseModel):
@@ -113,6 +127,23 @@ class BrandingSettings(BaseModel):
     primary_colour: str = Field(default="#1f3a5f", pattern="^#[0-9a-fA-F]{6}$", description="Accent colour")
 
 
+class DunningSettings(BaseModel):
+    """The payment escalation ladder: default policy file, who signs the notices, how to pay."""
+
+    policy_path: Path = Field(
+        default=REPO_ROOT / "policies" / "default-ladder.yaml", description="The default ladder policy (YAML)"
+    )
+    contact_name: str = Field(default="Accounts Receivable", max_length=200, description="Billing contact on notices")
+    contact_email: str | None = Field(default=None, max_length=254, description="Billing contact email on notices")
+    contact_phone: str | None = Field(default=None, max_length=40, description="Billing contact phone on notices")
+    portal_url: str | None = Field(default=None, pattern="^https://", description="Payment portal URL on notices")
+    bank_details: str | None = Field(default=None, max_length=500, description="Bank transfer details on notices")
+    counsel_reviewed: bool = Field(default=False, description="Counsel approved the notice texts (hides the note)")
+    answer_days: int = Field(
+        default=14, ge=1, le=90, description="Days a letter before action gives to pay (it is the last step)"
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one undersign deployment."""
 
@@ -130,6 +161,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     render: RenderSettings = Field(default_factory=RenderSettings)
     branding: BrandingSettings = Field(default_factory=BrandingSettings)
+    dunning: DunningSettings = Field(default_factory=DunningSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:

@@ -11,7 +11,20 @@ from fastapi import FastAPI
 from undersign import __doc__ as package_doc
 from undersign.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from undersign.api.problems import install_problem_handlers
-from undersign.api.routes import clients, documents, health, templates
+from undersign.api.routes import (
+    audit,
+    clients,
+    documents,
+    dunning,
+    envelopes,
+    evidence,
+    health,
+    invoices,
+    risks,
+    signing,
+    templates,
+    verify,
+)
 from undersign.runtime import Runtime
 
 log = logging.getLogger("undersign.api")
@@ -33,7 +46,11 @@ def create_app(runtime: Runtime) -> FastAPI:
             {"name": "clients", "description": "The MSP's clients; every document belongs to one."},
             {"name": "templates", "description": "The clause template library and HTML previews."},
             {"name": "documents", "description": "Assembled documents, their versions and stored files."},
+            {"name": "invoices", "description": "Invoices and their payment state (paid, disputed, paused, promised)."},
+            {"name": "dunning", "description": "The payment escalation ladder: runs, approvals, overview, policy."},
+            {"name": "envelopes", "description": "E-signature envelopes, sealed copies and verification."},
             {"name": "health", "description": "Liveness and readiness."},
+            {"name": "audit", "description": "The tamper-evident audit chain: verify, search, checkpoints."},
         ],
     )
     app.state.runtime = runtime
@@ -44,4 +61,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(clients.router)
     app.include_router(templates.router)
     app.include_router(documents.router)
+    app.include_router(audit.router)
+    app.include_router(risks.router)
+    app.include_router(evidence.router)
+    app.include_router(invoices.router)
+    app.include_router(dunning.router)
+    app.include_router(envelopes.router)
+    app.include_router(verify.router)
+    app.include_router(signing.router)
     return app

@@ -13,10 +13,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from undersign.api.auditor_reads import record_auditor_read
 from undersign.api.client_address import client_ip
+from undersign.audit_runtime import risk_service
 from undersign.domain.actor import Actor
 from undersign.domain.ports import TemplateCatalog
-from undersign.domain.roles import Permission, require
+from undersign.domain.roles import Permission, Role, require
 from undersign.runtime import Runtime
 from undersign.services.api_keys import ApiKeyService
 from undersign.services.clients import ClientService
@@ -62,10 +64,12 @@ def get_actor(request: Request, session: SessionDep, runtime: RuntimeDep) -> Act
 ActorDep = Annotated[Actor, Depends(get_actor, scope="function")]
 
 
-def reader(actor: ActorDep) -> Actor:
-    """Require a key that may read (every role may)."""
+def reader(request: Request, actor: ActorDep, session: SessionDep, runtime: RuntimeDep) -> Actor:
+    """Require a key that may read (every role may); an auditor's read is recorded in the audit chain."""
     assert actor.role is not None
     require(actor.role, Permission.READ)
+    if actor.role is Role.AUDITOR:
+        record_auditor_read(SqlAuditTrail(session, runtime.clock), actor, request)
     return actor
 
 
@@ -103,6 +107,7 @@ def document_service(session: SessionDep, runtime: RuntimeDep) -> DocumentServic
         branding=runtime.branding,
         audit=SqlAuditTrail(session, runtime.clock),
         budget=runtime.render_budget,
+        listeners=[risk_service(session, runtime)],
     )
 
 

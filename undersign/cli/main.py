@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
 from undersign.api.app import create_app
-from undersign.cli import keys
+from undersign.cli import audit, dunning, invoices, keys, templates, verify
 from undersign.cli.context import DataDirOption, cli_actor, database_session, key_service, load_settings
 from undersign.cli.run_due import run_due
 from undersign.domain.roles import Role
@@ -23,7 +23,13 @@ app = typer.Typer(help="undersign: MSP paperwork, assembled, e-signed, sealed an
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(invoices.app, name="invoices")
+app.add_typer(dunning.app, name="dunning")
+app.add_typer(audit.app, name="audit")
 app.command("run-due")(run_due)
+app.add_typer(templates.app, name="templates")
+app.command("render")(templates.render)
+app.command("verify")(verify.verify)
 
 
 @db_app.command("upgrade")

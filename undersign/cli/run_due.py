@@ -12,14 +12,23 @@ from pathlib import Path
 
 import typer
 
+from undersign.audit_runtime import checkpoint_due, reviews_due
 from undersign.cli.context import DataDirOption, load_settings
+from undersign.cli.dunning import dunning_job
+from undersign.cli.envelopes_due import envelope_due
 from undersign.runtime import Runtime, build_runtime
 
 # A job does one kind of due work and returns counts for the summary line (e.g. {"reminded": 2}).
 DueJob = Callable[[Runtime], dict[str, int]]
 
 # Each area adds its jobs here, in the order they should run.
-JOBS: list[tuple[str, DueJob]] = []
+JOBS: list[tuple[str, DueJob]] = [
+    ("risk-reviews", reviews_due),
+    ("envelopes", envelope_due),
+    ("dunning", dunning_job),
+    # Last, so the signed head covers what the jobs above recorded.
+    ("audit-checkpoint", checkpoint_due),
+]
 
 
 def run_jobs(runtime: Runtime) -> dict[str, dict[str, int]]:

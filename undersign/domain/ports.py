@@ -6,9 +6,9 @@ implement them and tests use the fakes in ``tests/fakes``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from undersign.domain.api_keys import ApiKeyRecord
@@ -21,8 +21,13 @@ if TYPE_CHECKING:
     from undersign.domain.assembly.assemble import AssembledDocument
     from undersign.domain.assembly.manifest import TemplateManifest
     from undersign.domain.audit.event import AuditEvent
+    from undersign.domain.audit_log import EventFilter, StoredCheckpoint
     from undersign.domain.documents import Document, DocumentFilter, DocumentVersion, SignedDocument
+    from undersign.domain.dunning.records import StepRecord
+    from undersign.domain.envelopes import Envelope, EnvelopeEvent, EnvelopeFilter, Signer
+    from undersign.domain.invoices import InvoiceRecord
     from undersign.domain.render_job import RenderJob, RenderResult
+    from undersign.domain.risks import DocumentLink, RiskEntry, RiskStatus, RiskTransition
 
 
 class BlobStore(Protocol):
@@ -233,4 +238,245 @@ class SignedDocumentRepository(Protocol):
 
     def for_document(self, document_id: str) -> list[SignedDocument]:
         """Return every signed version of a document, oldest first."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The read side of the audit chain: head, the whole chain in stored order, payloads, search."""
+
+    def head(self) -> AuditEvent | None:
+        """Return the newest event, or ``None`` for an empty chain."""
+        ...
+
+    def stream(self, *, up_to_seq: int | None = None, batch: int = 5000) -> Iterator[AuditEvent]:
+        """Yield every event in insertion order (never sorted by seq: that would hide a reordering)."""
+        ...
+
+    def find(self, where: EventFilter, limit: int) -> list[tuple[AuditEvent, dict[str, Any] | None]]:
+        """Return up to ``limit`` events matching ``where`` with their payloads, newest first."""
+        ...
+
+
+class CheckpointRepository(Protocol):
+    """Where signed checkpoints are listed (their documents live in the object store); append-only."""
+
+    def add(self, stored: StoredCheckpoint) -> None:
+        """Record a checkpoint filed in the object store."""
+        ...
+
+    def all(self) -> list[StoredCheckpoint]:
+        """Return every listed checkpoint, ascending seq."""
+        ...
+
+    def latest(self) -> StoredCheckpoint | None:
+        """Return the checkpoint with the highest seq, or ``None``."""
+        ...
+
+
+class EnvelopeOutcomeListener(Protocol):
+    """Told, in the same transaction, when an envelope completes or is declined (e.g. the risk register)."""
+
+    def envelope_completed(
+        self,
+        actor: Actor,
+        envelope_id: str,
+        document_id: str,
+        version: int,
+        completed_at: datetime,
+        signers: list[dict[str, str]],
+    ) -> None:
+        """Every signer signed and the sealed copy is filed."""
+        ...
+
+    def envelope_declined(
+        self, actor: Actor, envelope_id: str, document_id: str, version: int, declined_at: datetime, reason: str
+    ) -> None:
+        """A signer declined to sign (a refusal is itself evidence)."""
+        ...
+
+
+class DocumentPages(Protocol):
+    """Page images of a PDF for the signing page, cached by the PDF's SHA-256."""
+
+    def pages(self, sha256: str, load: Callable[[], bytes]) -> list[bytes]:
+        """Return one PNG per page of the PDF whose hash is ``sha256`` (``load`` fetches its bytes on a miss)."""
+        ...
+
+
+class EnvelopeRepository(Protocol):
+    """Stored envelopes, signers, hashed link tokens and envelope events; never committing."""
+
+    def add(self, envelope: Envelope) -> None:
+        """Insert an envelope and its signers."""
+        ...
+
+    def update(self, envelope: Envelope) -> None:
+        """Store the envelope's and its signers' fields."""
+        ...
+
+    def update_signer(self, signer: Signer) -> None:
+        """Store one signer's fields."""
+        ...
+
+    def get(self, envelope_id: str) -> Envelope | None:
+        """Return the envelope with its signers, or ``None``."""
+        ...
+
+    def lock(self, envelope_id: str) -> Envelope | None:
+        """Return the envelope locked against concurrent changes until the transaction ends."""
+        ...
+
+    def add_token(self, token_hash: str, signer_id: str, envelope_id: str, at: datetime) -> None:
+        """Record the hash of a link token."""
+        ...
+
+    def by_token(self, token_hash: str) -> tuple[str, str] | None:
+        """Return ``(envelope_id, signer_id)`` for a token hash, or ``None``."""
+        ...
+
+    def add_event(self, event: EnvelopeEvent) -> None:
+        """Append one envelope event."""
+        ...
+
+    def events(self, envelope_id: str) -> list[EnvelopeEvent]:
+        """Return the envelope's events, oldest first."""
+        ...
+
+    def search(self, where: EnvelopeFilter, limit: int) -> list[Envelope]:
+        """Return envelopes matching ``where``, newest first."""
+        ...
+
+    def open_for_document(self, document_id: str, version: int) -> list[str]:
+        """Return ids of unfinished envelopes over a document version."""
+        ...
+
+    def claim_due(self, kind: str, now: datetime, limit: int) -> list[Envelope]:
+        """Lock and return envelopes with due work (``expire``, ``remind``, ``seal``), skipping locked ones."""
+        ...
+
+
+class InvoiceRepository(Protocol):
+    """Stored invoices; never committing."""
+
+    def add(self, invoice: InvoiceRecord) -> None:
+        """Insert an invoice; a number already stored raises ``Conflict``."""
+        ...
+
+    def get(self, invoice_id: str) -> InvoiceRecord | None:
+        """Return the invoice with this id, or ``None``."""
+        ...
+
+    def by_number(self, number: str) -> InvoiceRecord | None:
+        """Return the invoice with this number, or ``None``."""
+        ...
+
+    def update(self, invoice: InvoiceRecord) -> None:
+        """Store the state fields (paid, dispute, pause, promise) of ``invoice``."""
+        ...
+
+    def claim(self, invoice_id: str) -> InvoiceRecord | None:
+        """Lock the invoice for this transaction; ``None`` when another run holds it (SKIP LOCKED)."""
+        ...
+
+    def search(
+        self, *, client_id: str | None, unpaid_on: date | None, limit: int, after: str | None
+    ) -> list[InvoiceRecord]:
+        """Return invoices ordered by number after ``after``; ``unpaid_on`` keeps those not paid by then."""
+        ...
+
+    def due_for_run(self, as_of: date) -> list[str]:
+        """Return the ids of invoices issued by ``as_of`` and not paid by then, oldest due date first."""
+        ...
+
+
+class DunningRepository(Protocol):
+    """The record of every ladder step and the per-client ladder overrides; never committing."""
+
+    def steps_for(self, invoice_ids: Sequence[str]) -> dict[str, list[StepRecord]]:
+        """Return the step records of each invoice."""
+        ...
+
+    def add_step(self, record: StepRecord) -> None:
+        """Insert a step record; a second record for the same (invoice, step) raises ``Conflict``."""
+        ...
+
+    def update_step(self, record: StepRecord) -> None:
+        """Store a decided approval (status, date, document, decision fields)."""
+        ...
+
+    def claim_step(self, step_id: str) -> StepRecord | None:
+        """Return the step record locked for this transaction, or ``None``."""
+        ...
+
+    def awaiting_approval(self, limit: int) -> list[StepRecord]:
+        """Return the steps waiting for a person's decision, oldest first."""
+        ...
+
+    def policy_override(self, client_id: str) -> dict[str, Any] | None:
+        """Return the client's ladder override, or ``None``."""
+        ...
+
+    def set_policy_override(self, client_id: str, override: dict[str, Any], at: datetime, by: str) -> None:
+        """Store (replace) the client's ladder override."""
+        ...
+
+    def suspended_client_ids(self) -> list[str]:
+        """Return the clients currently marked suspended."""
+        ...
+
+
+class DocumentListener(Protocol):
+    """Told, in the same transaction, when a document version is filed (e.g. the risk register)."""
+
+    def document_version_created(self, actor: Actor, document: Document, version: DocumentVersion) -> None:
+        """A new document or document version was filed."""
+        ...
+
+
+class RiskRepository(Protocol):
+    """The risk register; implementations never commit."""
+
+    def add(self, entry: RiskEntry) -> None:
+        """Insert a new entry."""
+        ...
+
+    def save(self, entry: RiskEntry) -> None:
+        """Store the entry's current fields."""
+        ...
+
+    def add_transition(self, risk_id: str, transition: RiskTransition) -> None:
+        """Append one lifecycle step."""
+        ...
+
+    def link_document(self, risk_id: str, link: DocumentLink) -> None:
+        """Record a letter version printed from the entry."""
+        ...
+
+    def get(self, risk_id: str, *, lock: bool = False) -> RiskEntry | None:
+        """Return the entry with documents and history."""
+        ...
+
+    def by_record_id(self, record_id: str, *, lock: bool = False) -> RiskEntry | None:
+        """Return the entry of a record id."""
+        ...
+
+    def by_document(self, document_id: str, *, lock: bool = False) -> RiskEntry | None:
+        """Return the entry a letter document belongs to."""
+        ...
+
+    def search(
+        self,
+        *,
+        client_id: str | None = None,
+        risk: str | None = None,
+        status: RiskStatus | None = None,
+        review_before: date | None = None,
+        statuses: frozenset[RiskStatus] | None = None,
+        limit: int = 200,
+    ) -> list[RiskEntry]:
+        """Return matching entries, soonest review first."""
+        ...
+
+    def due_for_review(self, today: date, limit: int = 100) -> list[RiskEntry]:
+        """Claim entries whose review date has come."""
         ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,7 @@ from undersign.domain.ports import (
     BlobStore,
     ClientRepository,
     Clock,
+    DocumentListener,
     DocumentRenderer,
     DocumentRepository,
     TemplateCatalog,
@@ -89,6 +91,7 @@ class DocumentService:
         branding: Branding,
         audit: AuditTrail,
         budget: RenderBudget | None = None,
+        listeners: Sequence[DocumentListener] = (),
     ) -> None:
         self._audit = audit
         self._documents = documents
@@ -99,6 +102,7 @@ class DocumentService:
         self._clock = clock
         self._branding = branding
         self._budget = budget or RenderBudget()
+        self._listeners = tuple(listeners)
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -167,6 +171,8 @@ class DocumentService:
             },
             document_sha256=pdf.blob.sha256 if pdf else None,
         )
+        for listener in self._listeners:
+            listener.document_version_created(actor, document, version)
 
     def _make_version(
         self,

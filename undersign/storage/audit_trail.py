@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from undersign.domain.actor import Actor
 from undersign.domain.audit.event import Actor as AuditActor
 from undersign.domain.audit.event import AuditEvent, AuditEventDraft, chain_next, payload_digest
+from undersign.domain.audit_log import EventFilter
 from undersign.domain.ports import Clock
 from undersign.storage.tables import audit_events, audit_head, audit_subjects
 
@@ -164,3 +165,47 @@ class SqlAuditTrail:
             stmt = stmt.where(and_(audit_events.c.seq < after_seq))
         rows = self._session.execute(stmt.order_by(audit_events.c.seq.desc()).limit(limit)).all()
         return [(event_from_row(row), row._mapping["payload"]) for row in rows]
+
+    def find(self, where: EventFilter, limit: int) -> list[tuple[AuditEvent, dict[str, Any] | None]]:
+        """Return up to ``limit`` events matching ``where``, newest first (keyset on seq).
+
+        A subject filter drives the query from ``audit_subjects`` (index on subject id, seq) and
+        joins each hit to its event, so a rare subject is found without scanning the chain.
+        """
+        stmt: Select[Any]
+        if where.subject_id is not None:
+            subjects = audit_subjects
+            stmt = (
+                select(audit_events)
+                .join(subjects, subjects.c.seq == audit_events.c.seq)
+                .where(subjects.c.subject_id == where.subject_id)
+            )
+            if where.subject_type is not None:
+                stmt = stmt.where(subjects.c.subject_type == where.subject_type)
+            if where.before_seq is not None:
+                stmt = stmt.where(subjects.c.seq < where.before_seq)
+            order = subjects.c.seq.desc()
+        else:
+            stmt = select(audit_events)
+            if where.before_seq is not None:
+                stmt = stmt.where(audit_events.c.seq < where.before_seq)
+            order = audit_events.c.seq.desc()
+        if where.actor is not None:
+            stmt = stmt.where(audit_events.c.actor_id == where.actor)
+        if where.action is not None:
+            stmt = stmt.where(audit_events.c.action == where.action)
+        if where.since is not None:
+            stmt = stmt.where(audit_events.c.at >= where.since)
+        if where.until is not None:
+            stmt = stmt.where(audit_events.c.at < where.until)
+        rows = self._session.execute(stmt.order_by(order).limit(limit)).all()
+        seen: set[int] = set()
+        out: list[tuple[AuditEvent, dict[str, Any] | None]] = []
+        for row in rows:
+            # One id under two subject types of one event would join twice.
+            if row._mapping["seq"] in seen:
+                continue
+            seen.add(row._mapping["seq"])
+            payload = row._mapping["payload"]
+            out.append((event_from_row(row), dict(payload) if payload is not None else None))
+        return out

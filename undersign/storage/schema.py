@@ -5,6 +5,10 @@ Each area keeps its tables in its own module on the shared ``metadata``; add the
 
 from __future__ import annotations
 
+from undersign.storage import tables_audit as tables_audit
+from undersign.storage import tables_dunning as tables_dunning
+from undersign.storage import tables_envelopes as tables_envelopes
+from undersign.storage import tables_risks as tables_risks
 from undersign.storage.tables import metadata
 
 __all__ = ["metadata"]

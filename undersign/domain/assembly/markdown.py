@@ -39,13 +39,24 @@ def clause_parser() -> MarkdownIt:
     )
 
 
-def parse_clause_markdown(source: str) -> list[Token]:
-    """Parse rendered clause Markdown into block tokens (inline tokens carry ``children``)."""
+@functools.lru_cache(maxsize=256)
+def _parse_cached(source: str) -> tuple[Token, ...]:
     tokens = clause_parser().parse(source)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = "h4"
-    return tokens
+    return tuple(tokens)
+
+
+def parse_clause_markdown(source: str) -> list[Token]:
+    """Parse rendered clause Markdown into block tokens (inline tokens carry ``children``).
+
+    markdown-it-py is pure Python and parsing is most of the cost of assembling a contract (~40 ms
+    for an MSA, paid in the API process and again in the render worker), while most clause text is
+    boilerplate that renders the same for every client. Results are kept per rendered text in a small
+    bounded cache (256 clauses, a few MB), so the returned tokens may be shared: treat them as read-only.
+    """
+    return list(_parse_cached(source))
 
 
 def plain_text(tokens: list[Token]) -> str:

@@ -1,0 +1,156 @@
+"""A throw-away undersign deployment for the envelope benchmarks: SQLite, embedded SeaweedFS, outbox mail.
+
+``Deployment`` starts the object store, migrates a SQLite database, and makes clients, documents
+and envelopes through the real API (TestClient), returning the signing links read from the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
+from undersign.api.app import create_app
+from undersign.domain.roles import Role
+from undersign.runtime import Runtime, build_runtime
+from undersign.services.api_keys import ApiKeyService
+from undersign.settings import REPO_ROOT, Settings
+from undersign.storage import migrator
+from undersign.storage.api_key_repository import SqlApiKeyRepository
+from undersign.storage.audit_trail import SqlAuditTrail
+from undersign.storage.database import unit_of_work
+
+LINK = re.compile(r"https?://[^\s/]+(/sign/[A-Za-z0-9_\-]+)")
+
+
+def _text(raw: bytes) -> str:
+    for part in message_from_bytes(raw).walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            return payload.decode() if isinstance(payload, bytes) else ""
+    return ""
+
+
+@dataclass
+class Deployment:
+    """A running deployment: settings, runtime, an API client with an admin key."""
+
+    settings: Settings
+    runtime: Runtime
+    client: TestClient
+    headers: dict[str, str]
+    store: EmbeddedSeaweedFS
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that make another process use this deployment."""
+        s3 = self.settings.s3
+        return {
+            "UNDERSIGN_DATA_DIR": str(self.settings.data_dir),
+            "UNDERSIGN_DATABASE__URL": self.settings.database_url,
+            "UNDERSIGN_S3__ENDPOINT_URL": str(s3.endpoint_url),
+            "UNDERSIGN_S3__ACCESS_KEY": s3.access_key.get_secret_value(),
+            "UNDERSIGN_S3__SECRET_KEY": s3.secret_key.get_secret_value(),
+            "UNDERSIGN_S3__REGION": s3.region,
+            "UNDERSIGN_S3__BUCKET": s3.bucket,
+            "UNDERSIGN_SERVER__PUBLIC_URL": self.settings.server.public_url,
+        }
+
+    def send(self, signers: int, order: int = 1) -> tuple[str, list[str]]:
+        """Make a client and an MSA and send it to ``signers`` parallel signers; return (envelope id, link paths)."""
+        sample = json.loads((REPO_ROOT / "templates/msa/msa/samples/us-tx-monthly.json").read_text())
+        client = self.client.post(
+            "/v1/clients",
+            headers=self.headers,
+            json={
+                "legal_name": f"Bench Client {len(list(self._outbox()))} Ltd.",
+                "short_name": "Bench",
+                "address": "1 Bench St",
+                "jurisdiction": "CA-BC",
+                "billing_email": "ap@bench.example",
+                "primary_contact": {"name": "Pat", "title": "Owner", "email": "pat@bench.example"},
+            },
+        )
+        client.raise_for_status()
+        document = self.client.post(
+            "/v1/documents",
+            headers=self.headers,
+            json={"template": "msa/msa", "client_id": client.json()["id"], "variables": sample},
+        )
+        document.raise_for_status()
+        before = set(self._outbox())
+        envelope = self.client.post(
+            "/v1/envelopes",
+            headers=self.headers,
+            json={
+                "document_id": document.json()["id"],
+                "version": 1,
+                "reminder_every_days": 0,
+                "signers": [
+                    {
+                        "name": f"Signer {i}",
+                        "email": f"s{i}@bench.example",
+                        "title": "Owner",
+                        "role": "client",
+                        "order": order,
+                    }
+                    for i in range(signers)
+                ],
+            },
+        )
+        envelope.raise_for_status()
+        links = []
+        for path in sorted(set(self._outbox()) - before):
+            found = LINK.search(_text(path.read_bytes()))
+            if found:
+                links.append(found.group(1))
+        return envelope.json()["id"], links
+
+    def _outbox(self) -> Iterator[Path]:
+        return self.settings.outbox_dir.glob("*.eml")
+
+
+@contextmanager
+def deployment(port: int = 8000) -> Iterator[Deployment]:
+    """Start a deployment in a temporary folder and tear it down afterwards."""
+    with tempfile.TemporaryDirectory(prefix="undersign-bench-") as folder:
+        data = Path(folder)
+        store = EmbeddedSeaweedFS(data / "seaweed")
+        store.start()
+        try:
+            settings = Settings(
+                data_dir=data,
+                s3={
+                    "endpoint_url": store.endpoint_url,
+                    "access_key": SecretStr(store.access_key),
+                    "secret_key": SecretStr(store.secret_key),
+                    "region": store.region,
+                    "bucket": "bench",
+                },
+                server={"public_url": f"http://127.0.0.1:{port}"},
+                render={"workers": 1},
+            )
+            runtime = build_runtime(settings)
+            migrator.upgrade(runtime.engine)
+            runtime.ensure_bucket()
+            with unit_of_work(runtime.sessions) as session:
+                _record, key = ApiKeyService(
+                    SqlApiKeyRepository(session), runtime.clock, SqlAuditTrail(session, runtime.clock)
+                ).create("bench", Role.ADMIN)
+            with TestClient(create_app(runtime)) as client:
+                yield Deployment(settings, runtime, client, {"Authorization": f"Bearer {key}"}, store)
+            close: Any = getattr(runtime.renderer, "close", None)
+            if close:
+                close()
+            runtime.close()
+        finally:
+            store.stop()

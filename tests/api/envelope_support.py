@@ -1,0 +1,88 @@
+"""Helpers for the envelope tests: send a document, read links and codes from the loopback SMTP server."""
+
+from __future__ import annotations
+
+import io
+import re
+from email.message import Message
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from tests.api.test_documents import create_msa, make_client, sample
+from tests.conftest import Api
+from tests.support.smtp import LoopbackSmtpServer
+from undersign.domain.roles import Role
+
+LINK = re.compile(r"https?://[^\s/]+(/sign/[A-Za-z0-9_\-]+)")
+
+
+def send_msa(api: Api, signers: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+    """Create a client and an MSA, send it for signature, and return the envelope body."""
+    client_id = make_client(api)
+    document = create_msa(api, client_id, sample("msa/msa", "us-tx-monthly"))
+    assert document.status_code == 201, document.text
+    body = {
+        "document_id": document.json()["id"],
+        "version": 1,
+        "signers": signers
+        or [
+            {
+                "name": "Dana Wu",
+                "email": "dana@northwind.example",
+                "title": "Office Manager",
+                "role": "client",
+                "order": 1,
+            },
+            {"name": "Sam Provider", "email": "sam@msp.example", "title": "Director", "role": "msp", "order": 2},
+        ],
+        "message": "Please sign the MSA.",
+        **extra,
+    }
+    created = api.post("/v1/envelopes", role=Role.SALES, json=body)
+    assert created.status_code == 201, created.text
+    envelope: dict[str, Any] = created.json()
+    return envelope
+
+
+def text_of(message: Message) -> str:
+    """Return the plain-text body of a received message."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain" and not part.get_filename():
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode()
+    return ""
+
+
+def mails_to(smtp: LoopbackSmtpServer, address: str) -> list[Message]:
+    """Return every message received for ``address``, oldest first."""
+    return [m.message for m in smtp.received if address in m.recipients]
+
+
+def link_for(smtp: LoopbackSmtpServer, address: str) -> str:
+    """Return the path of the newest signing link mailed to ``address``."""
+    for message in reversed(mails_to(smtp, address)):
+        found = LINK.search(text_of(message))
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no signing link was mailed to {address}")
+
+
+def attachment(message: Message) -> bytes | None:
+    """Return the first attachment of ``message``."""
+    for part in message.walk():
+        if part.get_filename():
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload
+    return None
+
+
+def drawn_png() -> bytes:
+    """A scribble like the canvas produces."""
+    image = Image.new("RGBA", (400, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(10, 100), (90, 20), (200, 110), (390, 30)], fill=(10, 20, 90, 255), width=5)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

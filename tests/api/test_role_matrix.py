@@ -1,0 +1,185 @@
+"""Every route of the app under every role, without a key, and with a signer's token: allowed or denied as intended.
+
+The intended policy is written down here, per route, as the permission from ``domain/roles.py``
+it needs (or: public, or signer-link only). The test walks ``app.routes``, so a route added
+later without an entry here fails the test until someone states who may use it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import Route
+
+from tests.conftest import Api
+from undersign.domain.roles import Permission, Role, may
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a route: ``permission`` (API key roles), or ``public``, or ``signer`` (link token only).
+
+    ``body`` is a request body that passes validation, for routes that check the role only after
+    the body was read; with it a denied role must get exactly 403.
+    """
+
+    permission: Permission | None = None
+    public: bool = False
+    signer: bool = False
+    body: dict[str, Any] | None = field(default=None, hash=False)
+
+
+READ = Rule(Permission.READ)
+PUBLIC = Rule(public=True)
+SIGNER = Rule(signer=True)
+CLIENT_BODY = {
+    "legal_name": "Matrix Ltd.",
+    "short_name": "Matrix",
+    "address": "1 Road",
+    "jurisdiction": "CA-BC",
+    "billing_email": "ap@matrix.example",
+    "primary_contact": {"name": "A B", "title": "CEO", "email": "ab@matrix.example"},
+}
+WAIVER_DOC = {"template": "waivers/decline-of-service", "client_id": "1", "variables": {}}
+
+EXPECTED: dict[tuple[str, str], Rule] = {
+    # framework and health
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    # clients
+    ("POST", "/v1/clients"): Rule(Permission.CLIENTS_WRITE, body=CLIENT_BODY),
+    ("GET", "/v1/clients"): READ,
+    ("GET", "/v1/clients/{client_id}"): READ,
+    ("PATCH", "/v1/clients/{client_id}"): Rule(Permission.CLIENTS_WRITE, body={"notes": "x"}),
+    # templates and documents (the write permission follows the template's kind)
+    ("GET", "/v1/templates"): READ,
+    ("GET", "/v1/templates/{template_id:path}"): READ,
+    ("POST", "/v1/templates/{template_id:path}/preview"): READ,
+    ("POST", "/v1/documents"): Rule(Permission.WAIVERS_WRITE, body=WAIVER_DOC),
+    ("GET", "/v1/documents"): READ,
+    ("GET", "/v1/documents/{document_id}"): READ,
+    ("POST", "/v1/documents/{document_id}/versions"): Rule(Permission.CONTRACTS_WRITE),
+    ("GET", "/v1/documents/{document_id}/versions/{number}"): READ,
+    ("GET", "/v1/documents/{document_id}/versions/{number}/file.{extension}"): READ,
+    ("GET", "/v1/documents/{document_id}/versions/{number}/diff"): READ,
+    # audit
+    ("POST", "/v1/audit/checkpoints"): Rule(Permission.AUDIT_CHECKPOINT),
+    ("GET", "/v1/audit/checkpoints"): READ,
+    ("GET", "/v1/audit/verify"): READ,
+    ("GET", "/v1/audit/events"): READ,
+    # risks and evidence
+    ("GET", "/v1/risks"): READ,
+    ("GET", "/v1/risks/{risk_id}"): READ,
+    ("POST", "/v1/risks/{risk_id}/revoke"): Rule(Permission.RISKS_WRITE, body={"reason": "x"}),
+    ("POST", "/v1/risks/{risk_id}/remediate"): Rule(Permission.RISKS_WRITE, body={"reason": "x"}),
+    ("POST", "/v1/risks/{risk_id}/renew"): Rule(Permission.RISKS_WRITE, body={"review_on": "2027-01-01"}),
+    ("GET", "/v1/clients/{client_id}/risk-report.pdf"): READ,
+    ("GET", "/v1/evidence/{envelope_id}.zip"): READ,
+    ("GET", "/v1/evidence"): READ,
+    # envelopes and signing (signing pages answer to the link token, never to an API key)
+    ("POST", "/v1/envelopes"): Rule(Permission.ENVELOPES_WRITE),
+    ("GET", "/v1/envelopes"): READ,
+    ("GET", "/v1/envelopes/{envelope_id}"): READ,
+    ("POST", "/v1/envelopes/{envelope_id}/void"): Rule(Permission.ENVELOPES_WRITE),
+    ("POST", "/v1/envelopes/{envelope_id}/remind"): Rule(Permission.ENVELOPES_WRITE),
+    ("POST", "/v1/verify"): READ,
+    ("GET", "/sign/{token}"): SIGNER,
+    ("POST", "/sign/{token}/consent"): SIGNER,
+    ("POST", "/sign/{token}/code/send"): SIGNER,
+    ("POST", "/sign/{token}/code"): SIGNER,
+    ("GET", "/sign/{token}/pages/{index}.png"): SIGNER,
+    ("POST", "/sign/{token}/sign"): SIGNER,
+    ("POST", "/sign/{token}/decline"): SIGNER,
+    ("GET", "/signing-assets/script-font"): PUBLIC,
+    # billing
+    ("POST", "/v1/invoices"): Rule(Permission.INVOICES_WRITE),
+    ("GET", "/v1/invoices"): READ,
+    ("GET", "/v1/invoices/{invoice_id}"): READ,
+    ("PATCH", "/v1/invoices/{invoice_id}"): Rule(Permission.INVOICES_WRITE),
+    ("POST", "/v1/dunning/run"): Rule(Permission.DUNNING_RUN, body={"dry_run": True}),
+    ("GET", "/v1/dunning/approvals"): READ,
+    ("POST", "/v1/dunning/approvals/{step_id}/approve"): Rule(Permission.DUNNING_APPROVE),
+    ("POST", "/v1/dunning/approvals/{step_id}/reject"): Rule(Permission.DUNNING_APPROVE),
+    ("GET", "/v1/dunning/overview"): READ,
+    ("GET", "/v1/clients/{client_id}/dunning-policy"): READ,
+    ("PUT", "/v1/clients/{client_id}/dunning-policy"): Rule(Permission.DUNNING_APPROVE),
+}
+
+_PARAM = re.compile(r"\{([a-z_]+)(?::path)?\}")
+_VALUES = {"template_id": "waivers/decline-of-service"}
+
+
+def concrete(path: str) -> str:
+    """Fill a route's path parameters with harmless values that pass their converters."""
+    return _PARAM.sub(lambda m: _VALUES.get(m.group(1), "1"), path)
+
+
+def app_routes(api: Api) -> list[tuple[str, str, bool]]:
+    """Return (method, path, takes a body) for every route the app serves."""
+    out = []
+    for route in api.client.app.routes:  # type: ignore[attr-defined]
+        if not isinstance(route, Route):
+            continue
+        takes_body = isinstance(route, APIRoute) and route.body_field is not None
+        for method in sorted(route.methods or ()):
+            if method not in {"HEAD", "OPTIONS"}:
+                out.append((method, route.path, takes_body))
+    return out
+
+
+def call(api: Api, method: str, path: str, headers: dict[str, str], rule: Rule, takes_body: bool) -> int:
+    """Send one request and return its status."""
+    kwargs: dict[str, Any] = {"headers": headers}
+    if takes_body or rule.body is not None:
+        kwargs["json"] = rule.body if rule.body is not None else {}
+    return api.client.request(method, concrete(path), **kwargs).status_code
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+class TestRoleMatrix:
+    def test_every_route_has_an_expectation(self, api: Api) -> None:
+        """No route is served without a stated rule (routes added later must be added here)."""
+        missing = sorted({(m, p) for m, p, _ in app_routes(api)} - set(EXPECTED))
+        assert missing == [], f"routes without a role-matrix entry: {missing}"
+
+    def test_every_route_under_every_role(self, api: Api) -> None:
+        """Allowed roles get past authorisation; denied roles get 403; no key and a signer's token get 401."""
+        signer_token = secrets.token_urlsafe(32)
+        failures: list[str] = []
+        for method, path, takes_body in app_routes(api):
+            rule = EXPECTED.get((method, path))
+            if rule is None:
+                continue  # reported by the test above
+            if rule.public or rule.signer:
+                status = call(api, method, path, {}, rule, takes_body)
+                if status in (401, 403) or status >= 500:
+                    failures.append(f"{method} {path} without a key: {status}")
+                continue
+            for label, headers in (
+                ("no key", {}),
+                ("signer token", {"Authorization": f"Bearer {signer_token}"}),
+            ):
+                status = call(api, method, path, headers, rule, takes_body)
+                if status != 401:
+                    failures.append(f"{method} {path} with {label}: {status}, expected 401")
+            assert rule.permission is not None
+            for role in Role:
+                status = call(api, method, path, api.headers(role), rule, takes_body)
+                if may(role, rule.permission):
+                    if status in (401, 403) or status >= 500:
+                        failures.append(f"{method} {path} as {role}: {status}, expected allowed")
+                else:
+                    # Without a valid body a route that checks the role late may answer 422 (nothing changed).
+                    refused = {403} if rule.body is not None or not takes_body else {403, 422}
+                    if status not in refused:
+                        failures.append(f"{method} {path} as {role}: {status}, expected {sorted(refused)}")
+        assert failures == []

@@ -1,0 +1,64 @@
+"""Fifty concurrent writers on PostgreSQL leave the audit chain without gaps and without forks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+
+from tests.fakes.clock import FixedClock
+from tests.support.databases import truncate_all
+from undersign.domain.actor import Actor
+from undersign.domain.audit import verify_chain
+from undersign.domain.roles import Role
+from undersign.storage.audit_trail import SqlAuditTrail
+from undersign.storage.database import make_engine, make_session_factory, unit_of_work
+from undersign.storage.tables import audit_events
+
+WRITERS = 50
+
+
+@pytest.fixture
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on the session's PostgreSQL database with a connection per writer, emptied around the test."""
+    engine = make_engine(postgres_url, pool_size=WRITERS + 2)
+    truncate_all(engine)
+    yield engine
+    truncate_all(engine)
+    engine.dispose()
+
+
+class TestConcurrentAppends:
+    def test_fifty_writers_leave_no_gap_and_no_fork(self, pg_engine: Engine) -> None:
+        """50 threads, each in its own transaction, append seqs 1..50 exactly once on one linked chain."""
+        sessions = make_session_factory(pg_engine)
+        clock = FixedClock()
+        start = threading.Barrier(WRITERS)
+        errors: list[BaseException] = []
+
+        def write(index: int) -> None:
+            try:
+                actor = Actor(name=f"writer-{index}", role=Role.TECH)
+                with unit_of_work(sessions) as session:
+                    session.connection()  # every writer holds its own connection before the race starts
+                    start.wait(timeout=30)
+                    SqlAuditTrail(session, clock).record(actor, "client.changed", {"client": f"C-{index}"})
+            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(WRITERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        with unit_of_work(sessions) as session:
+            events = list(SqlAuditTrail(session, clock).stream())
+            writers = set(session.execute(select(audit_events.c.actor_id)).scalars())
+        assert [event.seq for event in events] == list(range(1, WRITERS + 1))
+        assert len({event.prev_hash for event in events}) == WRITERS  # no two events share a predecessor
+        assert writers == {f"writer-{i}" for i in range(WRITERS)}
+        verdict = verify_chain(events, [])
+        assert verdict.ok and verdict.head_seq == WRITERS

@@ -1,0 +1,97 @@
+"""Wiring of the audit area (checkpoints, verification, search, risk register) over a ``Runtime`` and a session.
+
+Shared by the API dependencies, the CLI and the ``run-due`` job, so each builds the same service
+over the same adapters.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from undersign.adapters.mail import OutboxMailer, SmtpMailer
+from undersign.adapters.service_key import service_key
+from undersign.domain.actor import Actor
+from undersign.domain.ports import Mailer
+from undersign.domain.sealing.keys import SealingKey
+from undersign.runtime import Runtime
+from undersign.services.audit import AuditService, CheckpointPolicy
+from undersign.services.risks import RiskService
+from undersign.storage.audit_trail import SqlAuditTrail
+from undersign.storage.checkpoint_repository import SqlCheckpointRepository
+from undersign.storage.database import unit_of_work
+from undersign.storage.document_repository import SqlDocumentRepository
+from undersign.storage.risk_repository import SqlRiskRepository
+
+SCHEDULER = Actor(name="scheduler", kind="system")
+
+
+def runtime_service_key(runtime: Runtime) -> SealingKey:
+    """Return the service key that signs checkpoints (loaded once per process)."""
+    return service_key(runtime.settings, runtime.clock.now())
+
+
+def checkpoint_policy(runtime: Runtime) -> CheckpointPolicy:
+    """Return the Object Lock policy for checkpoint documents: the longest retention of any record kind."""
+    s3 = runtime.settings.s3
+    years = max(s3.contract_retention_years, s3.waiver_retention_years, s3.notice_retention_years)
+    return CheckpointPolicy(retention_mode=s3.retention_mode, retention_years=years)
+
+
+def audit_service(session: Session, runtime: Runtime) -> AuditService:
+    """Return the audit service bound to ``session``."""
+    key = runtime_service_key(runtime)
+    return AuditService(
+        log=SqlAuditTrail(session, runtime.clock),
+        checkpoints=SqlCheckpointRepository(session),
+        blobs=runtime.blob_store,
+        clock=runtime.clock,
+        certificate=key.certificate,
+        signing_key=key.private_key,
+        policy=checkpoint_policy(runtime),
+    )
+
+
+def checkpoint_due(runtime: Runtime) -> dict[str, int]:
+    """The ``run-due`` job: sign and file a checkpoint when the head moved since the last one."""
+    with unit_of_work(runtime.sessions) as session:
+        service = audit_service(session, runtime)
+        if SqlAuditTrail(session, runtime.clock).head() is None:
+            return {"signed": 0}
+        stored = service.checkpoint(SCHEDULER, only_if_changed=True)
+    return {"signed": 0 if stored is None else 1}
+
+
+def risk_service(session: Session, runtime: Runtime) -> RiskService:
+    """Return the risk register service bound to ``session`` (also the document/envelope listener)."""
+    return RiskService(
+        risks=SqlRiskRepository(session),
+        documents=SqlDocumentRepository(session),
+        templates=runtime.templates,
+        audit=SqlAuditTrail(session, runtime.clock),
+        clock=runtime.clock,
+    )
+
+
+def runtime_mailer(runtime: Runtime) -> Mailer:
+    """Return the mailer the settings name: the SMTP relay, or the development outbox."""
+    mail = runtime.settings.mail
+    if mail.smtp_host:
+        return SmtpMailer(
+            mail.smtp_host,
+            mail.smtp_port,
+            sender=mail.sender,
+            user=mail.smtp_user,
+            password=mail.smtp_password.get_secret_value() or None,
+            starttls=mail.starttls,
+        )
+    return OutboxMailer(runtime.settings.outbox_dir, sender=mail.sender)
+
+
+def reviews_due(runtime: Runtime) -> dict[str, int]:
+    """The ``run-due`` job: turn risk records whose review date came review-due and remind the MSP."""
+    remind = tuple(a for a in (runtime.settings.mail.sender.rpartition("<")[2].rstrip(">"),) if "@" in a)
+    with unit_of_work(runtime.sessions) as session:
+        flagged = risk_service(session, runtime).flag_reviews(
+            SCHEDULER, runtime.clock.now().date(), runtime_mailer(runtime), remind
+        )
+    return {"review_due": flagged}
