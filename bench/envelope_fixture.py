@@ -18,6 +18,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
 from undersign.api.app import create_app
@@ -119,16 +121,31 @@ class Deployment:
         return self.settings.outbox_dir.glob("*.eml")
 
 
+def _recreate_postgres(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
 @contextmanager
-def deployment(port: int = 8000) -> Iterator[Deployment]:
-    """Start a deployment in a temporary folder and tear it down afterwards."""
+def deployment(port: int = 8000, database_url: str | None = None) -> Iterator[Deployment]:
+    """Start a deployment in a temporary folder (SQLite unless ``database_url``) and tear it down afterwards.
+
+    A PostgreSQL ``database_url`` names a scratch database: it is dropped and created again first.
+    """
     with tempfile.TemporaryDirectory(prefix="undersign-bench-") as folder:
         data = Path(folder)
         store = EmbeddedSeaweedFS(data / "seaweed")
         store.start()
         try:
+            if database_url:
+                _recreate_postgres(database_url)
             settings = Settings(
                 data_dir=data,
+                database={"url": database_url},
                 s3={
                     "endpoint_url": store.endpoint_url,
                     "access_key": SecretStr(store.access_key),

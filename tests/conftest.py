@@ -77,7 +77,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database for this session (one per xdist worker)."""
-    name = f"undersign_test_{_worker()}"
+    name = f"undersign_test_{_worker()}_{os.getpid()}"  # concurrent runs must not share a database
     url = create_pg_database(name)
     yield url
     drop_pg_database(name)

@@ -6,6 +6,8 @@ over the same adapters.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from sqlalchemy.orm import Session
 
 from undersign.adapters.mail import OutboxMailer, SmtpMailer
@@ -31,10 +33,11 @@ def runtime_service_key(runtime: Runtime) -> SealingKey:
 
 
 def checkpoint_policy(runtime: Runtime) -> CheckpointPolicy:
-    """Return the Object Lock policy for checkpoint documents: the longest retention of any record kind."""
-    s3 = runtime.settings.s3
-    years = max(s3.contract_retention_years, s3.waiver_retention_years, s3.notice_retention_years)
-    return CheckpointPolicy(retention_mode=s3.retention_mode, retention_years=years)
+    """Return the Object Lock policy for checkpoint documents (mode of the bucket's sealed files)."""
+    settings = runtime.settings
+    return CheckpointPolicy(
+        retention_mode=settings.s3.retention_mode, retention_years=settings.audit.checkpoint_retention_years
+    )
 
 
 def audit_service(session: Session, runtime: Runtime) -> AuditService:
@@ -89,7 +92,9 @@ def runtime_mailer(runtime: Runtime) -> Mailer:
 
 def reviews_due(runtime: Runtime) -> dict[str, int]:
     """The ``run-due`` job: turn risk records whose review date came review-due and remind the MSP."""
-    remind = tuple(a for a in (runtime.settings.mail.sender.rpartition("<")[2].rstrip(">"),) if "@" in a)
+    settings = runtime.settings
+    sender = parseaddr(settings.mail.sender)[1]
+    remind = tuple(settings.audit.risk_reminder_to) or ((sender,) if "@" in sender else ())
     with unit_of_work(runtime.sessions) as session:
         flagged = risk_service(session, runtime).flag_reviews(
             SCHEDULER, runtime.clock.now().date(), runtime_mailer(runtime), remind

@@ -144,6 +144,17 @@ class DunningSettings(BaseModel):
     )
 
 
+class AuditSettings(BaseModel):
+    """The audit chain's checkpoints and the risk register's review reminders."""
+
+    checkpoint_retention_years: int = Field(
+        default=10, ge=1, le=100, description="Object Lock retention of signed audit checkpoints"
+    )
+    risk_reminder_to: list[str] = Field(
+        default_factory=list, description="Who is mailed when a risk acceptance is due for review (default: sender)"
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one undersign deployment."""
 
@@ -162,6 +173,7 @@ class Settings(BaseSettings):
     render: RenderSettings = Field(default_factory=RenderSettings)
     branding: BrandingSettings = Field(default_factory=BrandingSettings)
     dunning: DunningSettings = Field(default_factory=DunningSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:

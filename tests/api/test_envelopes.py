@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime
@@ -132,6 +133,8 @@ class TestSigningCeremony:
         with unit_of_work(runtime.sessions) as session:
             record = SqlSignedDocumentRepository(session).by_envelope(envelope["id"])
         assert record is not None and record.sealed.sha256 == hashlib.sha256(sealed).hexdigest()
+        download = api.get(f"/v1/envelopes/{envelope['id']}/sealed.pdf", role=Role.AUDITOR)
+        assert download.status_code == 200 and download.content == sealed
         head = runtime.blob_store.head(record.sealed.key, record.sealed.version_id)  # type: ignore[attr-defined]
         assert head.retention_mode == "GOVERNANCE" and head.retain_until.year == runtime.clock.now().year + 7
 
@@ -227,6 +230,7 @@ class TestRefusals:
         voided = api.post(f"/v1/envelopes/{envelope['id']}/void", json={"reason": "wrong fee"})
         assert voided.status_code == 200 and voided.json()["status"] == "voided"
         assert INVALID_TEXT in api.client.get(path).text
+        assert api.get(f"/v1/envelopes/{envelope['id']}/sealed.pdf").status_code == 404
         assert api.post(f"/v1/envelopes/{envelope['id']}/void", json={"reason": "again"}).status_code == 409
         assert api.post(f"/v1/envelopes/{envelope['id']}/remind").status_code == 409
 
@@ -266,11 +270,13 @@ class TestRefusals:
 
 class TestRemindersAndCodes:
     def test_remind_mails_fresh_link_and_is_rate_limited(
-        self, api: Api, clock: FixedClock, smtp: LoopbackSmtpServer
+        self, api: Api, clock: FixedClock, smtp: LoopbackSmtpServer, caplog: pytest.LogCaptureFixture
     ) -> None:
-        """A reminder mails a new working link; a second one within the interval is 429."""
+        """A reminder mails a new working link; a second one within the interval is 429; dev mode logs links."""
+        caplog.set_level(logging.INFO, logger="undersign.envelopes")
         envelope = send_msa(api)
         first = link_for(smtp, CLIENT)
+        assert any(first in record.getMessage() for record in caplog.records)
         reminded = api.post(f"/v1/envelopes/{envelope['id']}/remind", role=Role.SALES)
         assert reminded.status_code == 200 and reminded.json() == {"reminded": 1}
         second = link_for(smtp, CLIENT)

@@ -38,7 +38,7 @@ def only_risk(api: Api, client_id: str) -> dict[str, Any]:
 
 class TestRiskRegister:
     def test_letter_signing_review_and_renewal(self, api: Api, runtime: Runtime, clock: FixedClock) -> None:
-        """A letter makes a draft entry; signing accepts it; the review date makes it review-due (mail); renew prints v2."""
+        """A letter makes a draft entry; signing accepts it; its review date makes it review-due; renew prints v2."""
         (client_id,) = make_clients(api, 1)
         document_id = create_letter(api, client_id)
         entry = only_risk(api, client_id)

@@ -7,8 +7,9 @@ later without an entry here fails the test until someone states who may use it.
 
 from __future__ import annotations
 
+import json
 import re
-import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +17,11 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
+from tests.api.envelope_support import link_for, send_msa
 from tests.conftest import Api
+from tests.support.smtp import LoopbackSmtpServer
 from undersign.domain.roles import Permission, Role, may
+from undersign.settings import REPO_ROOT, Settings
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,8 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/documents"): Rule(Permission.WAIVERS_WRITE, body=WAIVER_DOC),
     ("GET", "/v1/documents"): READ,
     ("GET", "/v1/documents/{document_id}"): READ,
-    ("POST", "/v1/documents/{document_id}/versions"): Rule(Permission.CONTRACTS_WRITE),
+    # {document_id} is a real waiver letter (see the test), so the check by document kind is reached.
+    ("POST", "/v1/documents/{document_id}/versions"): Rule(Permission.WAIVERS_WRITE, body={"variables": {}}),
     ("GET", "/v1/documents/{document_id}/versions/{number}"): READ,
     ("GET", "/v1/documents/{document_id}/versions/{number}/file.{extension}"): READ,
     ("GET", "/v1/documents/{document_id}/versions/{number}/diff"): READ,
@@ -118,30 +123,78 @@ _PARAM = re.compile(r"\{([a-z_]+)(?::path)?\}")
 _VALUES = {"template_id": "waivers/decline-of-service"}
 
 
-def concrete(path: str) -> str:
-    """Fill a route's path parameters with harmless values that pass their converters."""
-    return _PARAM.sub(lambda m: _VALUES.get(m.group(1), "1"), path)
+def concrete(path: str, values: dict[str, str]) -> str:
+    """Fill a route's path parameters with the given values, else harmless ones that pass their converters."""
+    return _PARAM.sub(lambda m: values.get(m.group(1), "1"), path)
 
 
-def app_routes(api: Api) -> list[tuple[str, str, bool]]:
-    """Return (method, path, takes a body) for every route the app serves."""
-    out = []
-    for route in api.client.app.routes:  # type: ignore[attr-defined]
+def _walk(routes: Iterable[object], prefix: str) -> Iterator[tuple[str, str, bool]]:
+    """Yield (method, path, takes a body) for routes, descending into included routers."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            # FastAPI >= 0.16x keeps included routers as a node with the include prefix.
+            context = getattr(route, "include_context", None)
+            yield from _walk(included.routes, prefix + str(getattr(context, "prefix", "")))
+            continue
         if not isinstance(route, Route):
             continue
         takes_body = isinstance(route, APIRoute) and route.body_field is not None
         for method in sorted(route.methods or ()):
             if method not in {"HEAD", "OPTIONS"}:
-                out.append((method, route.path, takes_body))
-    return out
+                yield method, prefix + route.path, takes_body
 
 
-def call(api: Api, method: str, path: str, headers: dict[str, str], rule: Rule, takes_body: bool) -> int:
+def app_routes(api: Api) -> list[tuple[str, str, bool]]:
+    """Return (method, path, takes a body) for every route the app serves."""
+    app = api.client.app
+    found = sorted(set(_walk(app.routes, "")))  # type: ignore[attr-defined]
+    # The walk must see at least every operation the OpenAPI schema lists, or it is missing routes.
+    schema = app.openapi()  # type: ignore[attr-defined]
+    listed = {(m.upper(), path) for path, ops in schema["paths"].items() for m in ops}
+    walked = {(m, re.sub(r":path\}", "}", p)) for m, p, _ in found}
+    assert listed <= walked, f"route walk missed {sorted(listed - walked)}"
+    return found
+
+
+def call(
+    api: Api, method: str, path: str, headers: dict[str, str], rule: Rule, takes_body: bool, values: dict[str, str]
+) -> int:
     """Send one request and return its status."""
     kwargs: dict[str, Any] = {"headers": headers}
     if takes_body or rule.body is not None:
         kwargs["json"] = rule.body if rule.body is not None else {}
-    return api.client.request(method, concrete(path), **kwargs).status_code
+    return api.client.request(method, concrete(path, values), **kwargs).status_code
+
+
+@pytest.fixture
+def smtp() -> Iterator[LoopbackSmtpServer]:
+    """A real SMTP server on loopback, where the signing links go."""
+    server = LoopbackSmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp: LoopbackSmtpServer) -> Settings:
+    """The test settings with mail going to the loopback SMTP server."""
+    mail = settings.mail.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "starttls": False})
+    return settings.model_copy(update={"mail": mail})
+
+
+def waiver_document(api: Api) -> str:
+    """File one decline-of-service letter and return its document id."""
+    client = api.post("/v1/clients", json=CLIENT_BODY)
+    assert client.status_code == 201, client.text
+    variables = json.loads(
+        (REPO_ROOT / "templates/waivers/decline-of-service/samples/mfa-ra-2026-0042.json").read_text()
+    )
+    body = {"template": "waivers/decline-of-service", "client_id": client.json()["id"], "variables": variables}
+    created = api.post("/v1/documents", json=body)
+    assert created.status_code == 201, created.text
+    document_id: str = created.json()["id"]
+    return document_id
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -151,16 +204,21 @@ class TestRoleMatrix:
         missing = sorted({(m, p) for m, p, _ in app_routes(api)} - set(EXPECTED))
         assert missing == [], f"routes without a role-matrix entry: {missing}"
 
-    def test_every_route_under_every_role(self, api: Api) -> None:
-        """Allowed roles get past authorisation; denied roles get 403; no key and a signer's token get 401."""
-        signer_token = secrets.token_urlsafe(32)
+    def test_every_route_under_every_role(self, api: Api, smtp: LoopbackSmtpServer) -> None:
+        """Allowed roles get past authorisation; denied roles get 403; no key and a signer's token get 401.
+
+        Signing pages are reached with a real signer's link token and no key.
+        """
+        send_msa(api)
+        signer_token = link_for(smtp, "dana@northwind.example").removeprefix("/sign/")
+        values = {**_VALUES, "document_id": waiver_document(api), "token": signer_token}
         failures: list[str] = []
         for method, path, takes_body in app_routes(api):
             rule = EXPECTED.get((method, path))
             if rule is None:
                 continue  # reported by the test above
             if rule.public or rule.signer:
-                status = call(api, method, path, {}, rule, takes_body)
+                status = call(api, method, path, {}, rule, takes_body, values)
                 if status in (401, 403) or status >= 500:
                     failures.append(f"{method} {path} without a key: {status}")
                 continue
@@ -168,12 +226,12 @@ class TestRoleMatrix:
                 ("no key", {}),
                 ("signer token", {"Authorization": f"Bearer {signer_token}"}),
             ):
-                status = call(api, method, path, headers, rule, takes_body)
+                status = call(api, method, path, headers, rule, takes_body, values)
                 if status != 401:
                     failures.append(f"{method} {path} with {label}: {status}, expected 401")
             assert rule.permission is not None
             for role in Role:
-                status = call(api, method, path, api.headers(role), rule, takes_body)
+                status = call(api, method, path, api.headers(role), rule, takes_body, values)
                 if may(role, rule.permission):
                     if status in (401, 403) or status >= 500:
                         failures.append(f"{method} {path} as {role}: {status}, expected allowed")
@@ -182,4 +240,4 @@ class TestRoleMatrix:
                     refused = {403} if rule.body is not None or not takes_body else {403, 422}
                     if status not in refused:
                         failures.append(f"{method} {path} as {role}: {status}, expected {sorted(refused)}")
-        assert failures == []
+        assert not failures, "\n".join(failures)

@@ -45,7 +45,7 @@ class TestConcurrentAppends:
                     session.connection()  # every writer holds its own connection before the race starts
                     start.wait(timeout=30)
                     SqlAuditTrail(session, clock).record(actor, "client.changed", {"client": f"C-{index}"})
-            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            except BaseException as exc:  # reported by the main thread
                 errors.append(exc)
 
         threads = [threading.Thread(target=write, args=(i,)) for i in range(WRITERS)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -18,7 +21,7 @@ from tests.storage.audit_tampering import (
     triggers_off,
 )
 from undersign.audit_runtime import audit_service
-from undersign.domain.audit import TamperKind, verify_chain
+from undersign.domain.audit import TamperKind, sign_checkpoint, verify_chain
 from undersign.domain.audit_log import AuditVerification
 from undersign.runtime import Runtime
 from undersign.storage.audit_trail import SqlAuditTrail
@@ -106,3 +109,22 @@ class TestTamperDetection:
         with unit_of_work(runtime.sessions) as session:
             # Without the checkpoints the rewritten chain looks perfect.
             assert verify_chain(SqlAuditTrail(session, clock).stream(), []).ok
+
+    def test_repointed_checkpoint_row_is_a_problem(self, runtime: Runtime, clock: FixedClock) -> None:
+        """A checkpoint row re-pointed at a forged object (signed with another key) fails verification."""
+        record_events(runtime, clock, 3)
+        checkpoint(runtime)
+        with unit_of_work(runtime.sessions) as session:
+            genuine = audit_service(session, runtime).trusted_checkpoints()[0][0]
+        forger_key = ec.generate_private_key(ec.SECP256R1())
+        forged = sign_checkpoint(replace(genuine.statement, hash="f" * 64), forger_key)
+        blob = runtime.blob_store.put(
+            "audit/checkpoints/forged.json", forged.to_json(), content_type="application/json"
+        )
+        with triggers_off(runtime.engine) as conn:
+            conn.execute(
+                text("UPDATE audit_checkpoints SET key = :k, version_id = :v"), {"k": blob.key, "v": blob.version_id}
+            )
+        result = verify(runtime)
+        assert not result.ok and result.verdict.ok
+        assert [p.reason for p in result.problems] == ["the stored checkpoint's signature does not verify"]

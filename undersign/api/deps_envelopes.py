@@ -1,8 +1,9 @@
 """Dependencies of the envelope, signing and verification routes (and the ``run-due`` envelope jobs).
 
 The signing kit (sealing key, completer, mailer, page images) is built once per app on first use
-and kept on ``app.state``; outcome listeners (the risk register) are read from
-``app.state.envelope_listeners`` (empty unless the lead wires one in).
+and kept on ``app.state``. Outcome listeners (the risk register) are built per unit of work from
+``LISTENER_FACTORIES`` (empty until the lead wires one in), plus any session-independent ones set on
+``app.state.envelope_listeners``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,19 @@ from undersign.storage.signed_document_repository import SqlSignedDocumentReposi
 
 log = logging.getLogger("undersign.envelopes")
 _KIT_LOCK = threading.Lock()
+
+ListenerFactory = Callable[[Session, Runtime], EnvelopeOutcomeListener]
+# Outcome listeners (e.g. the risk register) are wired here: each factory builds a listener on the unit
+# of work's session, so its writes commit or roll back with the completion or decline they react to.
+# Used by the API and by `run-due` alike.
+LISTENER_FACTORIES: list[ListenerFactory] = []
+
+
+def listeners_for(
+    session: Session, runtime: Runtime, extra: Sequence[EnvelopeOutcomeListener] = ()
+) -> list[EnvelopeOutcomeListener]:
+    """Return the wired outcome listeners on ``session`` plus ``extra`` ones (tests add fakes there)."""
+    return [factory(session, runtime) for factory in LISTENER_FACTORIES] + list(extra)
 
 
 def signing_rules(runtime: Runtime) -> SigningRules:
@@ -71,7 +85,7 @@ KitDep = Annotated[SigningKit, Depends(get_kit)]
 
 
 def listeners_of(request: Request) -> list[EnvelopeOutcomeListener]:
-    """Return the outcome listeners wired into the app."""
+    """Return extra outcome listeners set on ``app.state.envelope_listeners`` (session-independent ones)."""
     return list(getattr(request.app.state, "envelope_listeners", []))
 
 
@@ -84,6 +98,8 @@ def envelope_service_for(session: Session, runtime: Runtime, kit: SigningKit) ->
         audit=SqlAuditTrail(session, runtime.clock),
         clock=runtime.clock,
         rules=signing_rules(runtime),
+        blobs=runtime.blob_store,
+        signed=SqlSignedDocumentRepository(session),
     )
 
 
@@ -107,11 +123,12 @@ def completion_service_for(
 
 
 def complete_in_own_transaction(
-    runtime: Runtime, kit: SigningKit, envelope_id: str, listeners: Sequence[EnvelopeOutcomeListener] = ()
+    runtime: Runtime, kit: SigningKit, envelope_id: str, extra: Sequence[EnvelopeOutcomeListener] = ()
 ) -> str | None:
     """Try to seal and file one envelope in its own unit of work; return its status (``None`` on error)."""
     try:
         with unit_of_work(runtime.sessions) as session:
+            listeners = listeners_for(session, runtime, extra)
             return completion_service_for(session, runtime, kit, listeners).complete(envelope_id).status.value
     except UndersignError as exc:
         # Left `completing`; run-due retries. The signer's signature is already committed.
@@ -141,7 +158,7 @@ def signing_service(session: SessionDep, runtime: RuntimeDep, kit: KitDep, reque
         mailer=kit.mailer,
         clock=runtime.clock,
         rules=rules,
-        listeners=listeners_of(request),
+        listeners=listeners_for(session, runtime, listeners_of(request)),
     )
 
 

@@ -7,7 +7,7 @@ so its effect and its "done" mark commit together and two hosts never do the sam
 from __future__ import annotations
 
 from undersign.adapters.signing_kit import SigningKit, build_signing_kit
-from undersign.api.deps_envelopes import completion_service_for, envelope_service_for
+from undersign.api.deps_envelopes import completion_service_for, envelope_service_for, listeners_for
 from undersign.domain.errors import UndersignError
 from undersign.runtime import Runtime
 from undersign.storage.database import unit_of_work
@@ -44,7 +44,8 @@ def envelope_due(runtime: Runtime, kit: SigningKit | None = None) -> dict[str, i
                     break
                 envelope = claimed[0]
                 seen.add(envelope.id)
-                done = completion_service_for(session, runtime, kit).complete_locked(envelope)
+                listeners = listeners_for(session, runtime)
+                done = completion_service_for(session, runtime, kit, listeners).complete_locked(envelope)
         except UndersignError:
             counts["seal_deferred"] += 1
             continue

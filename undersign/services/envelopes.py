@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from undersign.domain.actor import SYSTEM, Actor
-from undersign.domain.documents import FileFormat
+from undersign.domain.documents import FileFormat, SignedDocument
 from undersign.domain.envelopes import (
     Envelope,
     EnvelopeEvent,
@@ -31,7 +31,16 @@ from undersign.domain.envelopes import (
     validate_signers,
 )
 from undersign.domain.errors import Conflict, FieldError, InvalidInput, InvalidTransition, NotFound, RateLimited
-from undersign.domain.ports import AuditTrail, Clock, DocumentRepository, EnvelopeRepository, Mailer, OutgoingMail
+from undersign.domain.ports import (
+    AuditTrail,
+    BlobStore,
+    Clock,
+    DocumentRepository,
+    EnvelopeRepository,
+    Mailer,
+    OutgoingMail,
+    SignedDocumentRepository,
+)
 from undersign.domain.roles import Permission, require
 
 log = logging.getLogger("undersign.envelopes")
@@ -204,9 +213,13 @@ class EnvelopeService:
         audit: AuditTrail,
         clock: Clock,
         rules: SigningRules,
+        blobs: BlobStore | None = None,
+        signed: SignedDocumentRepository | None = None,
     ) -> None:
         self._envelopes = envelopes
         self._documents = documents
+        self._blobs = blobs
+        self._signed = signed
         self._clock = clock
         self._rules = rules
         self.recorder = EnvelopeRecorder(envelopes, audit, clock)
@@ -305,6 +318,14 @@ class EnvelopeService:
         if envelope is None:
             raise NotFound(f"No envelope with id '{envelope_id}'.")
         return envelope
+
+    def sealed_copy(self, envelope_id: str) -> tuple[SignedDocument, bytes]:
+        """Return the filed record of a completed envelope and exactly the stored sealed bytes."""
+        record = self._signed.by_envelope(envelope_id) if self._signed is not None else None
+        if record is None or self._blobs is None:
+            self.get(envelope_id)
+            raise NotFound(f"Envelope '{envelope_id}' has no sealed copy (yet).")
+        return record, self._blobs.get(record.sealed.key, record.sealed.version_id)
 
     def events(self, envelope_id: str) -> list[EnvelopeEvent]:
         """Return the envelope's events, oldest first."""

@@ -138,19 +138,26 @@ class SigningService:
         return with_signer(envelope, signer)
 
     def view(self, token: str, caller: Caller) -> SigningView:
-        """Return what the page shows now, recording the first open and the first view of the document."""
-        envelope, signer = self._resolve(token, lock=True)
-        actor = _actor(signer, caller)
-        now = self._clock.now()
-        if signer.opened_at is None:
-            signer = replace(signer, opened_at=now)
-            envelope = self._save(envelope, signer)
-            self._recorder.record(envelope, "signer.opened", actor, signer=signer)
+        """Return what the page shows now, recording the first open and the first view of the document.
+
+        The envelope row is locked only when something is recorded (the first open, the first view),
+        and the page images are rendered before that, so signers of one envelope do not queue behind
+        each other's page loads.
+        """
+        envelope, signer = self._resolve(token, lock=False)
         step = self._step(envelope, signer)
-        page_count = 0
-        if step == "sign":
-            page_count = len(self._document_pages(envelope))
-            if signer.viewed_at is None:
+        page_count = len(self._document_pages(envelope)) if step == "sign" else 0
+        if signer.opened_at is None or (step == "sign" and signer.viewed_at is None):
+            envelope, signer = self._resolve(token, lock=True)
+            actor = _actor(signer, caller)
+            now = self._clock.now()
+            if signer.opened_at is None:
+                signer = replace(signer, opened_at=now)
+                envelope = self._save(envelope, signer)
+                self._recorder.record(envelope, "signer.opened", actor, signer=signer)
+            step = self._step(envelope, signer)
+            if step == "sign" and signer.viewed_at is None:
+                page_count = len(self._document_pages(envelope))
                 signer = replace(signer, viewed_at=now)
                 envelope = self._save(envelope, signer)
                 self._recorder.record(envelope, "signer.viewed", actor, signer=signer, detail={"pages": page_count})

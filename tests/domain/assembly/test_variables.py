@@ -69,9 +69,9 @@ class TestSchemaErrors:
 
 class TestCaps:
     def test_megabyte_string_refused_by_schema_max_length(self, agreement: TemplateManifest) -> None:
-        """A megabyte string in a capped field is refused (by size before any schema work)."""
+        """A megabyte string is refused by size before any schema work, naming the oversized field."""
         errors = _errors(dict(agreement.schema), {"special_terms": "x" * 1_000_000})
-        assert list(errors.values()) == ["larger than 262144 bytes"]
+        assert errors == {"": "larger than 262144 bytes", "/special_terms": "longer than 20000 characters"}
 
     def test_global_string_cap_applies_without_schema_limit(self) -> None:
         """A schema that forgot maxLength still cannot accept an oversized string."""

@@ -62,6 +62,21 @@ def get_envelope(envelope_id: str, _actor: ReaderDep, service: EnvelopeServiceDe
     return EnvelopeOut.of(envelope, service.events(envelope_id))
 
 
+@router.get("/{envelope_id}/sealed.pdf", response_class=Response)
+def get_sealed_copy(envelope_id: str, _actor: ReaderDep, service: EnvelopeServiceDep) -> Response:
+    """Download exactly the sealed copy filed on completion (ETag = its SHA-256)."""
+    record, data = service.sealed_copy(envelope_id)
+    return Response(
+        content=data,
+        media_type="application/pdf",
+        headers={
+            "ETag": f'"{record.sealed.sha256}"',
+            "X-Object-Version-Id": record.sealed.version_id,
+            "Content-Disposition": f'attachment; filename="{envelope_id}-sealed.pdf"',
+        },
+    )
+
+
 @router.post("/{envelope_id}/void", response_model=EnvelopeOut)
 def void_envelope(envelope_id: str, body: VoidIn, actor: ActorDep, service: EnvelopeServiceDep) -> EnvelopeOut:
     """Void an envelope that is out for signature (every link stops working)."""

@@ -138,9 +138,12 @@ def validate_variables(
             "variables must be JSON data", errors=[FieldError("", "must be JSON (no NaN, no objects)")]
         ) from None
     if size > limits.max_total_bytes:
-        # Refused before anything else looks at it: the cap exists so that nothing expensive runs.
+        # Refused before the schema or the sandbox looks at it: the cap exists so that nothing expensive
+        # runs. The cheap walk still names the oversized fields, so the caller knows what to shorten.
+        named = [p for p in _cap_problems(variables, limits) if p.pointer]
         raise TemplateDataInvalid(
-            "variables are too large", errors=[FieldError("", f"larger than {limits.max_total_bytes} bytes")]
+            "variables are too large" + (": " + ", ".join(p.pointer for p in named) if named else ""),
+            errors=[FieldError("", f"larger than {limits.max_total_bytes} bytes"), *named],
         )
     problems = _cap_problems(variables, limits)
     flagged = {p.pointer for p in problems}
