@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from undersign.adapters.mail import OutboxMailer, SmtpMailer
@@ -23,6 +24,7 @@ from undersign.storage.checkpoint_repository import SqlCheckpointRepository
 from undersign.storage.database import unit_of_work
 from undersign.storage.document_repository import SqlDocumentRepository
 from undersign.storage.risk_repository import SqlRiskRepository
+from undersign.storage.tables import audit_head
 
 SCHEDULER = Actor(name="scheduler", kind="system")
 
@@ -57,6 +59,9 @@ def audit_service(session: Session, runtime: Runtime) -> AuditService:
 def checkpoint_due(runtime: Runtime) -> dict[str, int]:
     """The ``run-due`` job: sign and file a checkpoint when the head moved since the last one."""
     with unit_of_work(runtime.sessions) as session:
+        # Hold the chain head while deciding and signing: two hosts running run-due at once then
+        # sign the head once (the second sees the first's checkpoint), and the signed head is the head.
+        session.execute(select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update()).one()
         service = audit_service(session, runtime)
         if SqlAuditTrail(session, runtime.clock).head() is None:
             return {"signed": 0}
@@ -91,12 +96,13 @@ def runtime_mailer(runtime: Runtime) -> Mailer:
 
 
 def reviews_due(runtime: Runtime) -> dict[str, int]:
-    """The ``run-due`` job: turn risk records whose review date came review-due and remind the MSP."""
+    """The ``run-due`` job: risk records whose review date came turn review-due (MSP reminded), then expire."""
     settings = runtime.settings
     sender = parseaddr(settings.mail.sender)[1]
     remind = tuple(settings.audit.risk_reminder_to) or ((sender,) if "@" in sender else ())
+    today = runtime.clock.now().date()
     with unit_of_work(runtime.sessions) as session:
-        flagged = risk_service(session, runtime).flag_reviews(
-            SCHEDULER, runtime.clock.now().date(), runtime_mailer(runtime), remind
-        )
-    return {"review_due": flagged}
+        service = risk_service(session, runtime)
+        flagged = service.flag_reviews(SCHEDULER, today, runtime_mailer(runtime), remind)
+        expired = service.expire_overdue(SCHEDULER, today, settings.audit.risk_expiry_grace_days)
+    return {"review_due": flagged, "expired": expired}

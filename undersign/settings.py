@@ -153,6 +153,9 @@ class AuditSettings(BaseModel):
     risk_reminder_to: list[str] = Field(
         default_factory=list, description="Who is mailed when a risk acceptance is due for review (default: sender)"
     )
+    risk_expiry_grace_days: int = Field(
+        default=30, ge=0, le=3650, description="Days after its review date that an unrenewed risk acceptance expires"
+    )
 
 
 class Settings(BaseSettings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -64,6 +65,24 @@ class TestCheckpointAndVerify:
         assert checkpoint_due(runtime) == {"signed": 0}
         make_clients(api, 1)
         assert checkpoint_due(runtime) == {"signed": 1}
+
+    def test_concurrent_run_due_sign_the_head_once(self, api: Api, runtime: Runtime) -> None:
+        """Two run-due processes at once sign one checkpoint between them (the head is held while deciding)."""
+        make_clients(api, 1)
+        start = threading.Barrier(2)
+        results: list[dict[str, int]] = []
+
+        def run() -> None:
+            start.wait(timeout=30)
+            results.append(checkpoint_due(runtime))
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(r["signed"] for r in results) == [0, 1]
+        assert len(api.get("/v1/audit/checkpoints").json()["items"]) == 1
 
 
 class TestCli:

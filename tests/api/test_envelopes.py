@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.api.envelope_support import attachment, drawn_png, link_for, mails_to, send_msa, text_of
+from tests.api.test_documents import sample
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
 from tests.support.smtp import LoopbackSmtpServer
@@ -106,6 +107,18 @@ class TestSigningCeremony:
         self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer, tmp_path: Path
     ) -> None:
         """Client then MSP sign; the sealed PDF is filed under Object Lock, mailed to both, and validates."""
+        completions: list[tuple[str, list[dict[str, str]]]] = []
+
+        class Listener:
+            def envelope_completed(
+                self, actor: Actor, envelope_id: str, document_id: str, version: int, at: datetime, signers: Any
+            ) -> None:
+                completions.append((envelope_id, signers))
+
+            def envelope_declined(self, *args: Any) -> None:
+                raise AssertionError("nobody declined")
+
+        api.client.app.state.envelope_listeners = [Listener()]  # type: ignore[attr-defined]
         envelope = send_msa(api)
         assert [s["status"] for s in envelope["signers"]] == ["invited", "waiting"]
         assert mails_to(smtp, MSP) == []  # order 2 waits for order 1
@@ -122,6 +135,7 @@ class TestSigningCeremony:
             assert action in actions
         assert actions.count("signer.signed") == 2 and "document.sealed" in actions and "envelope.completed" in actions
         assert set(actions) <= set(audit_actions(runtime))
+        assert [(e, [s["email"] for s in signers]) for e, signers in completions] == [(envelope["id"], [CLIENT, MSP])]
 
         completed = [m for m in mails_to(smtp, CLIENT) if "Completed" in str(m["Subject"])]
         assert len(completed) == 1 and CLIENT in str(completed[0]["To"]) and MSP in str(completed[0]["To"])
@@ -234,6 +248,15 @@ class TestRefusals:
         assert api.post(f"/v1/envelopes/{envelope['id']}/void", json={"reason": "again"}).status_code == 409
         assert api.post(f"/v1/envelopes/{envelope['id']}/remind").status_code == 409
 
+    def test_document_is_frozen_while_out_and_thawed_when_voided(self, api: Api, smtp: LoopbackSmtpServer) -> None:
+        """A new version is refused (409) while the document is out for signature and accepted after a void."""
+        envelope = send_msa(api)
+        new_version = {"variables": sample("msa/msa", "us-tx-monthly"), "formats": ["pdf"]}
+        url = f"/v1/documents/{envelope['document_id']}/versions"
+        assert api.post(url, role=Role.SALES, json=new_version).status_code == 409
+        api.post(f"/v1/envelopes/{envelope['id']}/void", json={"reason": "fee changes"})
+        assert api.post(url, role=Role.SALES, json=new_version).status_code == 201
+
     def test_decline_needs_a_reason_ends_envelope_and_tells_listeners(self, api: Api, smtp: LoopbackSmtpServer) -> None:
         """A decline without reason is refused; with one the envelope is declined and the listener is called."""
         calls: list[tuple[str, str]] = []
@@ -289,8 +312,8 @@ class TestRemindersAndCodes:
         assert [e["id"] for e in listed] == [envelope["id"]]
 
     def test_one_time_code_required_and_locked_after_five_wrong_tries(self, api: Api, smtp: LoopbackSmtpServer) -> None:
-        """With otp the document is shown only after the mailed code; five wrong codes lock the signer out."""
-        send_msa(api, otp=True)
+        """With otp the document is shown only after the mailed code; five wrong codes lock until a reminder."""
+        envelope = send_msa(api, otp=True)
         path = link_for(smtp, CLIENT)
         api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-1"})
         assert 'id="code"' in api.client.get(path).text
@@ -303,6 +326,11 @@ class TestRemindersAndCodes:
             assert "not right" in api.client.post(f"{path}/code", data={"code": wrong}).text
         assert "Too many" in api.client.post(f"{path}/code", data={"code": wrong}).text
         assert "Too many" in api.client.post(f"{path}/code", data={"code": code}).text
+        # The sender's reminder unlocks the signer: a new code then opens the document.
+        assert api.post(f"/v1/envelopes/{envelope['id']}/remind").status_code == 200
+        api.client.post(f"{path}/code/send")
+        fresh = str(mails_to(smtp, CLIENT)[-1]["Subject"]).rsplit(" ", 1)[-1]
+        assert 'id="sign-form"' in api.client.post(f"{path}/code", data={"code": fresh}).text
 
     def test_right_code_opens_the_document(self, api: Api, smtp: LoopbackSmtpServer) -> None:
         """The mailed code lets the signer see the pages (PNG) and the signature form."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from typing import Any
 
+import pytest
+
 from tests.api.test_audit import events, make_clients
 from tests.api.test_documents import sample
 from tests.conftest import Api
@@ -60,12 +62,12 @@ class TestRiskRegister:
             "risk.created",
         ]
 
-        assert reviews_due(runtime) == {"review_due": 0}
+        assert reviews_due(runtime) == {"review_due": 0, "expired": 0}
         clock.advance(days=40)  # past the 2026-12-31 review date
-        assert reviews_due(runtime) == {"review_due": 1}
+        assert reviews_due(runtime) == {"review_due": 1, "expired": 0}
         assert only_risk(api, client_id)["status"] == "review-due"
         assert len(list(runtime.settings.outbox_dir.glob("*.eml"))) == 1
-        assert reviews_due(runtime) == {"review_due": 0}
+        assert reviews_due(runtime) == {"review_due": 0, "expired": 0}
 
         renewed = api.post(f"/v1/risks/{entry['id']}/renew", role=Role.TECH, json={"review_on": "2027-06-30"})
         assert renewed.status_code == 200, renewed.text
@@ -96,3 +98,23 @@ class TestRiskRegister:
         text = subprocess.run(["pdftotext", "-", "-"], input=report.content, capture_output=True, check=True).stdout
         flat = text.replace(b"\n", b"")  # narrow table columns wrap words
         assert b"0043" in flat and b"refused" in flat and b"Marcus Lee" in flat
+
+    @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+    def test_unrenewed_review_expires_after_grace(self, api: Api, runtime: Runtime, clock: FixedClock) -> None:
+        """A review-due record nobody renewed, revoked or remediated expires 30 days after its review date."""
+        (client_id,) = make_clients(api, 1)
+        document_id = create_letter(api, client_id, record_id="RA-2026-0044")
+        with unit_of_work(runtime.sessions) as session:
+            risk_service(session, runtime).envelope_declined(SYSTEM, "ENV-3", document_id, 1, clock.now(), "No.")
+        clock.advance(days=37)  # 2027-01-01, the day after the review date
+        assert reviews_due(runtime) == {"review_due": 1, "expired": 0}
+        clock.advance(days=28)  # 2027-01-29: 29 days after the review date
+        assert reviews_due(runtime) == {"review_due": 0, "expired": 0}
+        clock.advance(days=1)
+        assert reviews_due(runtime) == {"review_due": 0, "expired": 1}
+        entry = only_risk(api, client_id)
+        assert [h["to"] for h in entry["history"]] == ["draft", "refused-to-sign", "review-due", "expired"]
+        assert (
+            api.post(f"/v1/risks/{entry['id']}/renew", role=Role.TECH, json={"review_on": "2027-06-30"}).status_code
+            == 409
+        )

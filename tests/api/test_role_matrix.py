@@ -15,13 +15,17 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from starlette.routing import Route
 
 from tests.api.envelope_support import link_for, send_msa
 from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
 from undersign.domain.roles import Permission, Role, may
+from undersign.runtime import Runtime
 from undersign.settings import REPO_ROOT, Settings
+from undersign.storage.database import unit_of_work
+from undersign.storage.tables import audit_head
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/envelopes"): Rule(Permission.ENVELOPES_WRITE),
     ("GET", "/v1/envelopes"): READ,
     ("GET", "/v1/envelopes/{envelope_id}"): READ,
+    ("GET", "/v1/envelopes/{envelope_id}/sealed.pdf"): READ,
     ("POST", "/v1/envelopes/{envelope_id}/void"): Rule(Permission.ENVELOPES_WRITE),
     ("POST", "/v1/envelopes/{envelope_id}/remind"): Rule(Permission.ENVELOPES_WRITE),
     ("POST", "/v1/verify"): READ,
@@ -183,6 +188,13 @@ def settings(settings: Settings, smtp: LoopbackSmtpServer) -> Settings:
     return settings.model_copy(update={"mail": mail})
 
 
+def head_seq(runtime: Runtime) -> int:
+    """Return the audit chain's head seq (it moves with every recorded change)."""
+    with unit_of_work(runtime.sessions) as session:
+        seq: int = session.execute(select(audit_head.c.seq).where(audit_head.c.id == 1)).scalar_one()
+        return seq
+
+
 def waiver_document(api: Api) -> str:
     """File one decline-of-service letter and return its document id."""
     client = api.post("/v1/clients", json=CLIENT_BODY)
@@ -204,10 +216,11 @@ class TestRoleMatrix:
         missing = sorted({(m, p) for m, p, _ in app_routes(api)} - set(EXPECTED))
         assert missing == [], f"routes without a role-matrix entry: {missing}"
 
-    def test_every_route_under_every_role(self, api: Api, smtp: LoopbackSmtpServer) -> None:
+    def test_every_route_under_every_role(self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer) -> None:
         """Allowed roles get past authorisation; denied roles get 403; no key and a signer's token get 401.
 
-        Signing pages are reached with a real signer's link token and no key.
+        Signing pages are reached with a real signer's link token and no key. A refused request
+        must change nothing: the audit chain's head (every change appends to it) stays where it was.
         """
         send_msa(api)
         signer_token = link_for(smtp, "dana@northwind.example").removeprefix("/sign/")
@@ -226,18 +239,21 @@ class TestRoleMatrix:
                 ("no key", {}),
                 ("signer token", {"Authorization": f"Bearer {signer_token}"}),
             ):
+                before = head_seq(runtime)
                 status = call(api, method, path, headers, rule, takes_body, values)
-                if status != 401:
-                    failures.append(f"{method} {path} with {label}: {status}, expected 401")
+                if status != 401 or head_seq(runtime) != before:
+                    failures.append(f"{method} {path} with {label}: {status}, expected 401 and no change")
             assert rule.permission is not None
             for role in Role:
-                status = call(api, method, path, api.headers(role), rule, takes_body, values)
                 if may(role, rule.permission):
+                    status = call(api, method, path, api.headers(role), rule, takes_body, values)
                     if status in (401, 403) or status >= 500:
                         failures.append(f"{method} {path} as {role}: {status}, expected allowed")
-                else:
-                    # Without a valid body a route that checks the role late may answer 422 (nothing changed).
-                    refused = {403} if rule.body is not None or not takes_body else {403, 422}
-                    if status not in refused:
-                        failures.append(f"{method} {path} as {role}: {status}, expected {sorted(refused)}")
+                    continue
+                before = head_seq(runtime)
+                status = call(api, method, path, api.headers(role), rule, takes_body, values)
+                # Without a valid body a route that checks the role late may answer 422 (nothing changed).
+                refused = {403} if rule.body is not None or not takes_body else {403, 422}
+                if status not in refused or head_seq(runtime) != before:
+                    failures.append(f"{method} {path} as {role}: {status}, expected {sorted(refused)}")
         assert not failures, "\n".join(failures)

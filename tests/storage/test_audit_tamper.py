@@ -128,3 +128,13 @@ class TestTamperDetection:
         result = verify(runtime)
         assert not result.ok and result.verdict.ok
         assert [p.reason for p in result.problems] == ["the stored checkpoint's signature does not verify"]
+
+    def test_checkpoint_row_pointing_nowhere_is_a_problem(self, runtime: Runtime, clock: FixedClock) -> None:
+        """A checkpoint row whose object version does not exist is reported, not trusted and not a crash."""
+        record_events(runtime, clock, 2)
+        checkpoint(runtime)
+        with triggers_off(runtime.engine) as conn:
+            conn.execute(text("UPDATE audit_checkpoints SET key = 'audit/checkpoints/none.json'"))
+        result = verify(runtime)
+        assert not result.ok and result.checkpoints_verified == 0
+        assert [p.reason for p in result.problems] == ["the checkpoint object version is missing from the store"]

@@ -64,13 +64,17 @@ def get_actor(request: Request, session: SessionDep, runtime: RuntimeDep) -> Act
 ActorDep = Annotated[Actor, Depends(get_actor, scope="function")]
 
 
-def reader(request: Request, actor: ActorDep, session: SessionDep, runtime: RuntimeDep) -> Actor:
-    """Require a key that may read (every role may); an auditor's read is recorded in the audit chain."""
+def reader(request: Request, actor: ActorDep, session: SessionDep, runtime: RuntimeDep) -> Iterator[Actor]:
+    """Require a key that may read (every role may); an auditor's read is recorded in the audit chain.
+
+    The record is appended after the route ran (before the commit), so the chain-head lock is held
+    only for that append, not while a long read such as a chain verification runs.
+    """
     assert actor.role is not None
     require(actor.role, Permission.READ)
+    yield actor
     if actor.role is Role.AUDITOR:
         record_auditor_read(SqlAuditTrail(session, runtime.clock), actor, request)
-    return actor
 
 
 def permission(needed: Permission) -> object:

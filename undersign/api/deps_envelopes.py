@@ -24,6 +24,7 @@ from undersign.domain.errors import UndersignError
 from undersign.domain.ports import EnvelopeOutcomeListener
 from undersign.runtime import Runtime
 from undersign.services.completion import CompletionService
+from undersign.services.documents import DocumentThaw
 from undersign.services.envelopes import EnvelopeRecorder, EnvelopeService, Invitations, SigningRules
 from undersign.services.signing import Caller, SigningService
 from undersign.services.verification import VerificationService
@@ -41,7 +42,9 @@ ListenerFactory = Callable[[Session, Runtime], EnvelopeOutcomeListener]
 # Outcome listeners (e.g. the risk register) are wired here: each factory builds a listener on the unit
 # of work's session, so its writes commit or roll back with the completion or decline they react to.
 # Used by the API and by `run-due` alike.
-LISTENER_FACTORIES: list[ListenerFactory] = []
+LISTENER_FACTORIES: list[ListenerFactory] = [
+    lambda session, _runtime: DocumentThaw(SqlDocumentRepository(session)),
+]
 
 
 def listeners_for(

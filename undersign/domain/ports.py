@@ -200,6 +200,10 @@ class DocumentRepository(Protocol):
         """Mark the document frozen (it is in an envelope)."""
         ...
 
+    def unfreeze(self, document_id: str) -> None:
+        """Clear the frozen mark (its envelope ended)."""
+        ...
+
     def search(self, where: DocumentFilter, limit: int, after: tuple[datetime, str] | None) -> list[Document]:
         """Return documents matching ``where``, newest first, after the keyset position ``after``."""
         ...
@@ -479,4 +483,8 @@ class RiskRepository(Protocol):
 
     def due_for_review(self, today: date, limit: int = 100) -> list[RiskEntry]:
         """Claim entries whose review date has come."""
+        ...
+
+    def due_for_expiry(self, review_on_or_before: date, limit: int = 100) -> list[RiskEntry]:
+        """Claim review-due entries whose review date is on or before the given day."""
         ...

@@ -318,3 +318,33 @@ class DocumentService:
     def _require_write(actor: Actor, manifest: TemplateManifest) -> None:
         if actor.role is not None:
             require(actor.role, WRITE_PERMISSION_BY_KIND.get(manifest.kind, Permission.KEYS_MANAGE))
+
+
+class DocumentThaw:
+    """Outcome listener that lets a document take new versions again once its envelope has ended.
+
+    A document is frozen only while it is out for signature; after completion (a renewal is a new
+    version) or a decline (a renegotiation is a new version) the signed or refused version stays as
+    it is, and the document may grow.
+    """
+
+    def __init__(self, documents: DocumentRepository) -> None:
+        self._documents = documents
+
+    def envelope_completed(
+        self,
+        actor: Actor,
+        envelope_id: str,
+        document_id: str,
+        version: int,
+        completed_at: datetime,
+        signers: list[dict[str, str]],
+    ) -> None:
+        """Unfreeze the document of a completed envelope."""
+        self._documents.unfreeze(document_id)
+
+    def envelope_declined(
+        self, actor: Actor, envelope_id: str, document_id: str, version: int, declined_at: datetime, reason: str
+    ) -> None:
+        """Unfreeze the document of a declined envelope."""
+        self._documents.unfreeze(document_id)

@@ -151,8 +151,8 @@ class Invitations:
             self._send(envelope, invited, url, reminder=False, actor=actor, action="envelope.sent")
         return envelope
 
-    def remind(self, envelope: Envelope, actor: Actor) -> int:
-        """Mail every invited signer a fresh link; return how many were reminded."""
+    def remind(self, envelope: Envelope, actor: Actor) -> tuple[int, Envelope]:
+        """Mail every invited signer a fresh link; return how many were reminded and the updated envelope."""
         count = 0
         for signer in envelope.signers:
             if signer.status is not SignerStatus.INVITED:
@@ -161,10 +161,11 @@ class Invitations:
                 # A reminder is the sender's decision to let a locked-out signer try again.
                 signer = replace(signer, otp_locked=False, otp_attempts=0, otp_hash=None, otp_expires_at=None)
                 self._envelopes.update_signer(signer)
+                envelope = _with_signer(envelope, signer)
             url = self.link(envelope, signer)
             self._send(envelope, signer, url, reminder=True, actor=actor, action="envelope.reminded")
             count += 1
-        return count
+        return count, envelope
 
     def _send(self, envelope: Envelope, signer: Signer, url: str, *, reminder: bool, actor: Actor, action: str) -> None:
         expires = envelope.expires_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -354,6 +355,7 @@ class EnvelopeService:
             envelope, status=EnvelopeStatus.VOIDED, ended_at=self._clock.now(), end_reason=reason.strip()
         )
         self._envelopes.update(envelope)
+        self._documents.unfreeze(envelope.document_id)
         self.recorder.record(envelope, "envelope.voided", actor, detail={"reason": reason.strip()})
         return envelope
 
@@ -371,7 +373,7 @@ class EnvelopeService:
         return self._remind(envelope, actor, now)
 
     def _remind(self, envelope: Envelope, actor: Actor, now: datetime) -> int:
-        count = self.invitations.remind(envelope, actor)
+        count, envelope = self.invitations.remind(envelope, actor)
         sent = envelope.reminders_sent + 1
         more = envelope.reminder_every_days and sent < self._rules.max_reminders
         envelope = replace(
@@ -393,6 +395,7 @@ class EnvelopeService:
             return False
         envelope = replace(claimed[0], status=EnvelopeStatus.EXPIRED, ended_at=now, end_reason="expired")
         self._envelopes.update(envelope)
+        self._documents.unfreeze(envelope.document_id)
         self.recorder.record(
             envelope, "envelope.expired", SYSTEM, detail={"expires_at": envelope.expires_at.isoformat()}
         )

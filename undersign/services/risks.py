@@ -9,7 +9,7 @@ Every transition is kept in the entry's history and recorded in the audit chain.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from undersign.domain.actor import Actor
@@ -188,6 +188,16 @@ class RiskService:
                         message_id=f"<risk-review-{entry.id}-{entry.review_on}@undersign>",
                     )
                 )
+            count += 1
+        return count
+
+    def expire_overdue(self, actor: Actor, today: date, grace_days: int) -> int:
+        """Expire review-due entries left unrenewed, unrevoked and unremediated ``grace_days`` after review."""
+        count = 0
+        for entry in self._risks.due_for_expiry(today - timedelta(days=grace_days)):
+            moved = entry.moved(RiskStatus.EXPIRED, self._clock.now())
+            reason = f"not renewed within {grace_days} days of the review date {entry.review_on}"
+            self._save(actor, entry, moved, "risk.expired", reason=reason)
             count += 1
         return count
 

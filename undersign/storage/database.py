@@ -18,13 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from undersign.domain.errors import DatabaseUnavailable
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def apply(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return apply
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:
@@ -33,11 +36,12 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 5, sqlite_busy_timeout_ms: int = 10_000) -> Engine:
     """Create the engine for ``url`` with the settings each backend needs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        timeout = sqlite_busy_timeout_ms / 1000
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": timeout})
+        event.listen(engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
         event.listen(engine, "connect", lambda dbapi_conn, _rec: setattr(dbapi_conn, "isolation_level", None))
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -66,7 +70,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     except (OperationalError, DBAPIError) as exc:
         session.rollback()
         if is_connection_error(exc):
-            raise DatabaseUnavailable("The database cannot be reached; nothing was changed.") from exc
+            raise DatabaseUnavailable("The database is unreachable or busy; nothing was changed. Retry.") from exc
         raise
     except BaseException:
         session.rollback()
@@ -75,9 +79,21 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+_RETRYABLE = ("database is locked", "deadlock detected", "could not serialize", "lock timeout", "could not obtain lock")
+
+
 def is_connection_error(exc: DBAPIError) -> bool:
-    """Return whether a driver error means the database is unreachable rather than a bad statement."""
-    return bool(exc.connection_invalidated) or (isinstance(exc, OperationalError) and "connect" in str(exc).lower())
+    """Return whether a driver error means the database is unreachable or busy rather than a bad statement.
+
+    A busy SQLite file ("database is locked" after the busy timeout) or a PostgreSQL deadlock is a
+    503 the caller may retry, not a bug: the transaction was rolled back and nothing changed.
+    """
+    message = str(exc).lower()
+    return (
+        bool(exc.connection_invalidated)
+        or (isinstance(exc, OperationalError) and "connect" in message)
+        or any(marker in message for marker in _RETRYABLE)
+    )
 
 
 def ping(engine: Engine) -> None:

@@ -154,6 +154,10 @@ class SqlDocumentRepository:
             update(documents).where(documents.c.id == document_id, documents.c.frozen_at.is_(None)).values(frozen_at=at)
         )
 
+    def unfreeze(self, document_id: str) -> None:
+        """Clear the frozen mark: the envelope that froze the document has ended."""
+        self._session.execute(update(documents).where(documents.c.id == document_id).values(frozen_at=None))
+
     def search(self, where: DocumentFilter, limit: int, after: tuple[datetime, str] | None) -> list[Document]:
         """Return documents matching ``where``, newest first, after the keyset position ``after``."""
         stmt = select(documents)

@@ -124,11 +124,16 @@ class SqlRiskRepository:
 
     def due_for_review(self, today: date, limit: int = 100) -> list[RiskEntry]:
         """Claim accepted or refused entries whose review date has come (SKIP LOCKED: one claimer each)."""
+        return self._claim({RiskStatus.ACCEPTED, RiskStatus.REFUSED}, today, limit)
+
+    def due_for_expiry(self, review_on_or_before: date, limit: int = 100) -> list[RiskEntry]:
+        """Claim review-due entries whose review date is on or before the given day (SKIP LOCKED)."""
+        return self._claim({RiskStatus.REVIEW_DUE}, review_on_or_before, limit)
+
+    def _claim(self, statuses: set[RiskStatus], review_on_or_before: date, limit: int) -> list[RiskEntry]:
         stmt = (
             select(risks)
-            .where(
-                risks.c.status.in_([RiskStatus.ACCEPTED.value, RiskStatus.REFUSED.value]), risks.c.review_on <= today
-            )
+            .where(risks.c.status.in_([s.value for s in statuses]), risks.c.review_on <= review_on_or_before)
             .order_by(risks.c.review_on, risks.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
