@@ -155,14 +155,12 @@ class TestRefusedValues:
         assert_nothing_stored(api, runtime)
 
     def test_megabyte_string_is_refused(self, api: Api, runtime: Runtime) -> None:
-        """A one-megabyte value is refused with a 422 naming the field, before anything is rendered; nothing is stored."""
+        """A one-megabyte value is refused with a 422 naming the field before anything renders; nothing is stored."""
         client_id = make_client(api)
         response = api.post("/v1/documents", json=notice_body(client_id, moved_reason="A" * 1_000_000))
         assert response.status_code == 422, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
-        assert "/variables/moved_reason" in [e["pointer"] for e in response.json()["errors"]] or "/moved_reason" in [
-            e["pointer"] for e in response.json()["errors"]
-        ]
+        assert "/moved_reason" in [e["pointer"] for e in response.json()["errors"]]
         assert "A" * 1000 not in response.text
         assert_nothing_stored(api, runtime)
 

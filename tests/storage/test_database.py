@@ -46,9 +46,8 @@ class TestUnitOfWork:
         locked.wait(5)
         try:
             sessions = make_session_factory(waiter)
-            with pytest.raises(DatabaseUnavailable) as info:  # noqa: PT012 - the lock is taken on first use
-                with unit_of_work(sessions) as session:
-                    session.execute(text("INSERT INTO t VALUES (2)"))
+            with pytest.raises(DatabaseUnavailable) as info, unit_of_work(sessions) as session:
+                session.execute(text("INSERT INTO t VALUES (2)"))
             assert info.value.status == 503
         finally:
             release.set()
