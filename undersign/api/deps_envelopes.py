@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from undersign.adapters.signing_kit import SigningKit, build_signing_kit
 from undersign.api.client_address import client_ip
 from undersign.api.deps import RuntimeDep, SessionDep
+from undersign.audit_runtime import risk_service
 from undersign.domain.errors import UndersignError
 from undersign.domain.ports import EnvelopeOutcomeListener
 from undersign.runtime import Runtime
@@ -44,6 +45,7 @@ ListenerFactory = Callable[[Session, Runtime], EnvelopeOutcomeListener]
 # Used by the API and by `run-due` alike.
 LISTENER_FACTORIES: list[ListenerFactory] = [
     lambda session, _runtime: DocumentThaw(SqlDocumentRepository(session)),
+    risk_service,  # signing accepts a risk letter, declining records the refusal
 ]
 
 
