@@ -11,10 +11,9 @@ from email.utils import parseaddr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from undersign.adapters.mail import OutboxMailer, SmtpMailer
+from undersign.adapters.mail import mailer_from_settings
 from undersign.adapters.service_key import service_key
 from undersign.domain.actor import Actor
-from undersign.domain.ports import Mailer
 from undersign.domain.sealing.keys import SealingKey
 from undersign.runtime import Runtime
 from undersign.services.audit import AuditService, CheckpointPolicy
@@ -80,21 +79,6 @@ def risk_service(session: Session, runtime: Runtime) -> RiskService:
     )
 
 
-def runtime_mailer(runtime: Runtime) -> Mailer:
-    """Return the mailer the settings name: the SMTP relay, or the development outbox."""
-    mail = runtime.settings.mail
-    if mail.smtp_host:
-        return SmtpMailer(
-            mail.smtp_host,
-            mail.smtp_port,
-            sender=mail.sender,
-            user=mail.smtp_user,
-            password=mail.smtp_password.get_secret_value() or None,
-            starttls=mail.starttls,
-        )
-    return OutboxMailer(runtime.settings.outbox_dir, sender=mail.sender)
-
-
 def reviews_due(runtime: Runtime) -> dict[str, int]:
     """The ``run-due`` job: risk records whose review date came turn review-due (MSP reminded), then expire."""
     settings = runtime.settings
@@ -103,6 +87,8 @@ def reviews_due(runtime: Runtime) -> dict[str, int]:
     today = runtime.clock.now().date()
     with unit_of_work(runtime.sessions) as session:
         service = risk_service(session, runtime)
-        flagged = service.flag_reviews(SCHEDULER, today, runtime_mailer(runtime), remind)
+        flagged = service.flag_reviews(
+            SCHEDULER, today, mailer_from_settings(runtime.settings.mail, runtime.settings.outbox_dir), remind
+        )
         expired = service.expire_overdue(SCHEDULER, today, settings.audit.risk_expiry_grace_days)
     return {"review_due": flagged, "expired": expired}

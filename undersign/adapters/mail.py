@@ -14,6 +14,7 @@ from pathlib import Path
 
 from undersign.domain.errors import MailUnavailable
 from undersign.domain.ports import MailReceipt, OutgoingMail
+from undersign.settings import MailSettings
 
 
 def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
@@ -99,3 +100,17 @@ class OutboxMailer:
         except OSError as exc:
             raise MailUnavailable(f"The outbox folder {self.folder} cannot be written: {exc}") from exc
         return MailReceipt(message_id=message_id, accepted=mail.to, transport="outbox", detail=str(path))
+
+
+def mailer_from_settings(settings: MailSettings, outbox_dir: Path) -> SmtpMailer | OutboxMailer:
+    """Return the SMTP mailer when a relay is configured, else the outbox of ``.eml`` files."""
+    if settings.smtp_host:
+        return SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            sender=settings.sender,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() or None,
+            starttls=settings.starttls,
+        )
+    return OutboxMailer(outbox_dir, sender=settings.sender)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from undersign.adapters.mail import OutboxMailer, SmtpMailer
+from undersign.adapters.mail import mailer_from_settings
 from undersign.adapters.signing_keys import load_or_create_dev_sealing_key, load_pkcs12_file, timestamper_for_url
 from undersign.domain.envelopes import RetentionPolicy
 from undersign.domain.errors import DependencyUnavailable
@@ -109,21 +109,6 @@ class SigningKit:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def build_mailer(settings: Settings) -> Mailer:
-    """Return the SMTP mailer when a relay is configured, else the outbox mailer."""
-    mail = settings.mail
-    if mail.smtp_host:
-        return SmtpMailer(
-            mail.smtp_host,
-            mail.smtp_port,
-            sender=mail.sender,
-            user=mail.smtp_user,
-            password=mail.smtp_password.get_secret_value() or None,
-            starttls=mail.starttls,
-        )
-    return OutboxMailer(settings.outbox_dir, sender=mail.sender)
-
-
 def load_sealing_key(settings: Settings, now: datetime) -> SealingKey:
     """Return the PKCS#12 key when configured, else the development key under the data dir."""
     if settings.signing.pkcs12_path is not None:
@@ -164,7 +149,7 @@ def build_signing_kit(settings: Settings, now: datetime, *, mailer: Mailer | Non
     return SigningKit(
         key=key,
         completer=Completer(sealer),
-        mailer=mailer or build_mailer(settings),
+        mailer=mailer or mailer_from_settings(settings.mail, settings.outbox_dir),
         pages=PdftoppmPages(),
         retention=retention_policy(settings),
         tsa_roots=roots,

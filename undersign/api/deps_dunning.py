@@ -16,11 +16,10 @@ import yaml
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from undersign.adapters.mail import OutboxMailer, SmtpMailer
+from undersign.adapters.mail import mailer_from_settings
 from undersign.api.deps import ActorDep, RuntimeDep, SessionDep
 from undersign.domain.actor import Actor
 from undersign.domain.errors import TemplateInvalid
-from undersign.domain.ports import Mailer
 from undersign.domain.roles import Permission, require
 from undersign.runtime import Runtime
 from undersign.services.documents import DocumentService
@@ -54,21 +53,6 @@ def default_policy(settings: Settings) -> dict[str, Any]:
         return _load_policy(path, path.stat().st_mtime_ns)
     except OSError as exc:
         raise TemplateInvalid(f"The ladder policy {path} cannot be read: {exc}") from exc
-
-
-def build_mailer(settings: Settings) -> Mailer:
-    """Return the SMTP mailer when a relay is configured, else the outbox of ``.eml`` files."""
-    mail = settings.mail
-    if mail.smtp_host:
-        return SmtpMailer(
-            mail.smtp_host,
-            mail.smtp_port,
-            sender=mail.sender,
-            user=mail.smtp_user,
-            password=mail.smtp_password.get_secret_value() or None,
-            starttls=mail.starttls,
-        )
-    return OutboxMailer(settings.outbox_dir, sender=mail.sender)
 
 
 def notice_settings(settings: Settings) -> NoticeSettings:
@@ -109,7 +93,7 @@ def make_dunning_service(
         documents=SqlDocumentRepository(session),
         document_service=documents,
         templates=runtime.templates,
-        mailer=build_mailer(runtime.settings),
+        mailer=mailer_from_settings(runtime.settings.mail, runtime.settings.outbox_dir),
         audit=audit,
         clock=runtime.clock,
         default_policy=default_policy(runtime.settings),
