@@ -83,18 +83,25 @@ def dev(
             }
         )
         settings = settings.model_copy(update={"s3": s3})
+    runtime = None
     try:
         runtime = build_runtime(settings)
         migrator.upgrade(runtime.engine)
         runtime.ensure_bucket()
         key = _first_admin_key(settings)
         typer.echo(f"undersign dev: API docs at http://{host}:{port}/docs  data in {settings.data_dir.resolve()}")
-        typer.echo(f"Mail is written to {settings.outbox_dir.resolve()} as .eml files.")
+        if not settings.mail.smtp_host:
+            typer.echo(f"Mail is written to {settings.outbox_dir.resolve()} as .eml files.")
         if key:
             typer.echo("First start: created the API key 'admin' (role admin). It is shown once:")
             typer.echo(key)
         uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
     finally:
+        if runtime is not None:
+            close = getattr(runtime.renderer, "close", None)
+            if close is not None:
+                close()  # stop the render worker processes
+            runtime.close()
         if store_process is not None:
             typer.echo("Stopping the embedded SeaweedFS ...")
             store_process.stop()
