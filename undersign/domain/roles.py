@@ -41,13 +41,22 @@ class Permission(StrEnum):
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
+    # Sales and technicians both create documents (the "sales and tech create"): sales mostly
+    # contracts, technicians mostly decline-of-service letters; notices stay with billing.
     Role.SALES: frozenset(
-        {Permission.READ, Permission.CLIENTS_WRITE, Permission.CONTRACTS_WRITE, Permission.ENVELOPES_WRITE}
+        {
+            Permission.READ,
+            Permission.CLIENTS_WRITE,
+            Permission.CONTRACTS_WRITE,
+            Permission.WAIVERS_WRITE,
+            Permission.ENVELOPES_WRITE,
+        }
     ),
     Role.TECH: frozenset(
         {
             Permission.READ,
             Permission.CLIENTS_WRITE,
+            Permission.CONTRACTS_WRITE,
             Permission.WAIVERS_WRITE,
             Permission.ENVELOPES_WRITE,
             Permission.RISKS_WRITE,
