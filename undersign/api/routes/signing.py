@@ -83,6 +83,21 @@ def _view_page(
     )
 
 
+def _refused_input_page(
+    service: SigningService, token: str, caller: Caller, kit_font: bool, exc: InvalidInput
+) -> HTMLResponse:
+    """Show the signing page again with the reasons a form was refused (422)."""
+    return _view_page(
+        service,
+        token,
+        caller,
+        kit_font,
+        errors=[e.reason for e in exc.errors],
+        message=exc.detail,
+        status=422,
+    )
+
+
 @router.get("/sign/{token}", response_class=HTMLResponse)
 def signing_page(token: str, service: SigningServiceDep, caller: CallerDep, kit: KitDep) -> HTMLResponse:
     """Show the step the signer is at: consent, one-time code, or the document and the signature form."""
@@ -104,15 +119,7 @@ def consent(
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
-        return _view_page(
-            service,
-            token,
-            caller,
-            kit.script_font is not None,
-            errors=[e.reason for e in exc.errors],
-            message=exc.detail,
-            status=422,
-        )
+        return _refused_input_page(service, token, caller, kit.script_font is not None, exc)
     return RedirectResponse(f"/sign/{token}", status_code=303, headers={"Referrer-Policy": "no-referrer"})
 
 
@@ -241,15 +248,7 @@ def decline(
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
-        return _view_page(
-            service,
-            token,
-            caller,
-            kit.script_font is not None,
-            errors=[e.reason for e in exc.errors],
-            message=exc.detail,
-            status=422,
-        )
+        return _refused_input_page(service, token, caller, kit.script_font is not None, exc)
     return _page(
         "done",
         title="Declined",
