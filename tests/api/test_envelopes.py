@@ -110,6 +110,12 @@ class TestSigningCeremony:
         completions: list[tuple[str, list[dict[str, str]]]] = []
 
         class Listener:
+            def envelope_sent(self, *args: Any) -> None:
+                """Not under test here."""
+
+            def envelope_viewed(self, *args: Any) -> None:
+                """Not under test here."""
+
             def envelope_completed(
                 self, actor: Actor, envelope_id: str, document_id: str, version: int, at: datetime, signers: Any
             ) -> None:
@@ -262,6 +268,12 @@ class TestRefusals:
         calls: list[tuple[str, str]] = []
 
         class Listener:
+            def envelope_sent(self, *args: Any) -> None:
+                """Not under test here."""
+
+            def envelope_viewed(self, *args: Any) -> None:
+                """Not under test here."""
+
             def envelope_completed(self, actor: Actor, envelope_id: str, *args: Any) -> None:
                 calls.append(("completed", envelope_id))
 

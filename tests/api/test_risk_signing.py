@@ -34,7 +34,7 @@ def send_letter(api: Api, client_id: str) -> dict[str, Any]:
 
 class TestRiskFollowsSigning:
     def test_signed_letter_makes_the_risk_accepted(self, api: Api, smtp: LoopbackSmtpServer) -> None:  # noqa: F811
-        """Signing the letter through the signing page turns its register entry accepted, linked to the envelope."""
+        """Sending, viewing and signing the letter move its entry draft -> sent -> viewed -> accepted."""
         client_id = api.post("/v1/clients", json=client_body()).json()["id"]
         envelope = send_letter(api, client_id)
         signed = sign_as(api, link_for(smtp, CLIENT))
@@ -42,7 +42,8 @@ class TestRiskFollowsSigning:
         assert api.get(f"/v1/envelopes/{envelope['id']}").json()["status"] == "completed"
         risk = only_risk(api, client_id)
         assert risk["status"] == "accepted"
-        assert envelope["id"] in str(risk)
+        assert [step["to"] for step in risk["history"]] == ["draft", "sent", "viewed", "accepted"]
+        assert all(step["envelope_id"] == envelope["id"] for step in risk["history"][1:])
 
     def test_declined_letter_makes_the_risk_refused_to_sign(self, api: Api, smtp: LoopbackSmtpServer) -> None:  # noqa: F811
         """Declining the letter keeps the entry as refused-to-sign evidence."""

@@ -94,7 +94,9 @@ def listeners_of(request: Request) -> list[EnvelopeOutcomeListener]:
     return list(getattr(request.app.state, "envelope_listeners", []))
 
 
-def envelope_service_for(session: Session, runtime: Runtime, kit: SigningKit) -> EnvelopeService:
+def envelope_service_for(
+    session: Session, runtime: Runtime, kit: SigningKit, listeners: Sequence[EnvelopeOutcomeListener] = ()
+) -> EnvelopeService:
     """Build the envelope service on one unit of work."""
     return EnvelopeService(
         envelopes=SqlEnvelopeRepository(session),
@@ -105,6 +107,7 @@ def envelope_service_for(session: Session, runtime: Runtime, kit: SigningKit) ->
         rules=signing_rules(runtime),
         blobs=runtime.blob_store,
         signed=SqlSignedDocumentRepository(session),
+        listeners=listeners,
     )
 
 
@@ -141,9 +144,9 @@ def complete_in_own_transaction(
         return None
 
 
-def envelope_service(session: SessionDep, runtime: RuntimeDep, kit: KitDep) -> EnvelopeService:
+def envelope_service(session: SessionDep, runtime: RuntimeDep, kit: KitDep, request: Request) -> EnvelopeService:
     """Return the envelope service bound to this request."""
-    return envelope_service_for(session, runtime, kit)
+    return envelope_service_for(session, runtime, kit, listeners_for(session, runtime, listeners_of(request)))
 
 
 EnvelopeServiceDep = Annotated[EnvelopeService, Depends(envelope_service, scope="function")]

@@ -278,7 +278,17 @@ class CheckpointRepository(Protocol):
 
 
 class EnvelopeOutcomeListener(Protocol):
-    """Told, in the same transaction, when an envelope completes or is declined (e.g. the risk register)."""
+    """Told, in the same transaction, when an envelope is sent, viewed, completed or declined (risk register)."""
+
+    def envelope_sent(self, actor: Actor, envelope_id: str, document_id: str, version: int, sent_at: datetime) -> None:
+        """The envelope went out to its first signers."""
+        ...
+
+    def envelope_viewed(
+        self, actor: Actor, envelope_id: str, document_id: str, version: int, viewed_at: datetime
+    ) -> None:
+        """A signer opened the document itself (after consenting)."""
+        ...
 
     def envelope_completed(
         self,

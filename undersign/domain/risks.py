@@ -115,6 +115,10 @@ class RiskEntry:
     documents: tuple[DocumentLink, ...] = ()
     history: tuple[RiskTransition, ...] = field(default=(), compare=False)
 
+    def can_move(self, target: RiskStatus) -> bool:
+        """Return whether ``target`` is a lifecycle step from the current status."""
+        return target in ALLOWED[self.status]
+
     def moved(self, target: RiskStatus, at: datetime, **changes: Any) -> RiskEntry:
         """Return the entry in ``target`` (checked against the lifecycle) with other fields changed."""
         check_transition(self.status, target)

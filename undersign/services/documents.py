@@ -331,6 +331,14 @@ class DocumentThaw:
     def __init__(self, documents: DocumentRepository) -> None:
         self._documents = documents
 
+    def envelope_sent(self, actor: Actor, envelope_id: str, document_id: str, version: int, sent_at: datetime) -> None:
+        """Nothing to do: the envelope service froze the document when it sent it."""
+
+    def envelope_viewed(
+        self, actor: Actor, envelope_id: str, document_id: str, version: int, viewed_at: datetime
+    ) -> None:
+        """Nothing to do: viewing does not change whether the document may grow."""
+
     def envelope_completed(
         self,
         actor: Actor,

@@ -36,6 +36,7 @@ from undersign.domain.ports import (
     BlobStore,
     Clock,
     DocumentRepository,
+    EnvelopeOutcomeListener,
     EnvelopeRepository,
     Mailer,
     OutgoingMail,
@@ -216,7 +217,9 @@ class EnvelopeService:
         rules: SigningRules,
         blobs: BlobStore | None = None,
         signed: SignedDocumentRepository | None = None,
+        listeners: Sequence[EnvelopeOutcomeListener] = (),
     ) -> None:
+        self._listeners = list(listeners)
         self._envelopes = envelopes
         self._documents = documents
         self._blobs = blobs
@@ -311,7 +314,10 @@ class EnvelopeService:
                 ],
             },
         )
-        return self.invitations.invite_due(envelope, actor)
+        envelope = self.invitations.invite_due(envelope, actor)
+        for listener in self._listeners:
+            listener.envelope_sent(actor, envelope.id, envelope.document_id, envelope.version, now)
+        return envelope
 
     def get(self, envelope_id: str) -> Envelope:
         """Return the envelope, or raise ``NotFound``."""

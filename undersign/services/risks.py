@@ -92,6 +92,33 @@ class RiskService:
             },
         )
 
+    def envelope_sent(self, actor: Actor, envelope_id: str, document_id: str, version: int, sent_at: datetime) -> None:
+        """A letter sent for signature moves its entry from draft to sent."""
+        self._advance(actor, document_id, RiskStatus.SENT, sent_at, "risk.sent", envelope_id, version)
+
+    def envelope_viewed(
+        self, actor: Actor, envelope_id: str, document_id: str, version: int, viewed_at: datetime
+    ) -> None:
+        """The client opened the letter: the entry is viewed (evidence the risk was read)."""
+        self._advance(actor, document_id, RiskStatus.VIEWED, viewed_at, "risk.viewed", envelope_id, version)
+
+    def _advance(
+        self,
+        actor: Actor,
+        document_id: str,
+        status: RiskStatus,
+        at: datetime,
+        action: str,
+        envelope_id: str,
+        version: int,
+    ) -> None:
+        entry = self._risks.by_document(document_id, lock=True)
+        # Only a forward step is recorded: a second signer's view, or a view after acceptance, changes nothing.
+        if entry is None or not entry.can_move(status):
+            return
+        moved = entry.moved(status, at, envelope_id=envelope_id)
+        self._save(actor, entry, moved, action, envelope_id=envelope_id, document_id=document_id, version=version)
+
     def envelope_completed(
         self,
         actor: Actor,

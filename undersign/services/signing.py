@@ -161,6 +161,8 @@ class SigningService:
                 signer = replace(signer, viewed_at=now)
                 envelope = self._save(envelope, signer)
                 self._recorder.record(envelope, "signer.viewed", actor, signer=signer, detail={"pages": page_count})
+                for listener in self._listeners:
+                    listener.envelope_viewed(actor, envelope.id, envelope.document_id, envelope.version, now)
         version = signer.consent_version or self._rules.consent_version
         return SigningView(
             envelope=envelope,
