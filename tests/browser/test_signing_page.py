@@ -22,12 +22,13 @@ import uvicorn
 
 from tests.api.envelope_support import attachment, link_for, mails_to, send_msa
 from tests.conftest import Api
-from tests.support.databases import fresh_sqlite, missing
+from tests.support.databases import missing, truncate_all
 from tests.support.smtp import LoopbackSmtpServer
 from undersign.api.app import create_app
 from undersign.domain.sealing.verify import verify_sealed_pdf
 from undersign.runtime import Runtime
 from undersign.settings import Settings
+from undersign.storage.database import make_engine
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,9 +51,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> str:
-    """SQLite only: the browser checks the page, the database layer is covered by the API tests."""
-    return fresh_sqlite(sqlite_template, tmp_path)
+def database_url(postgres_url: str) -> Iterator[str]:
+    """Return a PostgreSQL database: the browser loads every page image at once, as a real signer's does.
+
+    The production database serves those requests side by side; the database layer itself is covered on
+    both backends by the API tests.
+    """
+    yield postgres_url
+    engine = make_engine(postgres_url)
+    truncate_all(engine)
+    engine.dispose()
 
 
 @pytest.fixture
