@@ -52,3 +52,18 @@ class TestUnitOfWork:
         finally:
             release.set()
             thread.join()
+
+    def test_read_mostly_unit_reads_beside_a_writer(self, tmp_path: Path) -> None:
+        """A read-mostly unit (GET) reads while another connection holds SQLite's write lock."""
+        url = f"sqlite:///{tmp_path}/readers.db"
+        holder = make_engine(url)
+        with holder.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        reader = make_engine(url, sqlite_busy_timeout_ms=200)
+        with holder.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (2)"))  # holds the write lock until the block ends
+            with unit_of_work(make_session_factory(reader), read_mostly=True) as session:
+                assert session.execute(text("SELECT count(*) FROM t")).scalar() == 1
+            with pytest.raises(DatabaseUnavailable), unit_of_work(make_session_factory(reader)) as session:
+                session.execute(text("SELECT count(*) FROM t"))  # a write unit queues for the lock, then gives up

@@ -39,9 +39,9 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+def get_session(runtime: RuntimeDep, request: Request) -> Iterator[Session]:
     """Yield the request's session; commit on success, roll back on any error."""
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(runtime.sessions, read_mostly=request.method in ("GET", "HEAD")) as session:
         yield session
 
 

@@ -30,7 +30,15 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     return apply
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
+READ_MOSTLY = "undersign_read_mostly"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    if conn.get_execution_options().get(READ_MOSTLY):
+        # Reads run side by side under WAL; a read-mostly unit that writes at the end (an audit record
+        # of a read) upgrades then, and answers a retryable 503 in the rare case a writer got in between.
+        conn.exec_driver_sql("BEGIN")
+        return
     # A write transaction that starts as a read and upgrades later can fail with SQLITE_BUSY
     # without waiting; BEGIN IMMEDIATE takes the write lock up front so writers queue instead.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -44,7 +52,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5, sqlite_busy
         event.listen(engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
         event.listen(engine, "connect", lambda dbapi_conn, _rec: setattr(dbapi_conn, "isolation_level", None))
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url,
@@ -61,10 +69,16 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Open a session that commits when the block succeeds and rolls back when it raises."""
+def unit_of_work(factory: sessionmaker[Session], *, read_mostly: bool = False) -> Iterator[Session]:
+    """Open a session that commits when the block succeeds and rolls back when it raises.
+
+    ``read_mostly`` (GET requests) lets SQLite readers run beside a writer instead of queueing for its
+    one write lock; PostgreSQL ignores it.
+    """
     session = factory()
     try:
+        if read_mostly:
+            session.connection(execution_options={READ_MOSTLY: True})
         yield session
         session.commit()
     except (OperationalError, DBAPIError) as exc:
