@@ -237,24 +237,6 @@ class TestEnsureBucket:
         with pytest.raises(StoreUnavailable, match=store.bucket):
             store.check()
 
-    def test_connect_builds_and_ensures(self, seaweed: EmbeddedSeaweedFS) -> None:
-        """S3BlobStore.connect builds a store from plain values and leaves its bucket ready."""
-        store = S3BlobStore.connect(
-            bucket=unique_bucket(),
-            endpoint_url=seaweed.endpoint_url,
-            region=seaweed.region,
-            access_key=seaweed.access_key,
-            secret_key=seaweed.secret_key,
-        )
-        store.check()
-
-    def test_from_endpoint_file_uses_the_running_instance(self, seaweed: EmbeddedSeaweedFS) -> None:
-        """A store built from the instance's endpoint.json reaches that instance."""
-        store = S3BlobStore.from_endpoint_file(seaweed.endpoint_file, bucket=unique_bucket())
-        store.ensure_bucket()
-        stored = store.put("k", b"via endpoint.json", content_type=PDF)
-        assert store.get("k", stored.version_id) == b"via endpoint.json"
-
     def test_short_bucket_name_is_invalid(self) -> None:
         """A bucket name under 3 characters is refused when the store is built."""
         with pytest.raises(InvalidInput):

@@ -17,12 +17,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -212,34 +210,6 @@ class S3BlobStore:
             aws_secret_access_key=secret_key,
             config=config,
         )
-
-    @classmethod
-    def connect(cls, **options: Any) -> S3BlobStore:
-        """Build a store from plain values (as ``__init__``) and make sure its bucket is fit for evidence.
-
-        This is the start-up path: it raises (and the service must not start) when the bucket cannot
-        be created or exists without versioning.
-        """
-        store = cls(**options)
-        store.ensure_bucket()
-        return store
-
-    @classmethod
-    def from_endpoint_file(cls, path: Path, *, bucket: str, object_lock: bool = True) -> S3BlobStore:
-        """Build a store for the embedded SeaweedFS whose ``endpoint.json`` is at ``path``."""
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(
-                bucket=bucket,
-                endpoint_url=str(raw["endpoint_url"]),
-                region=str(raw.get("region", "us-east-1")),
-                access_key=str(raw["access_key"]),
-                secret_key=str(raw["secret_key"]),
-                path_style=bool(raw.get("path_style", True)),
-                object_lock=object_lock,
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StoreUnavailable(f"no usable object-store endpoint file at {path}: {exc}") from exc
 
     @property
     def client(self) -> S3Client:
