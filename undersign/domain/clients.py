@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from undersign.domain.errors import FieldError, InvalidInput
 from undersign.domain.jurisdiction import Jurisdiction
+from undersign.domain.keyset_cursor import decode_cursor, encode_cursor
 from undersign.domain.text import Address, LongText, Name, ShortText
 
 
@@ -79,22 +76,12 @@ class ClientCursor:
 
     def encode(self) -> str:
         """Return the opaque cursor string handed to API callers."""
-        raw = json.dumps([self.legal_name, self.id], ensure_ascii=False).encode("utf-8")
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        return encode_cursor(self.legal_name, self.id)
 
     @classmethod
     def decode(cls, cursor: str) -> ClientCursor:
         """Parse a cursor produced by ``encode``; anything else is an ``InvalidInput``."""
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            legal_name, client_id = json.loads(raw.decode("utf-8"))
-            if not isinstance(legal_name, str) or not isinstance(client_id, str):
-                raise ValueError("cursor parts must be strings")
-        except (ValueError, binascii.Error, UnicodeDecodeError, TypeError) as exc:
-            raise InvalidInput(
-                "The cursor is not one this service handed out; start again without it.",
-                errors=[FieldError("cursor", "not a valid cursor")],
-            ) from exc
+        legal_name, client_id = decode_cursor(cursor, 2)
         return cls(legal_name=legal_name, id=client_id)
 
 

@@ -16,8 +16,8 @@ from undersign.api.schemas.documents import (
     FileOut,
     VersionCreate,
     VersionOut,
-    decode_cursor,
-    encode_cursor,
+    decode_document_cursor,
+    encode_document_cursor,
 )
 from undersign.domain.documents import DocumentFilter, FileFormat
 
@@ -59,9 +59,11 @@ def list_documents(
 ) -> DocumentPageOut:
     """List documents, newest first, filtered by client, template or kind."""
     page = service.search(
-        DocumentFilter(client_id=client_id, template_id=template, kind=kind), limit, decode_cursor(cursor)
+        DocumentFilter(client_id=client_id, template_id=template, kind=kind), limit, decode_document_cursor(cursor)
     )
-    return DocumentPageOut(items=[DocumentOut.of(d) for d in page.items], next_cursor=encode_cursor(page.next_after))
+    return DocumentPageOut(
+        items=[DocumentOut.of(d) for d in page.items], next_cursor=encode_document_cursor(page.next_after)
+    )
 
 
 @router.get("/{document_id}", response_model=DocumentOut)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from undersign.domain.assembly.manifest import TemplateManifest
 from undersign.domain.documents import Document, DocumentVersion, StoredFile
 from undersign.domain.errors import FieldError, InvalidInput
+from undersign.domain.keyset_cursor import decode_cursor, encode_cursor
 
 TEMPLATE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)+$"
 
@@ -211,22 +209,19 @@ class DocumentPageOut(BaseModel):
     next_cursor: str | None
 
 
-def encode_cursor(position: tuple[datetime, str] | None) -> str | None:
-    """Return the opaque cursor for a keyset position."""
-    if position is None:
-        return None
-    raw = json.dumps([position[0].isoformat(), position[1]]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def encode_document_cursor(position: tuple[datetime, str] | None) -> str | None:
+    """Return the opaque cursor for a (created_at, id) keyset position."""
+    return None if position is None else encode_cursor(position[0].isoformat(), position[1])
 
 
-def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    """Parse a cursor made by ``encode_cursor``; anything else is a 422 naming the cursor."""
+def decode_document_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    """Parse a cursor made by ``encode_document_cursor``; anything else is a 422 naming the cursor."""
     if not cursor:
         return None
+    created, document_id = decode_cursor(cursor, 2)
     try:
-        created, document_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(created), str(document_id)
-    except (ValueError, TypeError, binascii.Error) as exc:
+        return datetime.fromisoformat(created), document_id
+    except ValueError as exc:
         raise InvalidInput(
             "The cursor is not one this service handed out; start again without it.",
             errors=[FieldError("cursor", "not a valid cursor")],
