@@ -39,12 +39,9 @@ class Runtime:
     blob_store: BlobStore
     templates: TemplateLibrary
     renderer: DocumentRenderer
+    # The MSP's branding as documents print it; the logo file is read once, when the process starts.
+    branding: Branding
     clock: Clock = field(default_factory=SystemClock)
-
-    @property
-    def branding(self) -> Branding:
-        """The MSP's branding as documents print it (the logo file is read here, once per call)."""
-        return branding_from_settings(self.settings)
 
     @property
     def render_budget(self) -> RenderBudget:
@@ -159,5 +156,6 @@ def build_runtime(
         blob_store=blob_store if blob_store is not None else build_blob_store(settings),
         templates=library,
         renderer=renderer if renderer is not None else build_renderer(settings, library),
+        branding=branding_from_settings(settings),
         clock=clock or SystemClock(),
     )
