@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv installs exactly what uv.lock pins (the same resolution for make, CI and the image).
+UV_VERSION := 0.13.9
 APT_PACKAGES := python3-venv python3-dev build-essential poppler-utils qpdf chromium \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libjpeg62-turbo libffi-dev \
 	fonts-dejavu-core fonts-liberation2 fonts-dancingscript fontconfig
@@ -37,10 +39,10 @@ system-packages:
 		fi; \
 	fi
 
-$(STAMP): pyproject.toml | system-packages
+$(STAMP): pyproject.toml uv.lock | system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv sync --frozen --inexact --all-extras
 	touch $(STAMP)
 
 venv: system-packages $(STAMP)

@@ -25,12 +25,12 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from undersign.domain.audit_log import EventFilter
-from undersign.domain.risks import RiskStatus
-from undersign.storage import migrator
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import make_engine, make_session_factory
-from undersign.storage.risk_repository import SqlRiskRepository
+from domain.audit_log import EventFilter
+from domain.risks import RiskStatus
+from storage import migrator
+from storage.audit_trail import SqlAuditTrail
+from storage.database import make_engine, make_session_factory
+from storage.risk_repository import SqlRiskRepository
 
 ADMIN_URL = os.environ.get("UNDERSIGN_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

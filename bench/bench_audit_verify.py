@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from undersign.domain.audit import Actor, AuditEvent, AuditEventDraft, chain_next, payload_digest, verify_chain
+from domain.audit import Actor, AuditEvent, AuditEventDraft, chain_next, payload_digest, verify_chain
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -21,13 +21,13 @@ from envelope_fixture import deployment
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
-from undersign.adapters.signing_kit import build_signing_kit
-from undersign.api.deps_envelopes import complete_in_own_transaction, signing_rules
-from undersign.services.envelopes import EnvelopeRecorder, Invitations
-from undersign.services.signing import Caller, SigningService
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import unit_of_work
-from undersign.storage.envelope_repository import SqlEnvelopeRepository
+from adapters.signing_kit import build_signing_kit
+from api.deps_envelopes import complete_in_own_transaction, signing_rules
+from services.envelopes import EnvelopeRecorder, Invitations
+from services.signing import Caller, SigningService
+from storage.audit_trail import SqlAuditTrail
+from storage.database import unit_of_work
+from storage.envelope_repository import SqlEnvelopeRepository
 
 
 def main() -> None:

@@ -33,22 +33,22 @@ from typing import Any
 from fastapi.testclient import TestClient
 from weasyprint import HTML
 
-from undersign.adapters.renderers import PooledRenderer
-from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
-from undersign.adapters.template_library import TemplateLibrary
-from undersign.api.app import create_app
-from undersign.domain.assembly.assemble import assemble
-from undersign.domain.assembly.context import AssemblyContext, ClientInfo, Contact, DocumentRef
-from undersign.domain.assembly.html_writer import render_html
-from undersign.domain.roles import Role
+from adapters.renderers import PooledRenderer
+from adapters.seaweedfs import EmbeddedSeaweedFS
+from adapters.template_library import TemplateLibrary
+from api.app import create_app
+from domain.assembly.assemble import assemble
+from domain.assembly.context import AssemblyContext, ClientInfo, Contact, DocumentRef
+from domain.assembly.html_writer import render_html
+from domain.roles import Role
+from services.api_keys import ApiKeyService
+from storage import migrator
+from storage.api_key_repository import SqlApiKeyRepository
+from storage.audit_trail import SqlAuditTrail
+from storage.database import unit_of_work
+from storage.s3_blob_store import S3BlobStore
 from undersign.runtime import branding_from_settings, build_runtime
-from undersign.services.api_keys import ApiKeyService
 from undersign.settings import REPO_ROOT, Settings
-from undersign.storage import migrator
-from undersign.storage.api_key_repository import SqlApiKeyRepository
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import unit_of_work
-from undersign.storage.s3_blob_store import S3BlobStore
 
 CASES = [("msa/msa", "us-tx-monthly", "MSA (11 pages)"), ("notices/reminder", "day-07", "one-page notice")]
 CLIENT: dict[str, Any] = {

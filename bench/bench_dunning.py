@@ -32,19 +32,19 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 from weasyprint import HTML
 
-from undersign.adapters.renderers import PooledRenderer, preview_html
-from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
-from undersign.adapters.template_library import TemplateLibrary
-from undersign.api.deps_dunning import unit_factory
-from undersign.domain.actor import Actor
-from undersign.domain.assembly.assemble import assemble
-from undersign.domain.assembly.context import AssemblyContext, ClientInfo, DocumentRef
+from adapters.renderers import PooledRenderer, preview_html
+from adapters.seaweedfs import EmbeddedSeaweedFS
+from adapters.template_library import TemplateLibrary
+from api.deps_dunning import unit_factory
+from domain.actor import Actor
+from domain.assembly.assemble import assemble
+from domain.assembly.context import AssemblyContext, ClientInfo, DocumentRef
+from services.dunning_run import run_dunning
+from storage import migrator
+from storage.tables import clients
+from storage.tables_dunning import invoices
 from undersign.runtime import branding_from_settings, build_runtime
-from undersign.services.dunning_run import run_dunning
 from undersign.settings import REPO_ROOT, Settings
-from undersign.storage import migrator
-from undersign.storage.tables import clients
-from undersign.storage.tables_dunning import invoices
 
 AS_OF = date(2026, 4, 1)
 DUE = AS_OF - timedelta(days=30)  # every invoice is at its final notice

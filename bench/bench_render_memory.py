@@ -19,11 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-from undersign.adapters.renderers import render_with
-from undersign.adapters.template_library import TemplateLibrary
-from undersign.domain.assembly.context import AssemblyContext, DocumentRef, sample_context
-from undersign.domain.documents import FileFormat
-from undersign.domain.render_job import RenderJob
+from adapters.renderers import render_with
+from adapters.template_library import TemplateLibrary
+from domain.assembly.context import AssemblyContext, DocumentRef, sample_context
+from domain.documents import FileFormat
+from domain.render_job import RenderJob
 from undersign.settings import REPO_ROOT
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")

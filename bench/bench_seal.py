@@ -33,12 +33,12 @@ from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from undersign.adapters.signing_keys import timestamper_for_url
-from undersign.domain.sealing.completion import Completer
-from undersign.domain.sealing.completion_certificate import CompletionRecord, EventRecord, SignerEvidence
-from undersign.domain.sealing.keys import SealingKey, generate_dev_pki
-from undersign.domain.sealing.seal import Sealer, SealMetadata
-from undersign.domain.sealing.stamping import SignatureBox, SignatureStamp, Stamper
+from adapters.signing_keys import timestamper_for_url
+from domain.sealing.completion import Completer
+from domain.sealing.completion_certificate import CompletionRecord, EventRecord, SignerEvidence
+from domain.sealing.keys import SealingKey, generate_dev_pki
+from domain.sealing.seal import Sealer, SealMetadata
+from domain.sealing.stamping import SignatureBox, SignatureStamp, Stamper
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -87,7 +87,7 @@ def main() -> None:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "undersign.api.asgi:app",
+                "api.asgi:app",
                 "--host",
                 "127.0.0.1",
                 "--port",

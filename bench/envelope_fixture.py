@@ -21,16 +21,16 @@ from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
-from undersign.api.app import create_app
-from undersign.domain.roles import Role
+from adapters.seaweedfs import EmbeddedSeaweedFS
+from api.app import create_app
+from domain.roles import Role
+from services.api_keys import ApiKeyService
+from storage import migrator
+from storage.api_key_repository import SqlApiKeyRepository
+from storage.audit_trail import SqlAuditTrail
+from storage.database import unit_of_work
 from undersign.runtime import Runtime, build_runtime
-from undersign.services.api_keys import ApiKeyService
 from undersign.settings import REPO_ROOT, Settings
-from undersign.storage import migrator
-from undersign.storage.api_key_repository import SqlApiKeyRepository
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import unit_of_work
 
 LINK = re.compile(r"https?://[^\s/]+(/sign/[A-Za-z0-9_\-]+)")
 

@@ -14,6 +14,16 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from adapters.renderers import PooledRenderer
+from adapters.seaweedfs import EmbeddedSeaweedFS, find_weed_binary
+from adapters.template_library import TemplateLibrary
+from api.app import create_app
+from domain.roles import Role
+from services.api_keys import ApiKeyService
+from storage.api_key_repository import SqlApiKeyRepository
+from storage.audit_trail import SqlAuditTrail
+from storage.database import unit_of_work
+from storage.s3_blob_store import S3BlobStore
 from tests.fakes.clock import FixedClock
 from tests.support.databases import (
     create_pg_database,
@@ -23,18 +33,8 @@ from tests.support.databases import (
     missing,
     truncate_all,
 )
-from undersign.adapters.renderers import PooledRenderer
-from undersign.adapters.seaweedfs import EmbeddedSeaweedFS, find_weed_binary
-from undersign.adapters.template_library import TemplateLibrary
-from undersign.api.app import create_app
-from undersign.domain.roles import Role
 from undersign.runtime import Runtime, build_runtime
-from undersign.services.api_keys import ApiKeyService
 from undersign.settings import REPO_ROOT, Settings
-from undersign.storage.api_key_repository import SqlApiKeyRepository
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import unit_of_work
-from undersign.storage.s3_blob_store import S3BlobStore
 
 
 def _worker() -> str:
@@ -91,7 +91,7 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
         return
     url: str = request.getfixturevalue("postgres_url")
     yield url
-    from undersign.storage.database import make_engine
+    from storage.database import make_engine
 
     engine = make_engine(url)
     truncate_all(engine)

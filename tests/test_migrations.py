@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from undersign.storage import migrator
-from undersign.storage.schema import metadata
+from storage import migrator
+from storage.schema import metadata
 
 
 class TestMigrations:

@@ -11,19 +11,19 @@ from email.utils import parseaddr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from undersign.adapters.mail import mailer_from_settings
-from undersign.adapters.service_key import service_key
-from undersign.domain.actor import Actor
-from undersign.domain.sealing.keys import SealingKey
+from adapters.mail import mailer_from_settings
+from adapters.service_key import service_key
+from domain.actor import Actor
+from domain.sealing.keys import SealingKey
+from services.audit import AuditService, CheckpointPolicy
+from services.risks import RiskService
+from storage.audit_trail import SqlAuditTrail
+from storage.checkpoint_repository import SqlCheckpointRepository
+from storage.database import unit_of_work
+from storage.document_repository import SqlDocumentRepository
+from storage.risk_repository import SqlRiskRepository
+from storage.tables import audit_head
 from undersign.runtime import Runtime
-from undersign.services.audit import AuditService, CheckpointPolicy
-from undersign.services.risks import RiskService
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.checkpoint_repository import SqlCheckpointRepository
-from undersign.storage.database import unit_of_work
-from undersign.storage.document_repository import SqlDocumentRepository
-from undersign.storage.risk_repository import SqlRiskRepository
-from undersign.storage.tables import audit_head
 
 SCHEDULER = Actor(name="scheduler", kind="system")
 

@@ -14,17 +14,17 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from undersign.adapters.clock import SystemClock
-from undersign.adapters.renderers import PooledRenderer
-from undersign.adapters.template_library import TemplateLibrary
-from undersign.domain.assembly.context import Branding
-from undersign.domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavailable
-from undersign.domain.ports import BlobStore, Clock, DocumentRenderer
-from undersign.services.documents import RenderBudget
+from adapters.clock import SystemClock
+from adapters.renderers import PooledRenderer
+from adapters.template_library import TemplateLibrary
+from domain.assembly.context import Branding
+from domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavailable
+from domain.ports import BlobStore, Clock, DocumentRenderer
+from services.documents import RenderBudget
+from storage import migrator
+from storage.database import make_engine, make_session_factory, ping
+from storage.s3_blob_store import S3BlobStore
 from undersign.settings import Settings
-from undersign.storage import migrator
-from undersign.storage.database import make_engine, make_session_factory, ping
-from undersign.storage.s3_blob_store import S3BlobStore
 
 log = logging.getLogger("undersign")
 

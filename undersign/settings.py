@@ -16,7 +16,20 @@ from typing import Self
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+
+
+def shipped_data(name: str) -> Path:
+    """The shipped data folder ``name`` (templates, policies): inside the installed package, else the repository's.
+
+    A wheel carries the template library and the default ladder inside the ``undersign`` package; a
+    checkout keeps them at the top of the repository. Settings default to whichever exists, so the
+    same defaults work in a clone, in an installed wheel and in the image.
+    """
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else REPO_ROOT / name
+
 
 # Values that mean "nobody set this": refused outside development.
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "admin", "dev", "test", "xxx"})
@@ -131,7 +144,8 @@ class DunningSettings(BaseModel):
     """The payment escalation ladder: default policy file, who signs the notices, how to pay."""
 
     policy_path: Path = Field(
-        default=REPO_ROOT / "policies" / "default-ladder.yaml", description="The default ladder policy (YAML)"
+        default_factory=lambda: shipped_data("policies") / "default-ladder.yaml",
+        description="The default ladder policy (YAML)",
     )
     contact_name: str = Field(default="Accounts Receivable", max_length=200, description="Billing contact on notices")
     contact_email: str | None = Field(default=None, max_length=254, description="Billing contact email on notices")
@@ -167,7 +181,7 @@ class Settings(BaseSettings):
 
     mode: Mode = Field(default=Mode.DEVELOPMENT, description="development or production")
     data_dir: Path = Field(default=Path("var"), description="Where SQLite, SeaweedFS, keys and the outbox live")
-    templates_dir: Path = Field(default=REPO_ROOT / "templates", description="The template library")
+    templates_dir: Path = Field(default_factory=lambda: shipped_data("templates"), description="The template library")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     s3: S3Settings = Field(default_factory=S3Settings)
     mail: MailSettings = Field(default_factory=MailSettings)

@@ -25,11 +25,11 @@ from pathlib import Path
 import docx
 import pytest
 
-from undersign.adapters.renderers import InlineRenderer
-from undersign.adapters.template_library import TemplateLibrary
-from undersign.domain.assembly.context import sample_context
-from undersign.domain.documents import FileFormat
-from undersign.domain.render_job import RenderJob, RenderResult
+from adapters.renderers import InlineRenderer
+from adapters.template_library import TemplateLibrary
+from domain.assembly.context import sample_context
+from domain.documents import FileFormat
+from domain.render_job import RenderJob, RenderResult
 from undersign.settings import REPO_ROOT
 
 GOLDEN = REPO_ROOT / "tests" / "golden"

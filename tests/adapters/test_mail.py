@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.mail import OutboxMailer, SmtpMailer
+from domain.errors import MailUnavailable
+from domain.ports import Attachment, OutgoingMail
 from tests.support.smtp import LoopbackSmtpServer
-from undersign.adapters.mail import OutboxMailer, SmtpMailer
-from undersign.domain.errors import MailUnavailable
-from undersign.domain.ports import Attachment, OutgoingMail
 
 MAIL = OutgoingMail(
     to=("dana@northwind.example",),

@@ -12,9 +12,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from adapters.seaweedfs import EmbeddedSeaweedFS, SeaweedEndpoint, read_running_endpoint
+from domain.errors import StoreUnavailable
 from tests.support.seaweed import require_weed_binary, running_seaweed, store_on
-from undersign.adapters.seaweedfs import EmbeddedSeaweedFS, SeaweedEndpoint, read_running_endpoint
-from undersign.domain.errors import StoreUnavailable
 
 pytestmark = pytest.mark.s3
 

@@ -14,8 +14,7 @@ import pytest
 from pyhanko.sign.timestamps import TimestampRequestError
 from weasyprint import HTML
 
-from tests.support.tsa import LocalTsa
-from undersign.adapters.signing_keys import (
+from adapters.signing_keys import (
     CA_CERT_FILE,
     PKI_DIR,
     SEAL_CERT_FILE,
@@ -25,10 +24,11 @@ from undersign.adapters.signing_keys import (
     load_pkcs12_file,
     timestamper_for_url,
 )
-from undersign.domain.errors import InvalidInput
-from undersign.domain.sealing.keys import generate_dev_pki
-from undersign.domain.sealing.seal import Sealer, SealMetadata
-from undersign.domain.sealing.verify import verify_sealed_pdf
+from domain.errors import InvalidInput
+from domain.sealing.keys import generate_dev_pki
+from domain.sealing.seal import Sealer, SealMetadata
+from domain.sealing.verify import verify_sealed_pdf
+from tests.support.tsa import LocalTsa
 
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from undersign.adapters.template_library import TemplateLibrary
-from undersign.domain.errors import NotFound, TemplateInvalid
+from adapters.template_library import TemplateLibrary
+from domain.errors import NotFound, TemplateInvalid
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "domain" / "assembly" / "fixtures" / "library"

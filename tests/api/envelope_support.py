@@ -9,10 +9,10 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from domain.roles import Role
 from tests.api.test_documents import create_msa, make_client, sample
 from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
-from undersign.domain.roles import Role
 
 LINK = re.compile(r"https?://[^\s/]+(/sign/[A-Za-z0-9_\-]+)")
 

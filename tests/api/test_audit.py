@@ -8,12 +8,12 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from cli.main import app as cli_app
+from domain.roles import Role
 from tests.api.test_clients import client_body
 from tests.conftest import Api
 from tests.storage.audit_tampering import edit_row
 from undersign.audit_runtime import checkpoint_due
-from undersign.cli.main import app as cli_app
-from undersign.domain.roles import Role
 from undersign.runtime import Runtime
 from undersign.settings import Settings
 

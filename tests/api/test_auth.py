@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from domain.roles import Role
+from services.api_keys import ApiKeyService
+from storage.api_key_repository import SqlApiKeyRepository
+from storage.audit_trail import SqlAuditTrail
+from storage.database import unit_of_work
 from tests.api.test_clients import client_body, count_clients
 from tests.conftest import Api
-from undersign.domain.roles import Role
 from undersign.runtime import Runtime
-from undersign.services.api_keys import ApiKeyService
-from undersign.storage.api_key_repository import SqlApiKeyRepository
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import unit_of_work
 
 
 def assert_problem(response, status: int) -> None:  # type: ignore[no-untyped-def]

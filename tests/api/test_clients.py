@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from domain.roles import Role
 from tests.conftest import Api
-from undersign.domain.roles import Role
 
 
 def client_body(**overrides: Any) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from domain.roles import Role
 from tests.api.test_clients import client_body
 from tests.conftest import Api
-from undersign.domain.roles import Role
 from undersign.runtime import Runtime
 from undersign.settings import REPO_ROOT
 
@@ -121,8 +121,8 @@ class TestCreate:
 
     def test_rerender_of_stored_version_gives_same_sha256(self, api: Api, runtime: Runtime) -> None:
         """Rendering a stored version again from its record gives byte-identical PDF and DOCX."""
-        from undersign.api.deps import document_service
-        from undersign.storage.database import unit_of_work
+        from api.deps import document_service
+        from storage.database import unit_of_work
 
         client_id = make_client(api)
         body = create_msa(api, client_id, sample("msa/msa", "gb-eng-prepaid-hours")).json()

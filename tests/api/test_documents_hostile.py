@@ -18,10 +18,10 @@ import docx
 import pypdf
 import pytest
 
+from domain.roles import Role
 from tests.api.test_clients import client_body
 from tests.api.test_documents import make_client, sample
 from tests.conftest import Api
-from undersign.domain.roles import Role
 from undersign.runtime import Runtime
 
 MARK_OPEN, MARK_CLOSE = "ZQX", "QXZ"

@@ -14,20 +14,20 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from adapters.renderers import PooledRenderer
+from adapters.seaweedfs import EmbeddedSeaweedFS, find_weed_binary
+from api.app import create_app
+from domain.roles import Role
+from services.api_keys import ApiKeyService
+from storage.api_key_repository import SqlApiKeyRepository
+from storage.audit_trail import SqlAuditTrail
+from storage.database import unit_of_work
+from storage.s3_blob_store import S3BlobStore
 from tests.api.test_clients import client_body
 from tests.api.test_documents import sample
 from tests.support.databases import fresh_sqlite
-from undersign.adapters.renderers import PooledRenderer
-from undersign.adapters.seaweedfs import EmbeddedSeaweedFS, find_weed_binary
-from undersign.api.app import create_app
-from undersign.domain.roles import Role
 from undersign.runtime import build_runtime
-from undersign.services.api_keys import ApiKeyService
 from undersign.settings import Settings
-from undersign.storage.api_key_repository import SqlApiKeyRepository
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import unit_of_work
-from undersign.storage.s3_blob_store import S3BlobStore
 
 
 @pytest.fixture

@@ -9,21 +9,21 @@ from typing import Any
 
 import pytest
 
+from api.deps_dunning import unit_factory
+from domain.actor import Actor
+from domain.blobs import StoredBlob
+from domain.documents import SignedDocument
+from domain.roles import Role
+from services.dunning_run import run_dunning
+from storage.database import unit_of_work
+from storage.signed_document_repository import SqlSignedDocumentRepository
 from tests.api.test_documents import create_msa, sample
 from tests.api.test_invoices import invoice_body, make_client
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
 from tests.support.smtp import LoopbackSmtpServer
-from undersign.api.deps_dunning import unit_factory
-from undersign.domain.actor import Actor
-from undersign.domain.blobs import StoredBlob
-from undersign.domain.documents import SignedDocument
-from undersign.domain.roles import Role
 from undersign.runtime import Runtime
-from undersign.services.dunning_run import run_dunning
 from undersign.settings import MailSettings
-from undersign.storage.database import unit_of_work
-from undersign.storage.signed_document_repository import SqlSignedDocumentRepository
 
 DUE = date(2026, 3, 2)  # a Monday
 

@@ -14,24 +14,24 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from adapters.signing_kit import build_signing_kit
+from cli.envelopes_due import envelope_due
+from domain.actor import Actor
+from domain.envelopes import hash_token
+from domain.roles import Role
+from domain.sealing.verify import verify_sealed_pdf
+from storage.database import unit_of_work
+from storage.envelope_repository import SqlEnvelopeRepository
+from storage.signed_document_repository import SqlSignedDocumentRepository
+from storage.tables import audit_events
 from tests.api.envelope_support import attachment, drawn_png, link_for, mails_to, send_msa, text_of
 from tests.api.test_documents import sample
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
 from tests.support.smtp import LoopbackSmtpServer
 from tests.support.tsa import LocalTsa, TsaIdentity
-from undersign.adapters.signing_kit import build_signing_kit
-from undersign.cli.envelopes_due import envelope_due
-from undersign.domain.actor import Actor
-from undersign.domain.envelopes import hash_token
-from undersign.domain.roles import Role
-from undersign.domain.sealing.verify import verify_sealed_pdf
 from undersign.runtime import Runtime
 from undersign.settings import Settings
-from undersign.storage.database import unit_of_work
-from undersign.storage.envelope_repository import SqlEnvelopeRepository
-from undersign.storage.signed_document_repository import SqlSignedDocumentRepository
-from undersign.storage.tables import audit_events
 
 CLIENT, MSP = "dana@northwind.example", "sam@msp.example"
 INVALID_TEXT = "The signing link is not valid."

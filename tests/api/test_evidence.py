@@ -12,19 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from domain.actor import SYSTEM
+from domain.audit import certificate_fingerprint
+from domain.documents import SignedDocument
+from domain.roles import Role
+from storage.audit_trail import SqlAuditTrail
+from storage.database import unit_of_work
+from storage.signed_document_repository import SqlSignedDocumentRepository
 from tests.api.test_audit import events, make_clients
 from tests.api.test_documents import sample
 from tests.conftest import Api
 from undersign.audit_runtime import runtime_service_key
-from undersign.domain.actor import SYSTEM
-from undersign.domain.audit import certificate_fingerprint
-from undersign.domain.documents import SignedDocument
-from undersign.domain.roles import Role
 from undersign.runtime import Runtime
 from undersign.settings import REPO_ROOT
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import unit_of_work
-from undersign.storage.signed_document_repository import SqlSignedDocumentRepository
 
 VERIFIER = REPO_ROOT / "tools" / "verify_audit_chain.py"
 SEALED = b"%PDF-1.7\n% a sealed letter stand-in\n" + bytes(range(256)) + b"\n%%EOF\n"

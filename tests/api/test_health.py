@@ -7,15 +7,15 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from adapters.seaweedfs import EmbeddedSeaweedFS
+from api.app import create_app
+from domain.errors import StoreUnavailable
+from storage import migrator
+from storage.database import make_engine
+from storage.s3_blob_store import S3BlobStore
 from tests.conftest import Api
-from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
-from undersign.api.app import create_app
-from undersign.domain.errors import StoreUnavailable
 from undersign.runtime import Runtime, build_runtime
 from undersign.settings import Settings
-from undersign.storage import migrator
-from undersign.storage.database import make_engine
-from undersign.storage.s3_blob_store import S3BlobStore
 
 
 class TestHealth:

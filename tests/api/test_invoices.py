@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.roles import Role
 from tests.api.test_clients import client_body
 from tests.conftest import Api
-from undersign.domain.roles import Role
 
 
 def make_client(api: Api, **overrides: Any) -> str:

@@ -7,8 +7,8 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from tests.conftest import Api
-from undersign.api.app import create_app
 from undersign.runtime import Runtime
 
 

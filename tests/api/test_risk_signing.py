@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.roles import Role
 from tests.api.envelope_support import link_for
 from tests.api.test_clients import client_body
 from tests.api.test_envelopes import settings, sign_as, smtp  # noqa: F401 - fixtures reused by name
 from tests.api.test_risks import create_letter, only_risk
 from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
-from undersign.domain.roles import Role
 
 CLIENT = "dana@northwind.example"
 

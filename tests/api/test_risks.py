@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
+from domain.actor import SYSTEM
+from domain.roles import Role
+from storage.database import unit_of_work
 from tests.api.test_audit import events, make_clients
 from tests.api.test_documents import sample
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
 from undersign.audit_runtime import reviews_due, risk_service
-from undersign.domain.actor import SYSTEM
-from undersign.domain.roles import Role
 from undersign.runtime import Runtime
-from undersign.storage.database import unit_of_work
 
 
 def create_letter(api: Api, client_id: str, **overrides: Any) -> str:

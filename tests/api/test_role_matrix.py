@@ -18,14 +18,14 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 from starlette.routing import Route
 
+from domain.roles import Permission, Role, may
+from storage.database import unit_of_work
+from storage.tables import audit_head
 from tests.api.envelope_support import link_for, send_msa
 from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
-from undersign.domain.roles import Permission, Role, may
 from undersign.runtime import Runtime
 from undersign.settings import REPO_ROOT, Settings
-from undersign.storage.database import unit_of_work
-from undersign.storage.tables import audit_head
 
 
 @dataclass(frozen=True)

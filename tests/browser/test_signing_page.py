@@ -20,15 +20,15 @@ from typing import Any, TypeVar
 import pytest
 import uvicorn
 
+from api.app import create_app
+from domain.sealing.verify import verify_sealed_pdf
+from storage.database import make_engine
 from tests.api.envelope_support import attachment, link_for, mails_to, send_msa
 from tests.conftest import Api
 from tests.support.databases import missing, truncate_all
 from tests.support.smtp import LoopbackSmtpServer
-from undersign.api.app import create_app
-from undersign.domain.sealing.verify import verify_sealed_pdf
 from undersign.runtime import Runtime
 from undersign.settings import Settings
-from undersign.storage.database import make_engine
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.clock import SystemClock
+from cli.context import cli_actor, database_session
+from cli.main import app
+from domain.clients import ClientDraft
+from services.clients import ClientService
+from storage.audit_trail import SqlAuditTrail
+from storage.client_repository import SqlClientRepository
 from tests.api.test_clients import client_body
-from undersign.adapters.clock import SystemClock
-from undersign.cli.context import cli_actor, database_session
-from undersign.cli.main import app
-from undersign.domain.clients import ClientDraft
-from undersign.services.clients import ClientService
 from undersign.settings import Settings
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.client_repository import SqlClientRepository
 
 runner = CliRunner()
 

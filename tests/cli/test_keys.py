@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from undersign.cli.main import app
-from undersign.domain.api_keys import KEY_PREFIX
+from cli.main import app
+from domain.api_keys import KEY_PREFIX
 
 runner = CliRunner()
 

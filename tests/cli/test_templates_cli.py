@@ -12,7 +12,7 @@ import docx
 import pytest
 from typer.testing import CliRunner
 
-from undersign.cli.main import app
+from cli.main import app
 from undersign.settings import REPO_ROOT
 
 runner = CliRunner()

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 from weasyprint import HTML
 
-from undersign.adapters.signing_keys import load_or_create_dev_sealing_key
-from undersign.cli.main import app
-from undersign.domain.sealing.seal import Sealer, SealMetadata
+from adapters.signing_keys import load_or_create_dev_sealing_key
+from cli.main import app
+from domain.sealing.seal import Sealer, SealMetadata
 
 runner = CliRunner()
 

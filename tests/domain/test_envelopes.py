@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from weasyprint import HTML
 
-from undersign.domain.envelopes import (
+from domain.envelopes import (
     CONSENT_DISCLOSURES,
     OtpCheck,
     RetentionPolicy,
@@ -26,7 +26,7 @@ from undersign.domain.envelopes import (
     stamp_boxes,
     validate_signers,
 )
-from undersign.domain.errors import InvalidInput
+from domain.errors import InvalidInput
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from undersign.domain.errors import InvalidInput, InvalidTransition
-from undersign.domain.risk_report import chart_svg, refuse_every_url, render_report
-from undersign.domain.risks import (
+from domain.errors import InvalidInput, InvalidTransition
+from domain.risk_report import chart_svg, refuse_every_url, render_report
+from domain.risks import (
     ALLOWED,
     RiskEntry,
     RiskStatus,

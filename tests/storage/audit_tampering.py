@@ -13,14 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
+from domain.actor import Actor
+from domain.audit import AuditEvent
+from domain.roles import Role
+from storage.audit_trail import SqlAuditTrail, event_from_row
+from storage.database import unit_of_work
+from storage.tables import audit_events, audit_head
 from tests.fakes.clock import FixedClock
-from undersign.domain.actor import Actor
-from undersign.domain.audit import AuditEvent
-from undersign.domain.roles import Role
 from undersign.runtime import Runtime
-from undersign.storage.audit_trail import SqlAuditTrail, event_from_row
-from undersign.storage.database import unit_of_work
-from undersign.storage.tables import audit_events, audit_head
 
 ACTOR = Actor(name="alice", role=Role.SALES, ip="203.0.113.9", user_agent="pytest")
 GUARDED = ("audit_events", "audit_subjects", "audit_checkpoints")

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, select
 
+from domain.actor import Actor
+from domain.audit import verify_chain
+from domain.roles import Role
+from storage.audit_trail import SqlAuditTrail
+from storage.database import make_engine, make_session_factory, unit_of_work
+from storage.tables import audit_events
 from tests.fakes.clock import FixedClock
 from tests.support.databases import truncate_all
-from undersign.domain.actor import Actor
-from undersign.domain.audit import verify_chain
-from undersign.domain.roles import Role
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import make_engine, make_session_factory, unit_of_work
-from undersign.storage.tables import audit_events
 
 WRITERS = 50
 

@@ -9,6 +9,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from domain.audit import TamperKind, sign_checkpoint, verify_chain
+from domain.audit_log import AuditVerification
+from storage.audit_trail import SqlAuditTrail
+from storage.database import unit_of_work
 from tests.fakes.clock import FixedClock
 from tests.storage.audit_tampering import (
     ACTOR,
@@ -21,11 +25,7 @@ from tests.storage.audit_tampering import (
     triggers_off,
 )
 from undersign.audit_runtime import audit_service
-from undersign.domain.audit import TamperKind, sign_checkpoint, verify_chain
-from undersign.domain.audit_log import AuditVerification
 from undersign.runtime import Runtime
-from undersign.storage.audit_trail import SqlAuditTrail
-from undersign.storage.database import unit_of_work
 
 N = 10
 

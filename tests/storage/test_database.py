@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from undersign.domain.errors import DatabaseUnavailable
-from undersign.storage.database import make_engine, make_session_factory, unit_of_work
+from domain.errors import DatabaseUnavailable
+from storage.database import make_engine, make_session_factory, unit_of_work
 
 
 class TestUnitOfWork:

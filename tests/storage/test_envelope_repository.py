@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from undersign.domain.envelopes import Envelope, EnvelopeStatus, Signer, SignerRole, SignerStatus
+from domain.envelopes import Envelope, EnvelopeStatus, Signer, SignerRole, SignerStatus
+from storage.envelope_repository import SqlEnvelopeRepository
 from undersign.runtime import Runtime
-from undersign.storage.envelope_repository import SqlEnvelopeRepository
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

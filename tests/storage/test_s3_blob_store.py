@@ -11,11 +11,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from adapters.seaweedfs import EmbeddedSeaweedFS
+from domain.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
+from domain.ports import BlobStore, Retention
+from storage.s3_blob_store import S3BlobStore, translate_s3_errors
 from tests.support.seaweed import running_seaweed, store_on, unique_bucket
-from undersign.adapters.seaweedfs import EmbeddedSeaweedFS
-from undersign.domain.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
-from undersign.domain.ports import BlobStore, Retention
-from undersign.storage.s3_blob_store import S3BlobStore, translate_s3_errors
 
 pytestmark = pytest.mark.s3
 

@@ -16,9 +16,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from undersign.storage import migrator
-from undersign.storage.database import make_engine
-from undersign.storage.schema import metadata
+from storage import migrator
+from storage.database import make_engine
+from storage.schema import metadata
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from adapters.seaweedfs import EmbeddedSeaweedFS, find_weed_binary
+from storage.s3_blob_store import S3BlobStore
 from tests.support.databases import missing
-from undersign.adapters.seaweedfs import EmbeddedSeaweedFS, find_weed_binary
-from undersign.storage.s3_blob_store import S3BlobStore
 
 
 def require_weed_binary() -> Path:

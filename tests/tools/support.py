@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from undersign.domain.audit import (
+from domain.audit import (
     Actor,
     AuditEvent,
     AuditEventDraft,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from undersign.domain.audit import (
+from domain.audit import (
     AuditEvent,
     SignedCheckpoint,
     build_bundle_manifest,

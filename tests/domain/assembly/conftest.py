@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from undersign.adapters.template_library import TemplateLibrary
-from undersign.domain.assembly import (
+from adapters.template_library import TemplateLibrary
+from domain.assembly import (
     AssembledDocument,
     AssemblyContext,
     Branding,

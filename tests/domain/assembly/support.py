@@ -12,8 +12,8 @@ from typing import Any
 import docx
 import pypdf
 
-from undersign.domain.assembly import TemplateManifest
-from undersign.domain.assembly.manifest import parse_clause, parse_manifest
+from domain.assembly import TemplateManifest
+from domain.assembly.manifest import parse_clause, parse_manifest
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO / "templates" / "_shared"

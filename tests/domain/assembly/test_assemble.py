@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from undersign.domain.assembly import AssembledDocument, AssemblyContext, TemplateManifest, assemble
-from undersign.domain.errors import FieldError, TemplateDataInvalid, TemplateInvalid
+from domain.assembly import AssembledDocument, AssemblyContext, TemplateManifest, assemble
+from domain.errors import FieldError, TemplateDataInvalid, TemplateInvalid
 
 from .support import FIXTURES, make_manifest
 
@@ -96,7 +96,7 @@ class TestRendering:
 class TestManifestValidation:
     def test_every_manifest_problem_is_listed(self) -> None:
         """A broken manifest lists each problem with its place."""
-        from undersign.domain.assembly.manifest import parse_manifest
+        from domain.assembly.manifest import parse_manifest
 
         raw = {
             "id": "wrong/id",
@@ -127,7 +127,7 @@ class TestManifestValidation:
 
     def test_bad_clause_front_matter(self) -> None:
         """A clause whose id does not match its file name, or lacks a version, is refused."""
-        from undersign.domain.assembly.manifest import parse_clause
+        from domain.assembly.manifest import parse_clause
 
         raw = b"---\nid: other\ntitle: T\n---\nBody {{ x"
         with pytest.raises(TemplateInvalid) as caught:

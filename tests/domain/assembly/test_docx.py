@@ -7,7 +7,7 @@ import io
 
 import docx
 
-from undersign.domain.assembly import (
+from domain.assembly import (
     AssembledDocument,
     AssemblyContext,
     DocxRenderer,

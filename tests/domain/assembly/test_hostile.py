@@ -10,7 +10,7 @@ from typing import Any
 import pypdf
 import pytest
 
-from undersign.domain.assembly import (
+from domain.assembly import (
     AssemblyContext,
     Branding,
     DocxRenderer,
@@ -21,8 +21,8 @@ from undersign.domain.assembly import (
     render_docx,
     render_pdf,
 )
-from undersign.domain.assembly.pdf import UrlRefused
-from undersign.domain.errors import TemplateDataInvalid, TemplateInvalid
+from domain.assembly.pdf import UrlRefused
+from domain.errors import TemplateDataInvalid, TemplateInvalid
 
 from .support import SHARED, docx_text, pdf_text
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from undersign.domain.assembly import DocxRenderer, PdfRenderer, TemplateSample, lint_template
-from undersign.domain.assembly.lint import variable_issues
+from domain.assembly import DocxRenderer, PdfRenderer, TemplateSample, lint_template
+from domain.assembly.lint import variable_issues
 
 from .support import make_manifest
 

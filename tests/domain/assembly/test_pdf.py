@@ -11,7 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from undersign.domain.assembly import (
+from domain.assembly import (
     AssembledDocument,
     AssemblyContext,
     PdfRenderer,
@@ -19,8 +19,8 @@ from undersign.domain.assembly import (
     assemble,
     render_pdf,
 )
-from undersign.domain.assembly.pdf import ATTACHMENT_NAME, pdf_identifier
-from undersign.domain.errors import RenderBudgetExceeded, TemplateInvalid
+from domain.assembly.pdf import ATTACHMENT_NAME, pdf_identifier
+from domain.errors import RenderBudgetExceeded, TemplateInvalid
 
 from .support import SHARED, pdf_text, qpdf_check
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from undersign.domain.assembly import AssembledDocument, AssemblyContext, TemplateManifest, assemble, redline
-from undersign.domain.assembly.redline import WordChange, word_diff
+from domain.assembly import AssembledDocument, AssemblyContext, TemplateManifest, assemble, redline
+from domain.assembly.redline import WordChange, word_diff
 
 
 class TestRedline:

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from undersign.domain.assembly import AssemblyContext, assemble
-from undersign.domain.assembly.markdown import parse_clause_markdown, plain_text
-from undersign.domain.assembly.sandbox import clause_environment, format_date, markdown_escape, money
-from undersign.domain.errors import TemplateDataInvalid, TemplateInvalid
+from domain.assembly import AssemblyContext, assemble
+from domain.assembly.markdown import parse_clause_markdown, plain_text
+from domain.assembly.sandbox import clause_environment, format_date, markdown_escape, money
+from domain.errors import TemplateDataInvalid, TemplateInvalid
 
 from .support import make_manifest
 

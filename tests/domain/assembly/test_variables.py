@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from undersign.domain.assembly import AssemblyContext, TemplateManifest, VariableLimits, assemble, validate_variables
-from undersign.domain.assembly.variables import schema_name_problems, string_leaves_without_cap
-from undersign.domain.errors import TemplateDataInvalid
+from domain.assembly import AssemblyContext, TemplateManifest, VariableLimits, assemble, validate_variables
+from domain.assembly.variables import schema_name_problems, string_leaves_without_cap
+from domain.errors import TemplateDataInvalid
 
 
 def _errors(schema: dict[str, Any], variables: Any, limits: VariableLimits | None = None) -> dict[str, str]:

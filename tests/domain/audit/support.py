@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from undersign.domain.audit import Actor, AuditEvent, AuditEventDraft, chain_next, payload_digest
+from domain.audit import Actor, AuditEvent, AuditEventDraft, chain_next, payload_digest
 
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from undersign.domain.audit import (
+from domain.audit import (
     AuditEvent,
     SignedCheckpoint,
     build_bundle_manifest,
@@ -22,8 +22,8 @@ from undersign.domain.audit import (
     sign_checkpoint,
     write_bundle,
 )
-from undersign.domain.audit.bundle import BundleEntry
-from undersign.domain.errors import InvalidInput
+from domain.audit.bundle import BundleEntry
+from domain.errors import InvalidInput
 
 from .support import T0, build_chain, edited, self_signed
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from undersign.domain.audit import Actor, AuditEvent, canonical_json, format_time, parse_time
-from undersign.domain.errors import InvalidInput
+from domain.audit import Actor, AuditEvent, canonical_json, format_time, parse_time
+from domain.errors import InvalidInput
 
 from .support import build_chain
 

@@ -14,14 +14,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from undersign.domain.audit import (
+from domain.audit import (
     SignedCheckpoint,
     certificate_fingerprint,
     checkpoint_for,
     sign_checkpoint,
     verify_checkpoint_signature,
 )
-from undersign.domain.errors import InvalidInput
+from domain.errors import InvalidInput
 
 from .support import T0, build_chain, self_signed
 

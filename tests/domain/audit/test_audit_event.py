@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from undersign.domain.audit import (
+from domain.audit import (
     GENESIS_HASH,
     Actor,
     AuditEventDraft,
@@ -15,7 +15,7 @@ from undersign.domain.audit import (
     event_from_json_line,
     payload_digest,
 )
-from undersign.domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput
 
 from .support import T0, build_chain, draft
 

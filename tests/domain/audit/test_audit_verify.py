@@ -11,7 +11,7 @@ from itertools import islice
 
 import pytest
 
-from undersign.domain.audit import (
+from domain.audit import (
     GENESIS_HASH,
     AuditEvent,
     ChainChecker,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from undersign.domain.dunning import (
+from domain.dunning import (
     ClauseRef,
     ContractTerms,
     DueStep,

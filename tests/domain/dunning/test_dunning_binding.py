@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from undersign.domain.dunning import (
+from domain.dunning import (
     ClauseCitation,
     ContractTerms,
     Invoice,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from undersign.domain.dunning import BusinessCalendar, DayCount
+from domain.dunning import BusinessCalendar, DayCount
 
 
 class TestBusinessCalendar:

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from undersign.domain.dunning import ClauseRef, accrue, simple_interest_minor, terms_from_msa
-from undersign.domain.errors import InvalidInput
+from domain.dunning import ClauseRef, accrue, simple_interest_minor, terms_from_msa
+from domain.errors import InvalidInput
 
 SIGNED = date(2026, 1, 15)
 CLAUSES = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from undersign.domain.dunning import (
+from domain.dunning import (
     ContractTerms,
     Invoice,
     InvoiceState,

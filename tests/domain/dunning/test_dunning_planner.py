@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from undersign.domain.dunning import (
+from domain.dunning import (
     ContractTerms,
     Disposition,
     Invoice,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from undersign.domain.dunning import (
+from domain.dunning import (
     Anchor,
     Channel,
     DayCount,
@@ -18,7 +18,7 @@ from undersign.domain.dunning import (
     apply_override,
     parse_policy,
 )
-from undersign.domain.errors import InvalidInput
+from domain.errors import InvalidInput
 
 
 def pointers(excinfo: pytest.ExceptionInfo[InvalidInput]) -> set[str]:

@@ -17,12 +17,12 @@ from PIL import Image, ImageDraw
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from domain.sealing.completion import Completer
+from domain.sealing.completion_certificate import CompletionRecord, EventRecord, SignerEvidence
+from domain.sealing.keys import DevPki, SealingKey, generate_dev_pki
+from domain.sealing.seal import Sealer
+from domain.sealing.stamping import SignatureBox, SignatureStamp
 from tests.support.tsa import LocalTsa, TsaIdentity
-from undersign.domain.sealing.completion import Completer
-from undersign.domain.sealing.completion_certificate import CompletionRecord, EventRecord, SignerEvidence
-from undersign.domain.sealing.keys import DevPki, SealingKey, generate_dev_pki
-from undersign.domain.sealing.seal import Sealer
-from undersign.domain.sealing.stamping import SignatureBox, SignatureStamp
 
 # Two signature boxes the "template" marks, in points from the page's top-left corner.
 BOX_CLIENT = SignatureBox(page_index=0, left=60.0, top=520.0, width=220.0, height=90.0)

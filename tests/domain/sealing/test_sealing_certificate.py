@@ -11,8 +11,8 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint.text.fonts import FontConfiguration
 
-from undersign.domain.errors import InvalidInput
-from undersign.domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord, EventRecord
+from domain.errors import InvalidInput
+from domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord, EventRecord
 
 
 @pytest.fixture(scope="module")

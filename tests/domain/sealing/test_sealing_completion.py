@@ -13,14 +13,14 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
+from domain.errors import Conflict, TimestampUnavailable
+from domain.sealing.completion import Completer
+from domain.sealing.completion_certificate import CompletionRecord
+from domain.sealing.keys import SealingKey
+from domain.sealing.seal import Sealer
+from domain.sealing.stamping import SignatureStamp
+from domain.sealing.verify import verify_sealed_pdf
 from tests.support.tsa import LocalTsa
-from undersign.domain.errors import Conflict, TimestampUnavailable
-from undersign.domain.sealing.completion import Completer
-from undersign.domain.sealing.completion_certificate import CompletionRecord
-from undersign.domain.sealing.keys import SealingKey
-from undersign.domain.sealing.seal import Sealer
-from undersign.domain.sealing.stamping import SignatureStamp
-from undersign.domain.sealing.verify import verify_sealed_pdf
 
 
 class TestComplete:

@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from undersign.domain.errors import InvalidInput
-from undersign.domain.sealing.keys import (
+from domain.errors import InvalidInput
+from domain.sealing.keys import (
     DOCUMENT_SIGNING_EKU,
     DevPki,
     generate_dev_pki,

@@ -21,10 +21,10 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import ModificationLevel, PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from domain.errors import InvalidInput, TimestampUnavailable
+from domain.sealing.keys import DevPki, SealingKey
+from domain.sealing.seal import SEAL_FIELD_NAME, Sealer, SealMetadata
 from tests.support.tsa import LocalTsa
-from undersign.domain.errors import InvalidInput, TimestampUnavailable
-from undersign.domain.sealing.keys import DevPki, SealingKey
-from undersign.domain.sealing.seal import SEAL_FIELD_NAME, Sealer, SealMetadata
 
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -142,7 +142,7 @@ class TestSealWithoutTimestamp:
 
     def test_untrusted_roots_are_not_trusted(self, sealed: bytes, dev_pki: DevPki, now: datetime) -> None:
         """A seal checked against someone else's CA is intact but not trusted."""
-        from undersign.domain.sealing.keys import generate_dev_pki
+        from domain.sealing.keys import generate_dev_pki
 
         other = generate_dev_pki(now).sealing_key()
         status = _validate(sealed, list(other.trust_roots()))

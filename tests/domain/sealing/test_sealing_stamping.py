@@ -13,11 +13,11 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint.text.fonts import FontConfiguration
 
-from undersign.domain.errors import InvalidInput
-from undersign.domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord
-from undersign.domain.sealing.html_pages import DataOnlyFetcher
-from undersign.domain.sealing.stamping import SignatureBox, SignatureStamp, Stamper
-from undersign.domain.sealing.verify import first_revision
+from domain.errors import InvalidInput
+from domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord
+from domain.sealing.html_pages import DataOnlyFetcher
+from domain.sealing.stamping import SignatureBox, SignatureStamp, Stamper
+from domain.sealing.verify import first_revision
 
 
 @pytest.fixture(scope="module")

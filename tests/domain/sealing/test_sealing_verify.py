@@ -12,13 +12,13 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
+from domain.sealing.completion import Completer, SealedDocument
+from domain.sealing.completion_certificate import CompletionRecord
+from domain.sealing.keys import SealingKey, generate_dev_pki
+from domain.sealing.seal import Sealer, SealMetadata
+from domain.sealing.stamping import SignatureStamp
+from domain.sealing.verify import first_revision, verify_sealed_pdf
 from tests.support.tsa import LocalTsa
-from undersign.domain.sealing.completion import Completer, SealedDocument
-from undersign.domain.sealing.completion_certificate import CompletionRecord
-from undersign.domain.sealing.keys import SealingKey, generate_dev_pki
-from undersign.domain.sealing.seal import Sealer, SealMetadata
-from undersign.domain.sealing.stamping import SignatureStamp
-from undersign.domain.sealing.verify import first_revision, verify_sealed_pdf
 
 
 @pytest.fixture(scope="module")

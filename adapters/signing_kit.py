@@ -1,0 +1,157 @@
+"""The process-wide pieces of the signing ceremony, built once from settings.
+
+The sealing key (development PKI under the data dir, or the PKCS#12 file), the ``Completer`` with
+its ``Sealer`` and TSA client, the mailer (SMTP relay, or the ``.eml`` outbox when none is set), and
+the page images the signing page shows (rendered by poppler's ``pdftoppm``, cached by SHA-256).
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+
+from adapters.mail import mailer_from_settings
+from adapters.signing_keys import load_or_create_dev_sealing_key, load_pkcs12_file, timestamper_for_url
+from domain.envelopes import RetentionPolicy
+from domain.errors import DependencyUnavailable
+from domain.ports import Mailer
+from domain.sealing.completion import Completer
+from domain.sealing.keys import SealingKey
+from domain.sealing.seal import Sealer
+from undersign.settings import Settings
+
+log = logging.getLogger("undersign.signing")
+SCRIPT_FONT_FILES = (
+    Path("/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf"),
+    Path("/usr/share/fonts/truetype/dancingscript/DancingScript-Regular.ttf"),
+)
+PAGE_DPI = 96
+MAX_PAGES = 200
+
+
+class PdftoppmPages:
+    """Renders PDF pages to PNG with ``pdftoppm`` and keeps the last few documents in memory."""
+
+    def __init__(self, *, dpi: int = PAGE_DPI, cached_documents: int = 16, timeout: float = 60.0) -> None:
+        self._dpi = dpi
+        self._max = cached_documents
+        self._timeout = timeout
+        self._cache: OrderedDict[str, list[bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._rendering: dict[str, threading.Lock] = {}
+
+    def pages(self, sha256: str, load: Callable[[], bytes]) -> list[bytes]:
+        """Return one PNG per page of the PDF ``sha256`` (rendered once even under concurrent requests)."""
+        with self._lock:
+            if sha256 in self._cache:
+                self._cache.move_to_end(sha256)
+                return self._cache[sha256]
+            gate = self._rendering.setdefault(sha256, threading.Lock())
+        with gate:
+            with self._lock:
+                if sha256 in self._cache:
+                    return self._cache[sha256]
+            rendered = self._render(load())
+            with self._lock:
+                self._cache[sha256] = rendered
+                while len(self._cache) > self._max:
+                    self._cache.popitem(last=False)
+                self._rendering.pop(sha256, None)
+            return rendered
+
+    def _render(self, pdf: bytes) -> list[bytes]:
+        with tempfile.TemporaryDirectory(prefix="undersign-pages-") as folder:
+            source = Path(folder) / "document.pdf"
+            source.write_bytes(pdf)
+            try:
+                subprocess.run(
+                    [
+                        "pdftoppm",
+                        "-r",
+                        str(self._dpi),
+                        "-l",
+                        str(MAX_PAGES),
+                        "-png",
+                        str(source),
+                        str(Path(folder) / "p"),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=self._timeout,
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise DependencyUnavailable(
+                    f"The document pages could not be rendered ({type(exc).__name__})."
+                ) from exc
+            return [path.read_bytes() for path in sorted(Path(folder).glob("p-*.png"))]
+
+
+@dataclass
+class SigningKit:
+    """Sealing key, completer, mailer and page images for one process."""
+
+    key: SealingKey
+    completer: Completer
+    mailer: Mailer
+    pages: PdftoppmPages
+    retention: RetentionPolicy
+    tsa_roots: tuple[x509.Certificate, ...] = ()
+    script_font: Path | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def load_sealing_key(settings: Settings, now: datetime) -> SealingKey:
+    """Return the PKCS#12 key when configured, else the development key under the data dir."""
+    if settings.signing.pkcs12_path is not None:
+        return load_pkcs12_file(settings.signing.pkcs12_path, settings.signing.pkcs12_password.get_secret_value())
+    material = load_or_create_dev_sealing_key(settings.data_dir, now)
+    if material.created:
+        log.info("generated a development sealing certificate in %s", material.directory)
+    return material.key
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """Return the Object Lock policy for sealed files from the S3 settings."""
+    s3 = settings.s3
+    return RetentionPolicy(
+        mode=s3.retention_mode,
+        years_by_kind={
+            "contract": s3.contract_retention_years,
+            "schedule": s3.contract_retention_years,
+            "waiver": s3.waiver_retention_years,
+            "notice": s3.notice_retention_years,
+        },
+        default_years=s3.contract_retention_years,
+    )
+
+
+def build_signing_kit(settings: Settings, now: datetime, *, mailer: Mailer | None = None) -> SigningKit:
+    """Build the signing kit named by the settings (``mailer`` overrides the configured one)."""
+    key = load_sealing_key(settings, now)
+    tsa_url = settings.signing.tsa_url
+    sealer = Sealer(
+        key,
+        timestamper=timestamper_for_url(tsa_url) if tsa_url else None,
+        location=settings.branding.msp_name,
+    )
+    roots: tuple[x509.Certificate, ...] = ()
+    if settings.signing.tsa_roots_path is not None:
+        roots = tuple(x509.load_pem_x509_certificates(settings.signing.tsa_roots_path.read_bytes()))
+    return SigningKit(
+        key=key,
+        completer=Completer(sealer),
+        mailer=mailer or mailer_from_settings(settings.mail, settings.outbox_dir),
+        pages=PdftoppmPages(),
+        retention=retention_policy(settings),
+        tsa_roots=roots,
+        script_font=next((path for path in SCRIPT_FONT_FILES if path.exists()), None),
+    )

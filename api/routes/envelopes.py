@@ -1,0 +1,89 @@
+"""``/v1/envelopes``: send a document version for signature, follow it, void it, remind its signers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import ActorDep, ReaderDep
+from api.deps_envelopes import EnvelopeServiceDep
+from api.schemas.envelopes import EnvelopeCreate, EnvelopeOut, VoidIn
+from domain.envelopes import EnvelopeFilter, EnvelopeStatus, SignerRole, SignerSpec
+from services.envelopes import EnvelopeRequest
+
+router = APIRouter(prefix="/v1/envelopes", tags=["envelopes"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=EnvelopeOut)
+def create_envelope(
+    body: EnvelopeCreate, actor: ActorDep, service: EnvelopeServiceDep, response: Response
+) -> EnvelopeOut:
+    """Freeze the document version and e-mail each signer whose turn it is a personal link."""
+    envelope = service.create(
+        actor,
+        EnvelopeRequest(
+            document_id=body.document_id,
+            version=body.version,
+            signers=[
+                SignerSpec(name=s.name, email=s.email, title=s.title, role=SignerRole(s.role), order=s.order)
+                for s in body.signers
+            ],
+            message=body.message,
+            expires_in_days=body.expires_in_days,
+            reminder_every_days=body.reminder_every_days,
+            otp=body.otp,
+            legal_hold=body.legal_hold,
+        ),
+    )
+    response.headers["Location"] = f"/v1/envelopes/{envelope.id}"
+    return EnvelopeOut.of(envelope)
+
+
+@router.get("", response_model=list[EnvelopeOut])
+def list_envelopes(
+    _actor: ReaderDep,
+    service: EnvelopeServiceDep,
+    client_id: Annotated[str | None, Query(max_length=36)] = None,
+    status: Annotated[
+        Literal["sent", "completing", "completed", "declined", "voided", "expired"] | None, Query()
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[EnvelopeOut]:
+    """List envelopes, newest first, by client and status."""
+    where = EnvelopeFilter(client_id=client_id, status=EnvelopeStatus(status) if status else None)
+    return [EnvelopeOut.of(e) for e in service.search(where, limit)]
+
+
+@router.get("/{envelope_id}", response_model=EnvelopeOut)
+def get_envelope(envelope_id: str, _actor: ReaderDep, service: EnvelopeServiceDep) -> EnvelopeOut:
+    """Return the envelope's status, its signers' states and every event."""
+    envelope = service.get(envelope_id)
+    return EnvelopeOut.of(envelope, service.events(envelope_id))
+
+
+@router.get("/{envelope_id}/sealed.pdf", response_class=Response)
+def get_sealed_copy(envelope_id: str, _actor: ReaderDep, service: EnvelopeServiceDep) -> Response:
+    """Download exactly the sealed copy filed on completion (ETag = its SHA-256)."""
+    record, data = service.sealed_copy(envelope_id)
+    return Response(
+        content=data,
+        media_type="application/pdf",
+        headers={
+            "ETag": f'"{record.sealed.sha256}"',
+            "X-Object-Version-Id": record.sealed.version_id,
+            "Content-Disposition": f'attachment; filename="{envelope_id}-sealed.pdf"',
+        },
+    )
+
+
+@router.post("/{envelope_id}/void", response_model=EnvelopeOut)
+def void_envelope(envelope_id: str, body: VoidIn, actor: ActorDep, service: EnvelopeServiceDep) -> EnvelopeOut:
+    """Void an envelope that is out for signature (every link stops working)."""
+    return EnvelopeOut.of(service.void(actor, envelope_id, body.reason))
+
+
+@router.post("/{envelope_id}/remind")
+def remind_envelope(envelope_id: str, actor: ActorDep, service: EnvelopeServiceDep) -> dict[str, int]:
+    """E-mail every signer whose turn it is a fresh link (at most once per configured interval: else 429)."""
+    return {"reminded": service.remind(actor, envelope_id)}

@@ -1,0 +1,24 @@
+"""Health: ``/healthz`` (the process is up) and ``/readyz`` (its dependencies are usable)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import RuntimeDep
+from services.readiness import check_readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Answer 200 while the process can serve requests at all."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Answer 200 when the database is reachable and current and the bucket is versioned, else 503."""
+    report = check_readiness(runtime.readiness_probes())
+    return JSONResponse(report.as_dict(), status_code=200 if report.ready else 503)

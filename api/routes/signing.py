@@ -1,0 +1,266 @@
+"""``/sign/{token}``: the signer's pages (HTML), and the page images of the document.
+
+Every answer carries ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer`` (the token in
+the URL must not leak to caches or other sites) and a strict Content Security Policy. Any link that
+cannot be used gets the same plain page, whatever the reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Form, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
+from api.deps_envelopes import CallerDep, CompletionRunnerDep, KitDep, SigningServiceDep
+from api.signing_pages import render
+from domain.envelopes import EnvelopeStatus, OtpCheck
+from domain.errors import InvalidInput, InvalidTransition, NotFound
+from services.signing import Caller, LinkInvalid, SigningService
+
+router = APIRouter(tags=["signing"], include_in_schema=False)
+_DATA_URL_PREFIX = "data:image/png;base64,"
+
+
+def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    nonce = secrets.token_urlsafe(16)
+    html = render(name, nonce=nonce, title=context.pop("title", "Sign a document"), **context)
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": (
+                f"default-src 'none'; img-src 'self'; font-src 'self'; style-src 'nonce-{nonce}'; "
+                f"script-src 'nonce-{nonce}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+            ),
+        },
+    )
+
+
+def _invalid(status: int = 404) -> HTMLResponse:
+    return _page("invalid", status=status, title="Link not valid", script_font=False)
+
+
+def _view_page(
+    service: SigningService,
+    token: str,
+    caller: Caller,
+    kit_font: bool,
+    *,
+    errors: list[str] | None = None,
+    message: str = "",
+    info: str = "",
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    try:
+        view = service.view(token, caller)
+    except LinkInvalid:
+        return _invalid()
+    return _page(
+        view.step,
+        status=status,
+        title=view.envelope.title,
+        token=token,
+        envelope=view.envelope,
+        signer=view.signer,
+        party=view.party,
+        disclosure_version=view.disclosure_version,
+        disclosure_text=view.disclosure_text,
+        page_count=view.page_count,
+        errors=errors or [],
+        message=message,
+        info=info,
+        form=form or {"full_name": view.signer.name, "title": view.signer.title, "method": "typed"},
+        script_font=kit_font,
+    )
+
+
+def _refused_input_page(
+    service: SigningService, token: str, caller: Caller, kit_font: bool, exc: InvalidInput
+) -> HTMLResponse:
+    """Show the signing page again with the reasons a form was refused (422)."""
+    return _view_page(
+        service,
+        token,
+        caller,
+        kit_font,
+        errors=[e.reason for e in exc.errors],
+        message=exc.detail,
+        status=422,
+    )
+
+
+@router.get("/sign/{token}", response_class=HTMLResponse)
+def signing_page(token: str, service: SigningServiceDep, caller: CallerDep, kit: KitDep) -> HTMLResponse:
+    """Show the step the signer is at: consent, one-time code, or the document and the signature form."""
+    return _view_page(service, token, caller, kit.script_font is not None)
+
+
+@router.post("/sign/{token}/consent", response_model=None)
+def consent(
+    token: str,
+    service: SigningServiceDep,
+    caller: CallerDep,
+    kit: KitDep,
+    version: Annotated[str, Form(max_length=64)] = "",
+    agree: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Record consent to do business electronically, then continue."""
+    try:
+        service.consent(token, caller, agreed=agree == "yes", version=version)
+    except LinkInvalid:
+        return _invalid()
+    except InvalidInput as exc:
+        return _refused_input_page(service, token, caller, kit.script_font is not None, exc)
+    return RedirectResponse(f"/sign/{token}", status_code=303, headers={"Referrer-Policy": "no-referrer"})
+
+
+@router.post("/sign/{token}/code/send", response_class=HTMLResponse)
+def send_code(token: str, service: SigningServiceDep, caller: CallerDep, kit: KitDep) -> HTMLResponse:
+    """E-mail a one-time code."""
+    try:
+        service.send_code(token, caller)
+    except LinkInvalid:
+        return _invalid()
+    except InvalidTransition as exc:
+        return _view_page(service, token, caller, kit.script_font is not None, errors=[exc.detail], status=409)
+    return _view_page(service, token, caller, kit.script_font is not None, info="We sent you a code.")
+
+
+@router.post("/sign/{token}/code", response_model=None)
+def check_code(
+    token: str,
+    service: SigningServiceDep,
+    caller: CallerDep,
+    kit: KitDep,
+    code: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Check the one-time code."""
+    try:
+        result = service.check_code(token, caller, code)
+    except LinkInvalid:
+        return _invalid()
+    if result is OtpCheck.OK:
+        return RedirectResponse(f"/sign/{token}", status_code=303, headers={"Referrer-Policy": "no-referrer"})
+    messages = {
+        OtpCheck.WRONG: "That code is not right. Check the e-mail and try again.",
+        OtpCheck.EXPIRED: "That code has expired or was never sent. Ask for a new one.",
+        OtpCheck.LOCKED: "Too many wrong codes. Ask the sender to send the invitation again.",
+    }
+    return _view_page(service, token, caller, kit.script_font is not None, errors=[messages[result]], status=422)
+
+
+@router.get("/sign/{token}/pages/{index}.png", response_class=Response)
+def page_image(token: str, index: int, service: SigningServiceDep) -> Response:
+    """One page of the document as PNG (only after consent)."""
+    try:
+        data = service.page_image(token, index)
+    except NotFound:
+        return Response(status_code=404, headers={"Cache-Control": "no-store"})
+    return Response(
+        data,
+        media_type="image/png",
+        headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+def _drawn_png(signature: str) -> bytes | None:
+    if not signature.startswith(_DATA_URL_PREFIX):
+        return None
+    try:
+        return base64.b64decode(signature[len(_DATA_URL_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+@router.post("/sign/{token}/sign", response_class=HTMLResponse)
+def sign(
+    token: str,
+    service: SigningServiceDep,
+    caller: CallerDep,
+    kit: KitDep,
+    complete: CompletionRunnerDep,
+    background: BackgroundTasks,
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    title: Annotated[str, Form(max_length=200)] = "",
+    attest: Annotated[str, Form(max_length=8)] = "",
+    method: Annotated[str, Form(max_length=8)] = "typed",
+    signature: Annotated[str, Form(max_length=1_500_000)] = "",
+) -> HTMLResponse:
+    """Sign; the last signature starts completion (sealing) after the answer is sent."""
+    try:
+        envelope = service.sign(
+            token,
+            caller,
+            full_name=full_name,
+            title=title,
+            attested=attest == "yes",
+            method=method,
+            drawn_png=_drawn_png(signature) if method == "drawn" else None,
+        )
+    except LinkInvalid:
+        return _invalid()
+    except InvalidTransition:
+        return _invalid(409)
+    except InvalidInput as exc:
+        return _view_page(
+            service,
+            token,
+            caller,
+            kit.script_font is not None,
+            errors=[e.reason for e in exc.errors],
+            message=exc.detail,
+            status=422,
+            form={"full_name": full_name, "title": title, "method": method},
+        )
+    if envelope.status is EnvelopeStatus.COMPLETING:
+        # Sealing runs in its own transaction after this answer: the signature is committed first,
+        # and a timestamp authority that is down delays the seal without losing the signature.
+        background.add_task(complete, envelope.id)
+    return _page(
+        "done",
+        title="Signed",
+        heading="Thank you, you have signed",
+        text="Your signature is recorded. When every party has signed, the sealed copy is e-mailed to you.",
+        script_font=False,
+    )
+
+
+@router.post("/sign/{token}/decline", response_class=HTMLResponse)
+def decline(
+    token: str,
+    service: SigningServiceDep,
+    caller: CallerDep,
+    kit: KitDep,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> HTMLResponse:
+    """Decline to sign, with a reason."""
+    try:
+        service.decline(token, caller, reason)
+    except LinkInvalid:
+        return _invalid()
+    except InvalidInput as exc:
+        return _refused_input_page(service, token, caller, kit.script_font is not None, exc)
+    return _page(
+        "done",
+        title="Declined",
+        heading="You declined to sign",
+        text="Your answer and your reason are recorded, and the sender has been told.",
+        script_font=False,
+    )
+
+
+@router.get("/signing-assets/script-font", response_model=None)
+def script_font(kit: KitDep) -> Response:
+    """The script font typed signatures are shown in (so the signer sees what the stamp will look like)."""
+    if kit.script_font is None:
+        return Response(status_code=404)
+    return FileResponse(kit.script_font, media_type="font/otf", headers={"Cache-Control": "public, max-age=86400"})

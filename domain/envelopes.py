@@ -1,0 +1,347 @@
+"""Envelopes: a document version sent to signers in order, and the rules of the signing ceremony.
+
+An envelope is ``sent`` until every signer has signed (then ``completing`` while the sealed copy is
+made, then ``completed``), or until someone declines, the sender voids it, or it expires. Signers
+with equal ``order`` sign in parallel; a higher order is invited only when every lower one signed.
+
+Signer links carry a 256-bit random token; only its SHA-256 is stored, so a copy of the database
+does not let anyone sign. One-time codes are 6 digits, live 10 minutes, and after 5 wrong tries the
+signer is locked out (a new code must be sent by the sender's reminder). Consent to do business
+electronically is asked before anything else, with a versioned disclosure whose version is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from io import BytesIO
+from typing import Any
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
+
+from domain.errors import FieldError, InvalidInput, InvalidTransition
+from domain.sealing.stamping import SignatureBox
+
+MAX_SIGNERS = 10
+TOKEN_BYTES = 32  # 256 bits
+OTP_DIGITS = 6
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+
+
+class EnvelopeStatus(StrEnum):
+    """Where an envelope is in its life."""
+
+    SENT = "sent"
+    COMPLETING = "completing"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+
+
+class SignerStatus(StrEnum):
+    """Where one signer is."""
+
+    WAITING = "waiting"
+    INVITED = "invited"
+    SIGNED = "signed"
+    DECLINED = "declined"
+
+
+class SignerRole(StrEnum):
+    """Which side a signer signs for."""
+
+    CLIENT = "client"
+    MSP = "msp"
+
+
+# Versioned consent disclosures (ESIGN 15 U.S.C. 7001(c)): the version shown is recorded with the consent,
+# so the exact wording each signer agreed to can be reproduced later. Never edit a published text: add one.
+CONSENT_DISCLOSURES: dict[str, str] = {
+    "esign-consent-1": (
+        "Consent to do business electronically. By ticking the box below you agree to receive, review and "
+        "sign this document electronically, and you agree that your electronic signature is the legal "
+        "equivalent of your handwritten signature on it. You may instead ask the sender for a paper copy "
+        "to sign by hand, at no charge, by replying to the e-mail that brought you here; you may withdraw "
+        "this consent at any time before you sign by closing this page or declining. To take part you need "
+        "a current web browser and an e-mail account; the signed, sealed copy is e-mailed to you as a PDF "
+        "file, which you can keep and print."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SignerSpec:
+    """A signer as the sender names them."""
+
+    name: str
+    email: str
+    title: str
+    role: SignerRole
+    order: int
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One signer of an envelope and everything recorded about their signing."""
+
+    id: str
+    envelope_id: str
+    position: int
+    name: str
+    email: str
+    title: str
+    role: SignerRole
+    order: int
+    status: SignerStatus
+    invited_at: datetime | None = None
+    opened_at: datetime | None = None
+    consented_at: datetime | None = None
+    consent_version: str | None = None
+    viewed_at: datetime | None = None
+    otp_verified_at: datetime | None = None
+    otp_hash: str | None = None
+    otp_expires_at: datetime | None = None
+    otp_attempts: int = 0
+    otp_locked: bool = False
+    signed_at: datetime | None = None
+    signed_name: str | None = None
+    signed_title: str | None = None
+    attestation: str | None = None
+    signature_method: str | None = None
+    typed_text: str | None = None
+    signature_png: bytes | None = field(default=None, repr=False)
+    declined_at: datetime | None = None
+    decline_reason: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A document version out for signature."""
+
+    id: str
+    document_id: str
+    version: int
+    client_id: str
+    template_id: str
+    template_version: str
+    document_kind: str
+    title: str
+    status: EnvelopeStatus
+    message: str
+    otp_required: bool
+    legal_hold: bool
+    sent_key: str
+    sent_version_id: str
+    sent_sha256: str
+    client_name: str
+    msp_name: str
+    created_at: datetime
+    created_by: str
+    expires_at: datetime
+    reminder_every_days: int
+    next_reminder_at: datetime | None
+    reminders_sent: int = 0
+    last_reminded_at: datetime | None = None
+    completed_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    seal_attempts: int = 0
+    seal_error: str | None = None
+    signers: tuple[Signer, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        """True while signers may still act."""
+        return self.status is EnvelopeStatus.SENT
+
+    def signer(self, signer_id: str) -> Signer:
+        """Return the signer with this id."""
+        return next(s for s in self.signers if s.id == signer_id)
+
+
+@dataclass(frozen=True)
+class EnvelopeEvent:
+    """One event of an envelope, with who, when, and from where."""
+
+    envelope_id: str
+    at: datetime
+    action: str
+    actor: str
+    signer_id: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EnvelopeFilter:
+    """Which envelopes a listing returns."""
+
+    client_id: str | None = None
+    status: EnvelopeStatus | None = None
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """Object Lock for sealed files: mode and years per document kind."""
+
+    mode: str
+    years_by_kind: dict[str, int]
+    default_years: int = 7
+
+    def retain_until(self, kind: str, now: datetime) -> datetime:
+        """Return the retain-until date of a sealed file of ``kind`` filed at ``now``."""
+        years = self.years_by_kind.get(kind, self.default_years)
+        try:
+            return now.replace(year=now.year + years)
+        except ValueError:  # 29 February
+            return now.replace(year=now.year + years, day=28)
+
+
+def validate_signers(specs: Sequence[SignerSpec]) -> None:
+    """Refuse an empty, oversized or inconsistent signer list, naming every bad field."""
+    errors: list[FieldError] = []
+    if not specs:
+        errors.append(FieldError("/signers", "at least one signer"))
+    if len(specs) > MAX_SIGNERS:
+        errors.append(FieldError("/signers", f"at most {MAX_SIGNERS} signers"))
+    seen: set[str] = set()
+    for index, spec in enumerate(specs):
+        where = f"/signers/{index}"
+        if not spec.name.strip():
+            errors.append(FieldError(f"{where}/name", "must not be empty"))
+        if not _EMAIL.fullmatch(spec.email):
+            errors.append(FieldError(f"{where}/email", "is not an e-mail address"))
+        elif spec.email.lower() in seen:
+            # One person, one signer: a second slot for the same address would let one link sign twice.
+            errors.append(FieldError(f"{where}/email", "appears twice"))
+        seen.add(spec.email.lower())
+        if spec.order < 1:
+            errors.append(FieldError(f"{where}/order", "must be at least 1"))
+    if errors:
+        raise InvalidInput("The signers are invalid. Nothing was sent.", errors=errors)
+
+
+def current_order(signers: Sequence[Signer]) -> int | None:
+    """Return the signing order whose turn it is (lowest with someone unsigned), or ``None`` if all signed."""
+    pending = [s.order for s in signers if s.status is not SignerStatus.SIGNED]
+    return min(pending) if pending else None
+
+
+def due_invitations(signers: Sequence[Signer]) -> list[Signer]:
+    """Return the waiting signers whose turn it is now."""
+    turn = current_order(signers)
+    return [s for s in signers if s.status is SignerStatus.WAITING and s.order == turn]
+
+
+def require_turn(envelope: Envelope, signer: Signer) -> None:
+    """Raise ``InvalidTransition`` unless the envelope is open and it is ``signer``'s turn."""
+    if not envelope.is_open:
+        raise InvalidTransition(f"The envelope is {envelope.status}; nobody can sign it now.")
+    if signer.status is not SignerStatus.INVITED or signer.order != current_order(envelope.signers):
+        # The order is enforced here, not in the page: a later signer's link cannot sign early.
+        raise InvalidTransition("It is not this signer's turn to sign.")
+
+
+def new_token() -> tuple[str, str]:
+    """Return a fresh signer link token and the hash to store."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a link token (SHA-256 hex)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_otp() -> str:
+    """Return a fresh 6-digit one-time code."""
+    return f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
+
+
+def hash_otp(signer_id: str, code: str) -> str:
+    """Return the stored form of a one-time code, bound to its signer."""
+    return hmac.new(signer_id.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+class OtpCheck(StrEnum):
+    """The result of checking a one-time code."""
+
+    OK = "ok"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    LOCKED = "locked"
+
+
+def check_otp(signer: Signer, code: str, now: datetime, max_attempts: int) -> OtpCheck:
+    """Check ``code`` against the signer's current code; the caller records a wrong try."""
+    if signer.otp_locked or signer.otp_attempts >= max_attempts:
+        return OtpCheck.LOCKED
+    if signer.otp_hash is None or signer.otp_expires_at is None or now >= signer.otp_expires_at:
+        return OtpCheck.EXPIRED
+    if not hmac.compare_digest(signer.otp_hash, hash_otp(signer.id, code.strip())):
+        return OtpCheck.WRONG
+    return OtpCheck.OK
+
+
+def otp_expiry(now: datetime, minutes: int) -> datetime:
+    """Return when a code sent at ``now`` stops working."""
+    return now + timedelta(minutes=minutes)
+
+
+def attestation_text(name: str, title: str, party: str) -> str:
+    """Return the authority attestation a signer confirms, in the words the certificate prints."""
+    return f"I, {name}, {title}, confirm that I am authorised to sign on behalf of {party}."
+
+
+def party_for(envelope: Envelope, role: SignerRole) -> str:
+    """Return the legal name a signer of ``role`` binds."""
+    return envelope.client_name if role is SignerRole.CLIENT else envelope.msp_name
+
+
+def _page_heights(pdf: bytes) -> list[float]:
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    heights = []
+    for index in range(int(reader.root["/Pages"]["/Count"])):
+        page_ref, _ = reader.find_page_for_modification(index)
+        box = [float(v) for v in find_inherited_value_in_tree(page_ref.get_object(), "/MediaBox", "/Parent")]
+        heights.append(abs(box[3] - box[1]))
+    return heights
+
+
+def stamp_boxes(pdf: bytes, boxes: Sequence[dict[str, Any]], signers: Sequence[Signer]) -> dict[str, SignatureBox]:
+    """Map signer ids to the stamp box their role's next template box gives (top-left origin).
+
+    The renderer records boxes bottom-left (PDF user space, ``[x1, y1, x2, y2]``); the stamper wants
+    them from the page's top-left, so each is flipped against its own page's height. The n-th signer
+    of a role gets the n-th box of that role; signers beyond the boxes appear on the certificate only.
+    """
+    heights = _page_heights(pdf)
+    free: dict[str, list[dict[str, Any]]] = {}
+    for box in boxes:
+        free.setdefault(str(box.get("role")), []).append(box)
+    out: dict[str, SignatureBox] = {}
+    for signer in sorted(signers, key=lambda s: (s.order, s.position)):
+        queue = free.get(signer.role.value, [])
+        if not queue:
+            continue
+        box = queue.pop(0)
+        x1, y1, x2, y2 = (float(v) for v in box["box"])
+        page = int(box["page_index"])
+        out[signer.id] = SignatureBox(page_index=page, left=x1, top=heights[page] - y2, width=x2 - x1, height=y2 - y1)
+    return out
+
+
+def expiry(now: datetime, days: int) -> datetime:
+    """Return when an envelope sent at ``now`` expires."""
+    return (now + timedelta(days=days)).astimezone(UTC)

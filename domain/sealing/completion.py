@@ -1,0 +1,84 @@
+"""Completing an envelope's document: stamp the signatures, append the certificate, seal.
+
+The three steps always run in this order and always on the bytes that were sent: a record whose
+"SHA-256 at send" does not match the bytes handed in is refused, because a certificate vouching for
+one document must never be sealed onto another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
+from weasyprint.text.fonts import FontConfiguration
+
+from domain.errors import Conflict, FieldError, InvalidInput
+from domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord
+from domain.sealing.seal import Sealer, SealMetadata
+from domain.sealing.stamping import SignatureStamp, Stamper
+
+
+@dataclass(frozen=True)
+class SealedDocument:
+    """The sealed file and the two hashes the audit trail records for it."""
+
+    pdf: bytes
+    sha256: str
+    sent_sha256: str
+
+
+def _last_page_size(pdf: bytes) -> tuple[float, float]:
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        page_ref, _ = reader.find_page_for_modification(int(reader.root["/Pages"]["/Count"]) - 1)
+        box = [float(v) for v in find_inherited_value_in_tree(page_ref.get_object(), "/MediaBox", "/Parent")]
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput("The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc
+    return abs(box[2] - box[0]), abs(box[3] - box[1])
+
+
+class Completer:
+    """Stamps, certifies and seals sent documents; build one per worker and reuse it."""
+
+    def __init__(self, sealer: Sealer, *, font_config: FontConfiguration | None = None) -> None:
+        font_config = font_config or FontConfiguration()
+        self._sealer = sealer
+        self._stamper = Stamper(font_config)
+        self._certificates = CertificateRenderer(font_config)
+
+    def complete(
+        self,
+        sent_pdf: bytes,
+        stamps: Sequence[SignatureStamp],
+        record: CompletionRecord,
+        *,
+        sealed_at: datetime,
+    ) -> SealedDocument:
+        """Return the sealed document: revision 1 = ``sent_pdf``, then stamps + certificate, then the seal.
+
+        Raises ``Conflict`` if ``record.sent_sha256`` is not the hash of ``sent_pdf`` and
+        ``TimestampUnavailable`` if a configured TSA fails (nothing is produced then).
+        """
+        sent_sha256 = hashlib.sha256(sent_pdf).hexdigest()
+        if sent_sha256 != record.sent_sha256:
+            raise Conflict(
+                "The document handed in for completion is not the one that was sent.",
+                errors=[FieldError("sent_sha256", "does not match the bytes of the sent document")],
+            )
+        certificate = self._certificates.render(record, page_size=_last_page_size(sent_pdf))
+        stamped = self._stamper.apply(sent_pdf, stamps, append_pdf=certificate)
+        metadata = SealMetadata(
+            envelope_id=record.envelope_id,
+            document_id=record.document_id,
+            document_version=record.document_version,
+            sent_sha256=sent_sha256,
+            sent_length=len(sent_pdf),
+        )
+        sealed = self._sealer.seal(stamped, metadata, sealed_at=sealed_at)
+        return SealedDocument(pdf=sealed, sha256=hashlib.sha256(sealed).hexdigest(), sent_sha256=sent_sha256)

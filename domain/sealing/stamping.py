@@ -1,0 +1,284 @@
+"""Signature stamps and appended pages, added as an incremental update so the sent bytes stay the prefix.
+
+Each signer's stamp (the drawn image or the typed name in a script font, then name, title and the
+time of signing) is drawn into the box the template marked for it. The stamps of one page are laid
+out by WeasyPrint as a transparent overlay page of the same size, imported as a form XObject and
+painted over the original page; pages to append (the certificate of completion) are grafted into
+the page tree as a subtree. pyHanko's incremental writer leaves every original byte in place, so
+revision 1 of the result is byte-for-byte the document the signers were sent.
+
+Boxes are in PDF points (1/72 inch) measured from the **top-left** corner of the page's MediaBox,
+x to the right and y downward: the convention of the HTML/CSS layout the templates are made with,
+so a box read off the rendered template needs no flipping.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+
+from PIL import Image, UnidentifiedImageError
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
+from weasyprint.text.fonts import FontConfiguration
+
+from domain.errors import FieldError, InvalidInput
+from domain.sealing.html_pages import HtmlPageWriter, sandboxed_template
+
+#: fontconfig family used for typed signatures (Debian package fonts-dancingscript).
+SCRIPT_FONT_FAMILY = "Dancing Script"
+MIN_BOX_WIDTH = 72.0
+MIN_BOX_HEIGHT = 36.0
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_XOBJECT_PREFIX = "UndersignStamps"
+
+
+@dataclass(frozen=True)
+class SignatureBox:
+    """Where a stamp goes: page index (0-based) and a box in points from the page's top-left corner."""
+
+    page_index: int
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class SignatureStamp:
+    """One signer's visible signature: exactly one of ``drawn_png`` or ``typed_text``."""
+
+    box: SignatureBox
+    signer_name: str
+    signer_title: str
+    signed_at: datetime
+    drawn_png: bytes | None = None
+    typed_text: str | None = None
+
+
+_OVERLAY = sandboxed_template(
+    """<!doctype html>
+<html><head><meta charset="utf-8"><style>
+{% for sheet in sheets %}
+@page sheet{{ loop.index0 }} { size: {{ sheet.width }}pt {{ sheet.height }}pt; margin: 0; }
+.sheet{{ loop.index0 }} { page: sheet{{ loop.index0 }}; height: {{ sheet.height }}pt; }
+{% endfor %}
+html, body { margin: 0; padding: 0; background: transparent; }
+.sheet { position: relative; width: 100%; break-after: page; overflow: hidden; }
+.stamp { position: absolute; overflow: hidden; color: #1a1a1a;
+         font-family: "DejaVu Sans", "Liberation Sans", sans-serif; }
+.mark { overflow: hidden; white-space: nowrap; }
+.mark img { display: block; object-fit: contain; }
+.typed { font-family: "{{ script_font }}", cursive; color: #10206b; }
+.rule { border-top: 0.5pt solid #444; }
+.line { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.15; }
+</style></head><body>
+{% for sheet in sheets %}
+<div class="sheet sheet{{ loop.index0 }}">
+{% for s in sheet.stamps %}
+<div class="stamp" style="left: {{ s.left }}pt; top: {{ s.top }}pt; width: {{ s.width }}pt; height: {{ s.height }}pt">
+  <div class="mark" style="height: {{ s.mark_height }}pt">
+  {% if s.image_uri %}<img src="{{ s.image_uri }}" alt=""
+    style="max-width: {{ s.width }}pt; max-height: {{ s.mark_height }}pt">
+  {% else %}<div class="typed" style="font-size: {{ s.typed_size }}pt; line-height: {{ s.mark_height }}pt">
+    {{- s.typed_text|clean -}}
+  </div>{% endif %}
+  </div>
+  <div class="rule"></div>
+  <div class="line" style="font-size: {{ s.text_size }}pt">{{ s.name|clean }}</div>
+  <div class="line" style="font-size: {{ s.text_size }}pt">{{ s.title|clean }}</div>
+  <div class="line" style="font-size: {{ s.text_size }}pt">Signed {{ s.signed_at }}</div>
+</div>
+{% endfor %}
+</div>
+{% endfor %}
+</body></html>
+"""
+)
+
+
+def format_utc(moment: datetime) -> str:
+    """Format an aware time as ``YYYY-MM-DD HH:MM:SS UTC`` (one zone on every legal page)."""
+    if moment.tzinfo is None:
+        raise ValueError("times on sealed pages must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _check_png(index: int, data: bytes) -> str:
+    where = f"stamps[{index}].drawn_png"
+    if len(data) > MAX_IMAGE_BYTES or not data.startswith(_PNG_MAGIC):
+        raise InvalidInput("A drawn signature must be a PNG of at most 2 MiB.", errors=[FieldError(where, "not a PNG")])
+    try:
+        with Image.open(BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise InvalidInput("A drawn signature image is damaged.", errors=[FieldError(where, str(exc))]) from exc
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _page_size(page: generic.DictionaryObject) -> tuple[float, float, float, float]:
+    """Return the MediaBox of ``page`` as (x0, y0, width, height); refuse rotated pages."""
+    box = [float(v) for v in find_inherited_value_in_tree(page, "/MediaBox", "/Parent")]
+    rotate = int(find_inherited_value_in_tree(page, "/Rotate", "/Parent") or 0)
+    if rotate % 360:
+        raise InvalidInput("Rotated pages cannot be stamped.", errors=[FieldError("pdf", f"/Rotate {rotate}")])
+    return min(box[0], box[2]), min(box[1], box[3]), abs(box[2] - box[0]), abs(box[3] - box[1])
+
+
+def _layout(index: int, stamp: SignatureStamp, page_width: float, page_height: float) -> dict[str, object]:
+    box = stamp.box
+    where = f"stamps[{index}].box"
+    if box.width < MIN_BOX_WIDTH or box.height < MIN_BOX_HEIGHT:
+        raise InvalidInput(
+            "A signature box is too small.",
+            errors=[FieldError(where, f"at least {MIN_BOX_WIDTH:g} x {MIN_BOX_HEIGHT:g} points")],
+        )
+    tolerance = 0.5  # rounding in the template's layout
+    if (
+        box.left < -tolerance
+        or box.top < -tolerance
+        or box.left + box.width > page_width + tolerance
+        or box.top + box.height > page_height + tolerance
+    ):
+        raise InvalidInput("A signature box lies outside its page.", errors=[FieldError(where, "outside the page")])
+    if (stamp.drawn_png is None) == (stamp.typed_text is None):
+        raise InvalidInput(
+            "A stamp needs either a drawn image or a typed signature.",
+            errors=[FieldError(f"stamps[{index}]", "exactly one of drawn_png and typed_text")],
+        )
+    text_size = round(min(9.0, max(5.0, box.height * 0.11)), 2)
+    mark_height = round(box.height - 3 * text_size * 1.15 - 2, 2)
+    typed = stamp.typed_text or ""
+    typed_size = round(min(mark_height * 0.72, box.width / max(1, len(typed)) * 1.9), 2)
+    return {
+        "left": round(box.left, 2),
+        "top": round(box.top, 2),
+        "width": round(box.width, 2),
+        "height": round(box.height, 2),
+        "mark_height": mark_height,
+        "text_size": text_size,
+        "typed_size": typed_size,
+        "typed_text": typed,
+        "image_uri": _check_png(index, stamp.drawn_png) if stamp.drawn_png is not None else None,
+        "name": stamp.signer_name,
+        "title": stamp.signer_title,
+        "signed_at": format_utc(stamp.signed_at),
+    }
+
+
+class Stamper:
+    """Adds signature stamps and appended pages to a sent PDF in one incremental update."""
+
+    def __init__(self, font_config: FontConfiguration | None = None) -> None:
+        self._pages = HtmlPageWriter(font_config)
+
+    def apply(
+        self,
+        sent_pdf: bytes,
+        stamps: Sequence[SignatureStamp],
+        *,
+        append_pdf: bytes | None = None,
+    ) -> bytes:
+        """Return ``sent_pdf`` + one revision holding ``stamps`` and the pages of ``append_pdf``.
+
+        The returned bytes start with ``sent_pdf`` unchanged.
+        """
+        try:
+            writer = IncrementalPdfFileWriter(BytesIO(sent_pdf), strict=False)
+        except (PdfError, ValueError) as exc:
+            raise InvalidInput(
+                "The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]
+            ) from exc
+        if stamps:
+            self._stamp(writer, stamps)
+        if append_pdf is not None:
+            _append_pages(writer, append_pdf)
+        out = BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    def _stamp(self, writer: IncrementalPdfFileWriter, stamps: Sequence[SignatureStamp]) -> None:
+        page_count = int(writer.root["/Pages"]["/Count"])
+        by_page: dict[int, list[tuple[int, SignatureStamp]]] = {}
+        for index, stamp in enumerate(stamps):
+            if not 0 <= stamp.box.page_index < page_count:
+                raise InvalidInput(
+                    "A signature box names a page the document does not have.",
+                    errors=[FieldError(f"stamps[{index}].box.page_index", f"0..{page_count - 1}")],
+                )
+            by_page.setdefault(stamp.box.page_index, []).append((index, stamp))
+        page_indices = sorted(by_page)
+        sheets = []
+        origins = []
+        for page_index in page_indices:
+            page_ref, _ = writer.find_page_for_modification(page_index)
+            x0, y0, width, height = _page_size(page_ref.get_object())
+            origins.append((x0, y0))
+            sheets.append(
+                {
+                    "width": round(width, 4),
+                    "height": round(height, 4),
+                    "stamps": [_layout(i, s, width, height) for i, s in by_page[page_index]],
+                }
+            )
+        overlay_pdf = self._pages.write_pdf(
+            _OVERLAY, {"sheets": sheets, "script_font": SCRIPT_FONT_FAMILY}, identifier=b"undersign-stamps"
+        )
+        overlay = PdfFileReader(BytesIO(overlay_pdf))
+        for sheet_index, page_index in enumerate(page_indices):
+            xobject_ref = writer.import_page_as_xobject(overlay, page_ix=sheet_index)
+            name = _free_xobject_name(writer, page_index)
+            x0, y0 = origins[sheet_index]
+            # Wrap the original content in q/Q so a transform it leaves active cannot move the stamps.
+            writer.add_stream_to_page(
+                page_index, writer.add_object(generic.StreamObject(stream_data=b"q")), prepend=True
+            )
+            writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=b"Q")))
+            paint = b"q 1 0 0 1 %.4f %.4f cm /%s Do Q" % (x0, y0, name.encode("ascii"))
+            resources = generic.DictionaryObject(
+                {pdf_name("/XObject"): generic.DictionaryObject({pdf_name("/" + name): xobject_ref})}
+            )
+            writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=paint)), resources)
+
+
+def _free_xobject_name(writer: IncrementalPdfFileWriter, page_index: int) -> str:
+    _, resources_ref = writer.find_page_for_modification(page_index)
+    resources = resources_ref.get_object() if resources_ref is not None else generic.DictionaryObject()
+    existing = resources.get("/XObject", generic.DictionaryObject())
+    existing = existing.get_object() if hasattr(existing, "get_object") else existing
+    n = 0
+    while f"/{_XOBJECT_PREFIX}{n}" in existing:
+        n += 1
+    return f"{_XOBJECT_PREFIX}{n}"
+
+
+def _append_pages(writer: IncrementalPdfFileWriter, append_pdf: bytes) -> None:
+    """Graft the page tree of ``append_pdf`` under the document's page tree root.
+
+    One import call copies every page with shared fonts once; the subtree keeps its own pages
+    intact, and explicit /Rotate and /CropBox stop it inheriting the host document's values.
+    """
+    appendix = PdfFileReader(BytesIO(append_pdf))
+    root_pages_ref = writer.root.raw_get("/Pages")
+    root_pages = root_pages_ref.get_object()
+    subtree_ref = writer.import_object(appendix.root.raw_get("/Pages"))
+    subtree = subtree_ref.get_object()
+    subtree[pdf_name("/Parent")] = root_pages_ref
+    subtree[pdf_name("/Rotate")] = generic.NumberObject(0)
+    for kid in subtree["/Kids"]:
+        page = kid.get_object()
+        if "/CropBox" not in page and "/MediaBox" in page:
+            page[pdf_name("/CropBox")] = page["/MediaBox"]
+    kids = root_pages["/Kids"]
+    kids.append(subtree_ref)
+    root_pages[pdf_name("/Count")] = generic.NumberObject(int(root_pages["/Count"]) + int(subtree["/Count"]))
+    writer.update_container(kids)
+    writer.update_container(root_pages)

@@ -1,0 +1,161 @@
+"""Audit use cases: sign and file checkpoints, verify the chain against them, search events.
+
+Checkpoints are the part of the record a database administrator cannot forge: the head is signed
+with the service key and the signed document is filed in the object store under Object Lock.
+Verification therefore reads each listed checkpoint back from the object store by its version id
+and checks its signature; the database copy of a checkpoint is never trusted, since whoever can
+rewrite the chain in the database can rewrite that table too.
+
+Signing a checkpoint does not append an event to the chain: an event would move the head past
+the checkpoint at once (leaving every checkpoint stale). The checkpoint list is append-only and
+names who asked for each one.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+
+from domain.actor import Actor
+from domain.audit import (
+    SignedCheckpoint,
+    certificate_fingerprint,
+    checkpoint_for,
+    sign_checkpoint,
+    verify_chain,
+)
+from domain.audit.checkpoint import SigningKey, verify_checkpoint_signature
+from domain.audit_log import AuditVerification, CheckpointProblem, EventFilter, EventPage, StoredCheckpoint
+from domain.blobs import Retention
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.ports import AuditLog, BlobStore, CheckpointRepository, Clock
+
+MAX_PAGE = 500
+CHECKPOINT_PREFIX = "audit/checkpoints"
+
+
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    """How checkpoint documents are locked in the object store."""
+
+    retention_mode: str = "GOVERNANCE"
+    retention_years: int = 8
+
+
+def add_years(moment: datetime, years: int) -> datetime:
+    """Return ``moment`` plus whole calendar years (29 February becomes 28 February)."""
+    year = moment.year + years
+    day = min(moment.day, calendar.monthrange(year, moment.month)[1])
+    return moment.replace(year=year, day=day)
+
+
+class AuditService:
+    """Checkpoint, verify and search the audit chain."""
+
+    def __init__(
+        self,
+        *,
+        log: AuditLog,
+        checkpoints: CheckpointRepository,
+        blobs: BlobStore,
+        clock: Clock,
+        certificate: x509.Certificate,
+        signing_key: SigningKey | None = None,
+        policy: CheckpointPolicy | None = None,
+    ) -> None:
+        self._log = log
+        self._checkpoints = checkpoints
+        self._blobs = blobs
+        self._clock = clock
+        self._certificate = certificate
+        self._key = signing_key
+        self._policy = policy or CheckpointPolicy()
+
+    # -- checkpoints ---------------------------------------------------------------------------------
+
+    def checkpoint(self, actor: Actor, *, only_if_changed: bool = False) -> StoredCheckpoint | None:
+        """Sign the chain head, file the signed document under Object Lock, list it, and return it.
+
+        Returns ``None`` when ``only_if_changed`` and the newest checkpoint already covers the head.
+        An empty chain has nothing to sign (``Conflict``).
+        """
+        if self._key is None:
+            raise RuntimeError("this AuditService was built without the signing key")
+        head = self._log.head()
+        if head is None:
+            raise Conflict("The audit chain is empty: there is no head to sign yet.")
+        if only_if_changed:
+            latest = self._checkpoints.latest()
+            if latest is not None and latest.seq == head.seq and latest.signed.statement.hash == head.hash:
+                return None
+        now = self._clock.now()
+        signed = sign_checkpoint(checkpoint_for(head, now, self._certificate), self._key)
+        retention = Retention(
+            mode=self._policy.retention_mode, retain_until=add_years(now, self._policy.retention_years)
+        )
+        stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+        blob = self._blobs.put(
+            f"{CHECKPOINT_PREFIX}/{head.seq:012d}-{stamp}.json",
+            signed.to_json() + b"\n",
+            content_type="application/json",
+            retention=retention,
+        )
+        stored = StoredCheckpoint(signed=signed, blob=blob, retention=retention, created_by=actor.label)
+        self._checkpoints.add(stored)
+        return stored
+
+    def trusted_checkpoints(self) -> tuple[list[SignedCheckpoint], int, list[CheckpointProblem]]:
+        """Read every listed checkpoint of the service certificate back from the object store and check it.
+
+        Returns the sound ones, how many were signed under another certificate (skipped), and the
+        problems (missing object, malformed or badly signed document).
+        """
+        good: list[SignedCheckpoint] = []
+        problems: list[CheckpointProblem] = []
+        other = 0
+        fingerprint = certificate_fingerprint(self._certificate)
+        for listed in self._checkpoints.all():
+            # Only the object's bytes count: the listing row could have been rewritten with the chain.
+            blob = listed.blob
+            where = (listed.seq, blob.key, blob.version_id)
+            try:
+                data = self._blobs.get(blob.key, blob.version_id)
+            except NotFound:
+                problems.append(CheckpointProblem(*where, "the checkpoint object version is missing from the store"))
+                continue
+            try:
+                signed = SignedCheckpoint.from_json(data)
+            except InvalidInput as exc:
+                problems.append(CheckpointProblem(*where, f"the stored checkpoint is malformed: {exc.detail}"))
+                continue
+            if signed.statement.signer_cert_sha256 != fingerprint:
+                other += 1
+                continue
+            if not verify_checkpoint_signature(signed, self._certificate):
+                problems.append(CheckpointProblem(*where, "the stored checkpoint's signature does not verify"))
+                continue
+            good.append(signed)
+        return good, other, problems
+
+    # -- verification --------------------------------------------------------------------------------
+
+    def verify(self) -> AuditVerification:
+        """Verify the whole chain in stored order against the checkpoints read from the object store."""
+        good, other, problems = self.trusted_checkpoints()
+        verdict = verify_chain(self._log.stream(), [signed.statement for signed in good])
+        return AuditVerification(
+            verdict=verdict, checkpoints_verified=len(good), checkpoints_other_certificate=other, problems=problems
+        )
+
+    # -- search --------------------------------------------------------------------------------------
+
+    def search(self, where: EventFilter, limit: int) -> EventPage:
+        """Return one page of matching events, newest first, and the cursor of the next page."""
+        limit = max(1, min(limit, MAX_PAGE))
+        rows = self._log.find(where, limit + 1)
+        items = rows[:limit]
+        next_before = items[-1][0].seq if len(rows) > limit else None
+        return EventPage(items=items, next_before_seq=next_before)

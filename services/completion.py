@@ -1,0 +1,227 @@
+"""Completion: stamp the signatures, append the certificate of completion, seal, file under Object Lock, mail.
+
+Runs in its own unit of work after the last signature (and again from ``run-due`` while an envelope
+stays ``completing``). If the configured timestamp authority cannot be reached nothing is sealed or
+filed: the envelope stays ``completing`` with the error noted, and a later run retries. A seal with
+an invented time is never made. The sealed file is written first, then the rows that point at it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+
+from domain.actor import SYSTEM
+from domain.blobs import Retention
+from domain.documents import SignedDocument
+from domain.envelopes import Envelope, EnvelopeStatus, RetentionPolicy, SignerStatus, stamp_boxes
+from domain.errors import MailUnavailable, NotFound, TimestampUnavailable
+from domain.ports import (
+    Attachment,
+    BlobStore,
+    Clock,
+    DocumentRepository,
+    EnvelopeOutcomeListener,
+    EnvelopeRepository,
+    Mailer,
+    OutgoingMail,
+    SignedDocumentRepository,
+)
+from domain.sealing.completion import Completer
+from domain.sealing.completion_certificate import CompletionRecord, EventRecord, SignerEvidence
+from domain.sealing.stamping import SignatureStamp
+from services.envelopes import EnvelopeRecorder
+
+# WeasyPrint and the shared font configuration are not made for concurrent use from threads.
+_COMPLETER_LOCK = threading.Lock()
+
+
+class CompletionService:
+    """Turns a fully signed envelope into its sealed, filed, mailed record."""
+
+    def __init__(
+        self,
+        *,
+        envelopes: EnvelopeRepository,
+        documents: DocumentRepository,
+        signed: SignedDocumentRepository,
+        blobs: BlobStore,
+        mailer: Mailer,
+        recorder: EnvelopeRecorder,
+        clock: Clock,
+        completer: Completer,
+        retention: RetentionPolicy,
+        listeners: Sequence[EnvelopeOutcomeListener] = (),
+    ) -> None:
+        self._envelopes = envelopes
+        self._documents = documents
+        self._signed = signed
+        self._blobs = blobs
+        self._mailer = mailer
+        self._recorder = recorder
+        self._clock = clock
+        self._completer = completer
+        self._retention = retention
+        self._listeners = list(listeners)
+
+    def complete(self, envelope_id: str) -> Envelope:
+        """Seal and file a ``completing`` envelope; leave it ``completing`` if the TSA is down."""
+        envelope = self._envelopes.lock(envelope_id)
+        if envelope is None:
+            raise NotFound(f"No envelope with id '{envelope_id}'.")
+        return self.complete_locked(envelope)
+
+    def complete_locked(self, envelope: Envelope) -> Envelope:
+        """Like :meth:`complete`, for an envelope the caller has already locked."""
+        if envelope.status is not EnvelopeStatus.COMPLETING:
+            return envelope
+        version = self._documents.get_version(envelope.document_id, envelope.version)
+        if version is None:
+            raise NotFound(f"Document version {envelope.document_id} v{envelope.version} is missing.")
+        sent = self._blobs.get(envelope.sent_key, envelope.sent_version_id)
+        now = self._clock.now()
+        signers = [s for s in envelope.signers if s.status is SignerStatus.SIGNED]
+        boxes = stamp_boxes(sent, version.signature_boxes, signers)
+        stamps = [
+            SignatureStamp(
+                box=boxes[s.id],
+                signer_name=s.signed_name or s.name,
+                signer_title=s.signed_title or s.title,
+                signed_at=s.signed_at or now,
+                drawn_png=s.signature_png if s.signature_method == "drawn" else None,
+                typed_text=s.typed_text if s.signature_method != "drawn" else None,
+            )
+            for s in signers
+            if s.id in boxes
+        ]
+        events = self._envelopes.events(envelope.id)
+        sent_at = next((e.at for e in events if e.action == "envelope.created"), envelope.created_at)
+        record = CompletionRecord(
+            envelope_id=envelope.id,
+            document_id=envelope.document_id,
+            document_version=envelope.version,
+            document_title=envelope.title,
+            template_id=envelope.template_id,
+            template_version=envelope.template_version,
+            sent_sha256=envelope.sent_sha256,
+            sent_at=sent_at,
+            completed_at=now,
+            signers=[
+                SignerEvidence(
+                    name=s.signed_name or s.name,
+                    email=s.email,
+                    title=s.signed_title or s.title,
+                    authority_attestation=s.attestation or "",
+                    auth_method="e-mail link + one-time code" if s.otp_verified_at else "e-mail link",
+                    consent_version=s.consent_version or "",
+                    consented_at=s.consented_at or now,
+                    viewed_at=s.viewed_at,
+                    signed_at=s.signed_at or now,
+                    ip=s.ip or "unknown",
+                    user_agent=s.user_agent or "unknown",
+                    signature_method=s.signature_method or "typed",
+                )
+                for s in signers
+            ],
+            events=[
+                EventRecord(at=e.at, actor=e.actor, action=e.action, ip=e.ip, user_agent=e.user_agent) for e in events
+            ],
+        )
+        try:
+            with _COMPLETER_LOCK:
+                sealed = self._completer.complete(sent, stamps, record, sealed_at=now)
+        except TimestampUnavailable as exc:
+            envelope = replace(envelope, seal_attempts=envelope.seal_attempts + 1, seal_error=exc.detail)
+            self._envelopes.update(envelope)
+            self._recorder.record(envelope, "envelope.seal_deferred", SYSTEM, detail={"error": exc.detail})
+            return envelope
+        retention = Retention(
+            mode=self._retention.mode,
+            retain_until=self._retention.retain_until(envelope.document_kind, now),
+            legal_hold=envelope.legal_hold,
+        )
+        blob = self._blobs.put(
+            f"signed/{envelope.client_id}/{envelope.document_id}/v{envelope.version}/{envelope.id}.pdf",
+            sealed.pdf,
+            content_type="application/pdf",
+            retention=retention,
+        )
+        signed_at = max((s.signed_at for s in signers if s.signed_at), default=now)
+        self._signed.add(
+            SignedDocument(
+                envelope_id=envelope.id,
+                document_id=envelope.document_id,
+                version=envelope.version,
+                client_id=envelope.client_id,
+                template_id=envelope.template_id,
+                signed_at=signed_at,
+                sealed=blob,
+            )
+        )
+        envelope = replace(
+            envelope,
+            status=EnvelopeStatus.COMPLETED,
+            completed_at=now,
+            ended_at=now,
+            seal_attempts=envelope.seal_attempts + 1,
+            seal_error=None,
+        )
+        self._envelopes.update(envelope)
+        self._recorder.record(
+            envelope,
+            "document.sealed",
+            SYSTEM,
+            detail={
+                "bucket": blob.bucket,
+                "key": blob.key,
+                "version_id": blob.version_id,
+                "sha256": blob.sha256,
+                "size": blob.size,
+                "sent_sha256": sealed.sent_sha256,
+                "retention_mode": retention.mode,
+                "retain_until": retention.retain_until.isoformat(),
+                "legal_hold": retention.legal_hold,
+            },
+        )
+        self._recorder.record(envelope, "envelope.completed", SYSTEM, detail={"sealed_sha256": blob.sha256})
+        summary = [
+            {
+                "name": s.signed_name or s.name,
+                "email": s.email,
+                "title": s.signed_title or s.title,
+                "role": s.role.value,
+            }
+            for s in signers
+        ]
+        for listener in self._listeners:
+            listener.envelope_completed(SYSTEM, envelope.id, envelope.document_id, envelope.version, now, summary)
+        self._mail_copies(envelope, sealed.pdf)
+        return envelope
+
+    def _mail_copies(self, envelope: Envelope, pdf: bytes) -> None:
+        recipients = tuple(s.email for s in envelope.signers)
+        text = (
+            f'"{envelope.title}" has been signed by every party. The sealed copy with its certificate of '
+            f"completion is attached; keep it for your records.\n\nEnvelope {envelope.id}\n"
+        )
+        try:
+            receipt = self._mailer.send(
+                OutgoingMail(
+                    to=recipients,
+                    subject=f"Completed: {envelope.title}",
+                    text=text,
+                    attachments=(Attachment(filename=f"{envelope.id}-signed.pdf", content=pdf),),
+                    message_id=f"<completed-{envelope.id}@undersign.local>",
+                )
+            )
+        except MailUnavailable as exc:
+            # The sealed copy is filed; a lost mail must not undo the record. The event says who did not get it.
+            self._recorder.record(envelope, "envelope.copy_not_mailed", SYSTEM, detail={"error": exc.detail})
+            return
+        self._recorder.record(
+            envelope,
+            "envelope.copy_mailed",
+            SYSTEM,
+            detail={"to": list(recipients), "accepted": list(receipt.accepted), "transport": receipt.transport},
+        )

@@ -1,0 +1,358 @@
+"""Document use cases: assemble and render a template for a client, file every version, read and compare.
+
+The order of effects matters for the record: the files are written to the object store first,
+then the rows that point at them are added to the unit of work, which the request commits. A failed
+request can leave an orphan blob (harmless, never referenced) but never a row pointing at nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.actor import Actor
+from domain.assembly.assemble import assemble
+from domain.assembly.context import AssemblyContext, Branding, ClientContact, ClientInfo, DocumentRef
+from domain.assembly.manifest import TemplateManifest
+from domain.assembly.redline import Redline, redline
+from domain.clients import Client
+from domain.documents import (
+    WRITE_PERMISSION_BY_KIND,
+    Document,
+    DocumentFilter,
+    DocumentVersion,
+    FileFormat,
+    StoredFile,
+    as_assembled,
+    context_from_snapshot,
+    context_snapshot,
+    parse_formats,
+)
+from domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from domain.ports import (
+    AuditTrail,
+    BlobStore,
+    ClientRepository,
+    Clock,
+    DocumentListener,
+    DocumentRenderer,
+    DocumentRepository,
+    TemplateCatalog,
+)
+from domain.render_job import RenderJob, RenderResult
+from domain.roles import Permission, require
+
+MAX_PAGE = 200
+PREVIEW_CLIENT = ClientInfo(
+    legal_name="[Client legal name]",
+    short_name="[Client]",
+    address="[Client address]",
+    jurisdiction="",
+    contact=ClientContact(name="[Client contact]"),
+)
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    """One page of a document listing and the keyset position of the next page."""
+
+    items: list[Document]
+    next_after: tuple[datetime, str] | None
+
+
+@dataclass(frozen=True)
+class RenderBudget:
+    """How far one render may go before it is stopped with a problem response."""
+
+    max_pages: int = 60
+    timeout_seconds: float = 60.0
+
+
+def _file_stem(template_id: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", template_id.split("/")[-1].lower()).strip("-") or "document"
+
+
+class DocumentService:
+    """Create documents and versions, and read them back exactly as stored."""
+
+    def __init__(
+        self,
+        *,
+        documents: DocumentRepository,
+        clients: ClientRepository,
+        templates: TemplateCatalog,
+        renderer: DocumentRenderer,
+        blobs: BlobStore,
+        clock: Clock,
+        branding: Branding,
+        audit: AuditTrail,
+        budget: RenderBudget | None = None,
+        listeners: Sequence[DocumentListener] = (),
+    ) -> None:
+        self._audit = audit
+        self._documents = documents
+        self._clients = clients
+        self._templates = templates
+        self._renderer = renderer
+        self._blobs = blobs
+        self._clock = clock
+        self._branding = branding
+        self._budget = budget or RenderBudget()
+        self._listeners = tuple(listeners)
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def create(
+        self, actor: Actor, template_id: str, client_id: str, variables: dict[str, Any], formats: list[str] | None
+    ) -> tuple[Document, DocumentVersion]:
+        """Render ``template_id`` for the client and file it as version 1 of a new document."""
+        manifest = self._templates.get(template_id)
+        self._require_write(actor, manifest)
+        wanted = parse_formats(formats)
+        client = self._client(client_id)
+        now = self._clock.now()
+        document = Document(
+            id=str(uuid.uuid4()),
+            client_id=client.id,
+            template_id=manifest.id,
+            kind=manifest.kind,
+            title=manifest.title,
+            latest_version=1,
+            created_at=now,
+            created_by=actor.label,
+        )
+        version = self._make_version(actor, manifest, document, 1, client, variables, wanted, now)
+        self._documents.add(document)
+        self._documents.add_version(version)
+        self._record_version(actor, document, version, "document.created")
+        return document, version
+
+    def add_version(
+        self, actor: Actor, document_id: str, variables: dict[str, Any], formats: list[str] | None
+    ) -> DocumentVersion:
+        """Render new data as the next version of a document; older versions stay as they are."""
+        current = self._documents.lock(document_id)
+        if current is None:
+            raise NotFound(f"No document with id '{document_id}'.")
+        manifest = self._templates.get(current.template_id)
+        self._require_write(actor, manifest)
+        if current.frozen_at is not None:
+            raise Conflict(
+                "This document has been sent for signature; its versions are frozen. "
+                "Void the envelope before making a new version."
+            )
+        client = self._client(current.client_id)
+        number = current.latest_version + 1
+        version = self._make_version(
+            actor, manifest, current, number, client, variables, parse_formats(formats), self._clock.now()
+        )
+        self._documents.add_version(version)
+        self._record_version(actor, current, version, "document.version_created")
+        return version
+
+    def _record_version(self, actor: Actor, document: Document, version: DocumentVersion, action: str) -> None:
+        pdf = version.file(FileFormat.PDF)
+        self._audit.record(
+            actor,
+            action,
+            {"document": document.id, "client": document.client_id},
+            payload={
+                "template": version.template_id,
+                "template_version": version.template_version,
+                "version": version.version,
+                "clauses": [{"id": c["id"], "version": c["version"], "sha256": c["sha256"]} for c in version.clauses],
+                "files": {
+                    f.format.value: {"sha256": f.blob.sha256, "version_id": f.blob.version_id} for f in version.files
+                },
+            },
+            document_sha256=pdf.blob.sha256 if pdf else None,
+        )
+        for listener in self._listeners:
+            listener.document_version_created(actor, document, version)
+
+    def _make_version(
+        self,
+        actor: Actor,
+        manifest: TemplateManifest,
+        document: Document,
+        number: int,
+        client: Client,
+        variables: dict[str, Any],
+        formats: tuple[FileFormat, ...],
+        now: datetime,
+    ) -> DocumentVersion:
+        context = AssemblyContext(
+            branding=self._branding,
+            client=ClientInfo.from_client(client),
+            document=DocumentRef(id=document.id, version=number, date=now.date(), created_at=now),
+        )
+        # Assemble here first: bad variables are refused at once, before any worker is busy.
+        assemble(manifest, variables, context)
+        result = self._render(manifest.id, variables, context, formats)
+        stem = _file_stem(manifest.id)
+        files = tuple(
+            StoredFile(
+                format=fmt,
+                content_type=fmt.content_type,
+                blob=self._blobs.put(
+                    f"documents/{client.id}/{document.id}/v{number}/{stem}.{fmt.value}",
+                    data,
+                    content_type=fmt.content_type,
+                ),
+            )
+            for fmt, data in result.files.items()
+        )
+        return DocumentVersion(
+            document_id=document.id,
+            version=number,
+            template_id=manifest.id,
+            template_version=result.template_version,
+            document_date=context.document.date,
+            variables=variables,
+            clauses=result.clauses,
+            signature_boxes=result.signature_boxes,
+            library_versions=result.library_versions,
+            context=context_snapshot(context),
+            created_at=now,
+            created_by=actor.label,
+            files=files,
+        )
+
+    def _render(
+        self, template_id: str, variables: dict[str, Any], context: AssemblyContext, formats: tuple[FileFormat, ...]
+    ) -> RenderResult:
+        return self._renderer.render(
+            RenderJob(
+                template_id=template_id,
+                variables=variables,
+                context=context,
+                formats=formats,
+                max_pages=self._budget.max_pages,
+                timeout_seconds=self._budget.timeout_seconds,
+            )
+        )
+
+    def preview(self, template_id: str, client_id: str | None, variables: dict[str, Any]) -> str:
+        """Return the document as HTML without storing anything (for checking data before creating)."""
+        manifest = self._templates.get(template_id)
+        client = ClientInfo.from_client(self._client(client_id)) if client_id else PREVIEW_CLIENT
+        now = self._clock.now()
+        context = AssemblyContext(
+            branding=self._branding,
+            client=client,
+            document=DocumentRef(id="PREVIEW", version=0, date=now.date(), created_at=now),
+        )
+        return self._renderer.html(assemble(manifest, variables, context))
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def get(self, document_id: str) -> Document:
+        """Return the document with all its versions, or raise ``NotFound``."""
+        document = self._documents.get(document_id)
+        if document is None:
+            raise NotFound(f"No document with id '{document_id}'.")
+        return document
+
+    def version(self, document_id: str, number: int) -> DocumentVersion:
+        """Return one version, or raise ``NotFound``."""
+        version = self._documents.get_version(document_id, number)
+        if version is None:
+            self.get(document_id)
+            raise NotFound(f"Document '{document_id}' has no version {number}.")
+        return version
+
+    def file(self, document_id: str, number: int, fmt: FileFormat) -> tuple[StoredFile, bytes]:
+        """Return a version's file record and exactly the stored bytes (by object version id)."""
+        version = self.version(document_id, number)
+        stored = version.file(fmt)
+        if stored is None:
+            raise NotFound(f"Version {number} of document '{document_id}' has no {fmt.value.upper()} file.")
+        return stored, self._blobs.get(stored.blob.key, stored.blob.version_id)
+
+    def search(self, where: DocumentFilter, limit: int, after: tuple[datetime, str] | None) -> DocumentPage:
+        """Return one page of documents, newest first."""
+        limit = max(1, min(limit, MAX_PAGE))
+        rows = self._documents.search(where, limit + 1, after)
+        items = rows[:limit]
+        next_after = (items[-1].created_at, items[-1].id) if len(rows) > limit else None
+        return DocumentPage(items=items, next_after=next_after)
+
+    def diff(self, document_id: str, number: int, against: int) -> Redline:
+        """Return the clause-level redline from version ``against`` to version ``number``."""
+        document = self.get(document_id)
+        new, old = self.version(document_id, number), self.version(document_id, against)
+        return redline(
+            as_assembled(old, document.title, document.kind), as_assembled(new, document.title, document.kind)
+        )
+
+    def rerender(self, document_id: str, number: int) -> RenderResult:
+        """Render a stored version again from its recorded data (to prove the files are reproducible)."""
+        version = self.version(document_id, number)
+        document = self.get(document_id)
+        manifest = self._templates.get(document.template_id)
+        if manifest.version != version.template_version:
+            raise Conflict(
+                f"Version {number} was made with template {manifest.id} {version.template_version}; the library "
+                f"now has {manifest.version}, so it cannot be re-rendered byte for byte."
+            )
+        context = context_from_snapshot(
+            version.context,
+            DocumentRef(id=document.id, version=number, date=version.document_date, created_at=version.created_at),
+        )
+        formats = tuple(f.format for f in version.files)
+        return self._render(manifest.id, dict(version.variables), context, formats)
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _client(self, client_id: str) -> Client:
+        client = self._clients.get(client_id)
+        if client is None:
+            raise InvalidInput(f"No client with id '{client_id}'.", errors=[FieldError("/client_id", "no such client")])
+        return client
+
+    @staticmethod
+    def _require_write(actor: Actor, manifest: TemplateManifest) -> None:
+        if actor.role is not None:
+            require(actor.role, WRITE_PERMISSION_BY_KIND.get(manifest.kind, Permission.KEYS_MANAGE))
+
+
+class DocumentThaw:
+    """Outcome listener that lets a document take new versions again once its envelope has ended.
+
+    A document is frozen only while it is out for signature; after completion (a renewal is a new
+    version) or a decline (a renegotiation is a new version) the signed or refused version stays as
+    it is, and the document may grow.
+    """
+
+    def __init__(self, documents: DocumentRepository) -> None:
+        self._documents = documents
+
+    def envelope_sent(self, actor: Actor, envelope_id: str, document_id: str, version: int, sent_at: datetime) -> None:
+        """Nothing to do: the envelope service froze the document when it sent it."""
+
+    def envelope_viewed(
+        self, actor: Actor, envelope_id: str, document_id: str, version: int, viewed_at: datetime
+    ) -> None:
+        """Nothing to do: viewing does not change whether the document may grow."""
+
+    def envelope_completed(
+        self,
+        actor: Actor,
+        envelope_id: str,
+        document_id: str,
+        version: int,
+        completed_at: datetime,
+        signers: list[dict[str, str]],
+    ) -> None:
+        """Unfreeze the document of a completed envelope."""
+        self._documents.unfreeze(document_id)
+
+    def envelope_declined(
+        self, actor: Actor, envelope_id: str, document_id: str, version: int, declined_at: datetime, reason: str
+    ) -> None:
+        """Unfreeze the document of a declined envelope."""
+        self._documents.unfreeze(document_id)

@@ -1,0 +1,113 @@
+"""A dunning run over every open invoice: one unit of work per invoice, several at once, with progress.
+
+Each invoice is handled in its own transaction (``open_unit``) so that its notices and their
+records commit together and one failing invoice (a mail relay down, a render over budget) stops
+nothing else: it is reported and retried by the next run. Invoices are spread over ``workers``
+threads; the rendering itself happens in the pool of render processes, so with two workers both
+cores lay out notices while the threads wait on the database, the object store and the relay.
+A dry run plans in one read-only transaction and changes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+
+from domain.actor import Actor
+from domain.errors import Conflict, UndersignError
+from services.dunning import DunningService, InvoiceOutcome, PlannedStep
+
+UnitFactory = Callable[[], AbstractContextManager[DunningService]]
+Progress = Callable[[int, int], None]
+_PLAN_CHUNK = 500
+
+
+@dataclass
+class RunReport:
+    """What a run did (or, for a dry run, would do)."""
+
+    as_of: date
+    dry_run: bool
+    invoices: int = 0
+    issued: int = 0
+    awaiting_approval: int = 0
+    tasks: int = 0
+    skipped: int = 0
+    held: int = 0
+    locked: int = 0
+    suspended: int = 0
+    reinstated: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    steps: list[PlannedStep] = field(default_factory=list)
+
+    def add(self, outcome: InvoiceOutcome) -> None:
+        """Count one invoice's outcome."""
+        self.issued += outcome.issued
+        self.awaiting_approval += outcome.awaiting_approval
+        self.tasks += outcome.tasks
+        self.skipped += outcome.skipped
+        self.held += int(outcome.held)
+        self.locked += int(outcome.locked)
+        self.suspended += int(outcome.suspended)
+        self.steps.extend(outcome.steps)
+
+
+def run_dunning(
+    open_unit: UnitFactory,
+    actor: Actor,
+    as_of: date,
+    *,
+    dry_run: bool = False,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Plan (``dry_run``) or perform the ladder for every open invoice on ``as_of``."""
+    report = RunReport(as_of=as_of, dry_run=dry_run)
+    with open_unit() as service:
+        ids = service.invoice_ids_for_run(as_of)
+    report.invoices = len(ids)
+    total = len(ids)
+    if dry_run:
+        with open_unit() as service:
+            for start in range(0, total, _PLAN_CHUNK):
+                report.steps.extend(service.plan_invoices(ids[start : start + _PLAN_CHUNK], as_of))
+                if progress:
+                    progress(min(start + _PLAN_CHUNK, total), total)
+        return report
+    lock = threading.Lock()
+    done = 0
+
+    def one(invoice_id: str) -> InvoiceOutcome:
+        with open_unit() as service:
+            return service.process_invoice(actor, invoice_id, as_of)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dunning") as pool:
+        futures = {pool.submit(one, invoice_id): invoice_id for invoice_id in ids}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Conflict:
+                outcome = InvoiceOutcome(locked=True)  # another run recorded the step first
+            except UndersignError as exc:
+                outcome = InvoiceOutcome()
+                report.failed.append((futures[future], exc.detail))
+            with lock:
+                report.add(outcome)
+                done += 1
+                if progress:
+                    progress(done, total)
+    with open_unit() as service:
+        suspended = service.suspended_clients()
+    for client_id in suspended:
+        try:
+            with open_unit() as service:
+                report.reinstated += int(service.reinstate_if_paid(actor, client_id, as_of))
+        except Conflict:
+            continue  # another run reinstated the client first
+        except UndersignError as exc:
+            report.failed.append((client_id, exc.detail))
+    return report

@@ -1,0 +1,359 @@
+"""The signer's side of the ceremony: open the link, consent, (one-time code), view, sign or decline.
+
+A link is good only while its envelope is ``sent``, before its expiry, and while its signer's turn
+is open; otherwise it is ``LinkInvalid``, which the page shows the same way in every case, so a
+link reveals nothing about an envelope to someone who should not have it. Consent to do business
+electronically comes before the document is shown, and its disclosure version is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from io import BytesIO
+
+from PIL import Image, UnidentifiedImageError
+
+from domain.actor import Actor
+from domain.envelopes import (
+    CONSENT_DISCLOSURES,
+    Envelope,
+    EnvelopeStatus,
+    OtpCheck,
+    Signer,
+    SignerStatus,
+    attestation_text,
+    check_otp,
+    current_order,
+    hash_otp,
+    hash_token,
+    new_otp,
+    otp_expiry,
+    party_for,
+    require_turn,
+)
+from domain.errors import FieldError, InvalidInput, InvalidTransition, NotFound
+from domain.ports import (
+    BlobStore,
+    Clock,
+    DocumentPages,
+    EnvelopeOutcomeListener,
+    EnvelopeRepository,
+    Mailer,
+    OutgoingMail,
+)
+from services.envelopes import EnvelopeRecorder, Invitations, SigningRules, with_signer
+
+MAX_REASON = 2000
+MAX_PNG = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Where a signer's request came from (IP from trusted proxies only, and user agent)."""
+
+    ip: str | None
+    user_agent: str | None
+
+
+def _actor(signer: Signer, caller: Caller) -> Actor:
+    return Actor(name=signer.email, kind="signer", ip=caller.ip, user_agent=caller.user_agent)
+
+
+class LinkInvalid(NotFound):
+    """The link is unknown, expired, used, or its envelope is finished (deliberately not saying which)."""
+
+
+@dataclass(frozen=True)
+class SigningView:
+    """What the signing page shows at this point of the ceremony."""
+
+    envelope: Envelope
+    signer: Signer
+    step: str  # consent | otp | sign
+    party: str
+    disclosure_version: str
+    disclosure_text: str
+    page_count: int = 0
+
+
+def _png_ok(data: bytes) -> bool:
+    if len(data) > MAX_PNG or not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return False
+    try:
+        with Image.open(BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        return False
+    return True
+
+
+class SigningService:
+    """The signing ceremony behind ``/sign/{token}``."""
+
+    def __init__(
+        self,
+        *,
+        envelopes: EnvelopeRepository,
+        blobs: BlobStore,
+        pages: DocumentPages,
+        invitations: Invitations,
+        recorder: EnvelopeRecorder,
+        mailer: Mailer,
+        clock: Clock,
+        rules: SigningRules,
+        listeners: list[EnvelopeOutcomeListener] | None = None,
+    ) -> None:
+        self._envelopes = envelopes
+        self._blobs = blobs
+        self._pages = pages
+        self._invitations = invitations
+        self._recorder = recorder
+        self._mailer = mailer
+        self._clock = clock
+        self._rules = rules
+        self._listeners = listeners or []
+
+    # -- resolving a link ------------------------------------------------------------------------------
+
+    def _resolve(self, token: str, *, lock: bool) -> tuple[Envelope, Signer]:
+        found = self._envelopes.by_token(hash_token(token)) if 20 <= len(token) <= 100 else None
+        if found is None:
+            raise LinkInvalid("This link is not valid.")
+        envelope_id, signer_id = found
+        envelope = self._envelopes.lock(envelope_id) if lock else self._envelopes.get(envelope_id)
+        if envelope is None:
+            raise LinkInvalid("This link is not valid.")
+        signer = envelope.signer(signer_id)
+        if (
+            envelope.status is not EnvelopeStatus.SENT
+            or self._clock.now() >= envelope.expires_at
+            or signer.status is not SignerStatus.INVITED
+        ):
+            raise LinkInvalid("This link is not valid.")
+        return envelope, signer
+
+    def _save(self, envelope: Envelope, signer: Signer) -> Envelope:
+        self._envelopes.update_signer(signer)
+        return with_signer(envelope, signer)
+
+    def view(self, token: str, caller: Caller) -> SigningView:
+        """Return what the page shows now, recording the first open and the first view of the document.
+
+        The envelope row is locked only when something is recorded (the first open, the first view),
+        and the page images are rendered before that, so signers of one envelope do not queue behind
+        each other's page loads.
+        """
+        envelope, signer = self._resolve(token, lock=False)
+        step = self._step(envelope, signer)
+        page_count = len(self._document_pages(envelope)) if step == "sign" else 0
+        if signer.opened_at is None or (step == "sign" and signer.viewed_at is None):
+            envelope, signer = self._resolve(token, lock=True)
+            actor = _actor(signer, caller)
+            now = self._clock.now()
+            if signer.opened_at is None:
+                signer = replace(signer, opened_at=now)
+                envelope = self._save(envelope, signer)
+                self._recorder.record(envelope, "signer.opened", actor, signer=signer)
+            step = self._step(envelope, signer)
+            if step == "sign" and signer.viewed_at is None:
+                page_count = len(self._document_pages(envelope))
+                signer = replace(signer, viewed_at=now)
+                envelope = self._save(envelope, signer)
+                self._recorder.record(envelope, "signer.viewed", actor, signer=signer, detail={"pages": page_count})
+                for listener in self._listeners:
+                    listener.envelope_viewed(actor, envelope.id, envelope.document_id, envelope.version, now)
+        version = signer.consent_version or self._rules.consent_version
+        return SigningView(
+            envelope=envelope,
+            signer=signer,
+            step=step,
+            party=party_for(envelope, signer.role),
+            disclosure_version=version,
+            disclosure_text=CONSENT_DISCLOSURES[version],
+            page_count=page_count,
+        )
+
+    def _step(self, envelope: Envelope, signer: Signer) -> str:
+        if signer.consented_at is None:
+            return "consent"
+        if envelope.otp_required and signer.otp_verified_at is None:
+            return "otp"
+        return "sign"
+
+    def _document_pages(self, envelope: Envelope) -> list[bytes]:
+        return self._pages.pages(
+            envelope.sent_sha256, lambda: self._blobs.get(envelope.sent_key, envelope.sent_version_id)
+        )
+
+    def page_image(self, token: str, index: int) -> bytes:
+        """Return page ``index`` (0-based) as PNG; only after consent (and the code, when required)."""
+        envelope, signer = self._resolve(token, lock=False)
+        if self._step(envelope, signer) != "sign":
+            raise LinkInvalid("This link is not valid.")
+        pages = self._document_pages(envelope)
+        if not 0 <= index < len(pages):
+            raise NotFound("No such page.")
+        return pages[index]
+
+    # -- consent and one-time code ---------------------------------------------------------------------
+
+    def consent(self, token: str, caller: Caller, *, agreed: bool, version: str) -> None:
+        """Record consent to do business electronically with the disclosure version shown."""
+        envelope, signer = self._resolve(token, lock=True)
+        actor = _actor(signer, caller)
+        if not agreed:
+            raise InvalidInput("Tick the box to agree, or decline.", errors=[FieldError("agree", "required")])
+        if version != self._rules.consent_version:
+            # The page was rendered with another disclosure than the one in force: show the current one.
+            raise InvalidInput("The disclosure has changed; read it again.", errors=[FieldError("version", "stale")])
+        if signer.consented_at is not None:
+            return
+        signer = replace(signer, consented_at=self._clock.now(), consent_version=version)
+        envelope = self._save(envelope, signer)
+        text = CONSENT_DISCLOSURES[version]
+        self._recorder.record(
+            envelope,
+            "signer.consented",
+            actor,
+            signer=signer,
+            detail={"disclosure_version": version, "disclosure_sha256": hashlib.sha256(text.encode()).hexdigest()},
+        )
+
+    def send_code(self, token: str, caller: Caller) -> None:
+        """E-mail the signer a new one-time code (10 minutes)."""
+        envelope, signer = self._resolve(token, lock=True)
+        actor = _actor(signer, caller)
+        if signer.consented_at is None or not envelope.otp_required:
+            raise InvalidTransition("No code is needed now.")
+        if signer.otp_locked:
+            raise InvalidTransition("Too many wrong codes; ask the sender to send the invitation again.")
+        code = new_otp()
+        expires = otp_expiry(self._clock.now(), self._rules.otp_ttl_minutes)
+        signer = replace(signer, otp_hash=hash_otp(signer.id, code), otp_expires_at=expires)
+        envelope = self._save(envelope, signer)
+        self._mailer.send(
+            OutgoingMail(
+                to=(signer.email,),
+                subject=f"Your signing code: {code}",
+                text=f'Your one-time code to sign "{envelope.title}" is {code}. '
+                f"It works for {self._rules.otp_ttl_minutes} minutes.\n",
+            )
+        )
+        self._recorder.record(envelope, "signer.code_sent", actor, signer=signer, detail={"to": signer.email})
+
+    def check_code(self, token: str, caller: Caller, code: str) -> OtpCheck:
+        """Check a one-time code; wrong tries are counted and kept even though the answer is "no"."""
+        envelope, signer = self._resolve(token, lock=True)
+        actor = _actor(signer, caller)
+        result = check_otp(signer, code, self._clock.now(), self._rules.otp_max_attempts)
+        if result is OtpCheck.OK:
+            signer = replace(signer, otp_verified_at=self._clock.now(), otp_hash=None)
+            envelope = self._save(envelope, signer)
+            self._recorder.record(envelope, "signer.code_verified", actor, signer=signer)
+        elif result is OtpCheck.WRONG:
+            attempts = signer.otp_attempts + 1
+            locked = attempts >= self._rules.otp_max_attempts
+            signer = replace(signer, otp_attempts=attempts, otp_locked=locked)
+            envelope = self._save(envelope, signer)
+            self._recorder.record(
+                envelope, "signer.code_failed", actor, signer=signer, detail={"attempts": attempts, "locked": locked}
+            )
+            if locked:
+                result = OtpCheck.LOCKED
+        return result
+
+    # -- signing and declining -------------------------------------------------------------------------
+
+    def sign(
+        self,
+        token: str,
+        caller: Caller,
+        *,
+        full_name: str,
+        title: str,
+        attested: bool,
+        method: str,
+        drawn_png: bytes | None,
+    ) -> Envelope:
+        """Record the signature; invite the next signers or mark the envelope ``completing``."""
+        envelope, signer = self._resolve(token, lock=True)
+        actor = _actor(signer, caller)
+        require_turn(envelope, signer)
+        if self._step(envelope, signer) != "sign":
+            raise InvalidTransition("Consent (and the one-time code, when asked) come before signing.")
+        errors = []
+        full_name, title = full_name.strip(), title.strip()
+        if not 2 <= len(full_name) <= 200:
+            errors.append(FieldError("full_name", "type your full name"))
+        if not 1 <= len(title) <= 200:
+            errors.append(FieldError("title", "type your title"))
+        if not attested:
+            errors.append(FieldError("attest", "confirm that you are authorised"))
+        if method not in ("typed", "drawn"):
+            errors.append(FieldError("method", "typed or drawn"))
+        if method == "drawn" and (drawn_png is None or not _png_ok(drawn_png)):
+            errors.append(FieldError("signature", "draw your signature"))
+        if errors:
+            raise InvalidInput("Some fields need your attention.", errors=errors)
+        now = self._clock.now()
+        attestation = attestation_text(full_name, title, party_for(envelope, signer.role))
+        signer = replace(
+            signer,
+            status=SignerStatus.SIGNED,
+            signed_at=now,
+            signed_name=full_name,
+            signed_title=title,
+            attestation=attestation,
+            signature_method=method,
+            typed_text=full_name if method == "typed" else None,
+            signature_png=drawn_png if method == "drawn" else None,
+            ip=actor.ip,
+            user_agent=actor.user_agent,
+        )
+        envelope = self._save(envelope, signer)
+        self._recorder.record(
+            envelope,
+            "signer.signed",
+            actor,
+            signer=signer,
+            detail={
+                "name": full_name,
+                "title": title,
+                "attestation": attestation,
+                "method": method,
+                "consent_version": signer.consent_version,
+                "signature_sha256": hashlib.sha256(drawn_png or full_name.encode()).hexdigest(),
+            },
+        )
+        if current_order(envelope.signers) is None:
+            envelope = replace(envelope, status=EnvelopeStatus.COMPLETING, next_reminder_at=None)
+            self._envelopes.update(envelope)
+            return envelope
+        return self._invitations.invite_due(envelope, actor)
+
+    def decline(self, token: str, caller: Caller, reason: str) -> Envelope:
+        """Record that the signer declined, with their reason; the envelope ends."""
+        envelope, signer = self._resolve(token, lock=True)
+        actor = _actor(signer, caller)
+        reason = reason.strip()
+        if not 3 <= len(reason) <= MAX_REASON:
+            raise InvalidInput("Please say why you decline.", errors=[FieldError("reason", "3-2000 characters")])
+        now = self._clock.now()
+        signer = replace(
+            signer,
+            status=SignerStatus.DECLINED,
+            declined_at=now,
+            decline_reason=reason,
+            ip=actor.ip,
+            user_agent=actor.user_agent,
+        )
+        envelope = with_signer(envelope, signer)
+        envelope = replace(
+            envelope, status=EnvelopeStatus.DECLINED, ended_at=now, end_reason=reason, next_reminder_at=None
+        )
+        self._envelopes.update(envelope)
+        self._recorder.record(envelope, "signer.declined", actor, signer=signer, detail={"reason": reason})
+        for listener in self._listeners:
+            listener.envelope_declined(actor, envelope.id, envelope.document_id, envelope.version, now, reason)
+        return envelope

@@ -1,0 +1,14 @@
+"""The complete table metadata: importing this module registers every area's tables.
+
+Each area keeps its tables in its own module on the shared ``metadata``; add the import here.
+"""
+
+from __future__ import annotations
+
+from storage import tables_audit as tables_audit
+from storage import tables_dunning as tables_dunning
+from storage import tables_envelopes as tables_envelopes
+from storage import tables_risks as tables_risks
+from storage.tables import metadata
+
+__all__ = ["metadata"]
