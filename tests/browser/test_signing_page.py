@@ -123,7 +123,12 @@ def _consent(page: Any, url: str) -> None:
     page.get_by_label("I have read the disclosure and agree to do business electronically.").check()
     page.get_by_role("button", name="Continue").click()
     page.wait_for_selector("#sign-form")
-    # Polled from here: wait_for_function evaluates a string in the page, which our CSP forbids (as it should).
+    # Pages after the second load lazily, only near the viewport: bring each into view, as a reader scrolling
+    # would, then poll (wait_for_function evaluates a string in the page, which our CSP forbids, as it should).
+    images = page.locator(".pages img")
+    for index in range(images.count()):
+        images.nth(index).scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, 0)")
     deadline = time.monotonic() + 120
     while not page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"):
         assert time.monotonic() < deadline, "the page images did not load"
