@@ -10,9 +10,12 @@ hung worker behind. The CLI and benchmarks may render inline.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
+import time
+from dataclasses import dataclass
 from importlib import metadata
-from multiprocessing.pool import Pool
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
 from adapters.template_library import TemplateLibrary
@@ -21,9 +24,11 @@ from domain.assembly.docx_writer import render_docx
 from domain.assembly.html_writer import render_html
 from domain.assembly.pdf import render_pdf
 from domain.documents import FileFormat
-from domain.errors import RenderBudgetExceeded
+from domain.errors import DependencyUnavailable, RenderBudgetExceeded
 from domain.render_job import RenderJob, RenderResult
 
+# How often a waiting render looks whether its pool was torn down under it.
+_POLL_SECONDS = 0.05
 _LIBRARIES = ("undersign", "weasyprint", "pydyf", "docxtpl", "python-docx", "jinja2", "markdown-it-py")
 
 
@@ -84,6 +89,9 @@ _worker_library: TemplateLibrary | None = None
 
 def _warm_worker(templates_dir: str) -> None:
     global _worker_library
+    # Ctrl+C reaches the whole process group: the parent shuts the pool down in order, so a worker
+    # that also reacted would only print a KeyboardInterrupt traceback over the shutdown.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_library = TemplateLibrary(Path(templates_dir))
     _worker_library.pdf_renderer()
     _worker_library.docx_renderer()
@@ -94,8 +102,32 @@ def _render_in_worker(job: RenderJob) -> RenderResult:
     return render_with(_worker_library, job)
 
 
+class _Generation:
+    """One incarnation of the worker pool; ``ended`` is set when it is torn down."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self.ended = threading.Event()
+
+
+@dataclass
+class RenderTicket:
+    """A render handed to the pool: the job, the pool incarnation it went to, and its deadline."""
+
+    job: RenderJob
+    generation: _Generation
+    pending: AsyncResult[RenderResult]
+    deadline: float
+    retried: bool = False
+
+
 class PooledRenderer:
-    """Renders in warm worker processes; a render past its time budget is stopped, not waited for."""
+    """Renders in warm worker processes; a render past its time budget is stopped, not waited for.
+
+    When one render overruns and the pool is torn down, the other renders in flight on that pool are
+    handed at once to the new pool (once each, with a fresh budget: the overrun was not theirs)
+    instead of waiting out their own budget for a result that can no longer come.
+    """
 
     def __init__(self, library: TemplateLibrary, *, workers: int = 2, max_tasks_per_worker: int = 200) -> None:
         self.library = library
@@ -103,46 +135,69 @@ class PooledRenderer:
         self.workers = workers
         self.max_tasks_per_worker = max_tasks_per_worker
         self._lock = threading.Lock()
-        self._pool: Pool | None = None
+        self._generation: _Generation | None = None
+        self.restarts = 0
 
-    def _current(self) -> Pool:
+    def _current(self) -> _Generation:
         with self._lock:
-            if self._pool is None:
+            if self._generation is None:
                 # spawn: forking a process that runs threads (uvicorn, boto3) can copy held locks.
                 context = multiprocessing.get_context("spawn")
-                self._pool = context.Pool(
+                pool = context.Pool(
                     processes=self.workers,
                     initializer=_warm_worker,
                     initargs=(str(self.templates_dir),),
                     maxtasksperchild=self.max_tasks_per_worker,
                 )
-            return self._pool
+                self._generation = _Generation(pool)
+            return self._generation
+
+    def submit(self, job: RenderJob) -> RenderTicket:
+        """Hand ``job`` to a worker and return at once; ``result`` waits for it."""
+        generation = self._current()
+        pending = generation.pool.apply_async(_render_in_worker, (job,))
+        return RenderTicket(job, generation, pending, time.monotonic() + job.timeout_seconds)
+
+    def result(self, ticket: RenderTicket) -> RenderResult:
+        """Wait for ``ticket``; raise ``RenderBudgetExceeded`` if it takes longer than its budget."""
+        while True:
+            remaining = ticket.deadline - time.monotonic()
+            ticket.pending.wait(min(_POLL_SECONDS, max(remaining, 0.0)))
+            if ticket.pending.ready():
+                return ticket.pending.get()
+            if ticket.generation.ended.is_set():
+                if ticket.retried:
+                    raise DependencyUnavailable("The document renderer restarted twice during this render; try again.")
+                ticket = self.submit(ticket.job)
+                ticket.retried = True
+                continue
+            if remaining <= 0:
+                self._discard(ticket.generation)
+                raise RenderBudgetExceeded(
+                    f"Rendering took longer than {ticket.job.timeout_seconds:g} s and was stopped. "
+                    "Shorten the input (long tables, many items) and try again."
+                )
 
     def render(self, job: RenderJob) -> RenderResult:
         """Render ``job`` in a worker; raise ``RenderBudgetExceeded`` if it takes longer than its budget."""
-        pending = self._current().apply_async(_render_in_worker, (job,))
-        try:
-            result: RenderResult = pending.get(timeout=job.timeout_seconds)
-        except multiprocessing.TimeoutError:
-            self._discard()
-            raise RenderBudgetExceeded(
-                f"Rendering took longer than {job.timeout_seconds:g} s and was stopped. "
-                "Shorten the input (long tables, many items) and try again."
-            ) from None
-        return result
+        return self.result(self.submit(job))
 
     def html(self, document: AssembledDocument) -> str:
         """Return the HTML preview of an assembled document (cheap: no layout, done in this process)."""
         return preview_html(self.library, document)
 
-    def _discard(self) -> None:
+    def _discard(self, generation: _Generation | None = None) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            # terminate() kills the workers, including the one stuck in layout; other renders in
-            # flight fail and are answered with an error instead of waiting forever.
-            pool.terminate()
-            pool.join()
+            current = self._generation
+            if current is None or (generation is not None and generation is not current):
+                return  # that incarnation is already gone; a newer one serves other renders
+            self._generation = None
+            self.restarts += 1
+        # terminate() kills the workers, including the one stuck in layout; the renders in flight
+        # notice ``ended`` within one poll and move to the next incarnation.
+        current.ended.set()
+        current.pool.terminate()
+        current.pool.join()
 
     def close(self) -> None:
         """Stop the worker processes."""

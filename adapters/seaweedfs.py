@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import json
 import os
 import random
@@ -50,6 +51,7 @@ from domain.errors import StoreUnavailable
 
 _IDENTITY_NAME = "undersign"
 _GRPC_OFFSET = 10000
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Base ports come from this range so that base + 10000 (the gRPC port) stays below the usual
 # ephemeral range and both can be checked before starting.
 _PORT_RANGE = (20000, 30000)
@@ -149,6 +151,15 @@ def _pick_ports() -> _Ports:
     raise StoreUnavailable("could not find four free port pairs on 127.0.0.1 for the embedded SeaweedFS")
 
 
+def _die_with_parent() -> None:
+    """In the child before ``exec``: ask Linux to send SIGTERM when the parent exits (no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 def _write_private(path: Path, content: str) -> None:
     """Write a file readable by the owner only: it holds the store's secret key."""
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -171,7 +182,9 @@ class EmbeddedSeaweedFS:
         stop_timeout: float = 30.0,
         volume_size_limit_mb: int = 64,
     ) -> None:
-        self.root = Path(data_dir) / "seaweedfs"
+        # Absolute: weed runs with this folder as its working directory, so a relative data folder
+        # (``var``, the default) would otherwise be looked up inside itself.
+        self.root = Path(data_dir).absolute() / "seaweedfs"
         self.region = region
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
@@ -401,6 +414,9 @@ class EmbeddedSeaweedFS:
             # Its own process group, so that stop() reaches every child and a Ctrl-C in the parent's
             # terminal does not kill the store before the parent has finished with it.
             start_new_session=True,
+            # ... yet it must not outlive us: if this process dies without stopping it (SIGKILL, a
+            # crash), the kernel sends weed SIGTERM instead of leaving an orphan holding the ports.
+            preexec_fn=_die_with_parent,
         )
 
     def _wait_ready(self) -> None:

@@ -1,4 +1,9 @@
-"""The app factory: one FastAPI application over a ``Runtime``."""
+"""The app factory: one FastAPI application over a ``Runtime``.
+
+A server process (``undersign serve`` / ``dev``, through ``api.asgi``) passes no runtime: the app's
+lifespan builds it from settings when the server starts and closes it (render workers, database
+pool) when the server stops. Tests pass a runtime they own and close themselves.
+"""
 
 from __future__ import annotations
 
@@ -25,17 +30,32 @@ from api.routes import (
     verify,
 )
 from undersign import __doc__ as package_doc
-from undersign.runtime import Runtime
+from undersign.dev_store import use_running_dev_store
+from undersign.runtime import Runtime, build_runtime
+from undersign.settings import Settings
 
 log = logging.getLogger("api")
 
 
-def create_app(runtime: Runtime) -> FastAPI:
-    """Create the API over ``runtime`` (which the caller has migrated and whose bucket it has ensured)."""
+def create_app(runtime: Runtime | None = None, *, settings: Settings | None = None) -> FastAPI:
+    """Create the API over ``runtime``, or over one built from ``settings`` (default: the environment) at start-up.
+
+    A runtime handed in belongs to the caller, who has migrated its database and ensured its bucket.
+    """
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            yield
+            return
+        # A development server finds the embedded object store of `undersign dev` through the data folder.
+        owned = build_runtime(use_running_dev_store(settings or Settings()))
+        try:
+            owned.ensure_bucket()
+            app.state.runtime = owned
+            yield
+        finally:
+            owned.close()
 
     app = FastAPI(
         title="undersign",
@@ -53,9 +73,11 @@ def create_app(runtime: Runtime) -> FastAPI:
             {"name": "audit", "description": "The tamper-evident audit chain: verify, search, checkpoints."},
         ],
     )
-    app.state.runtime = runtime
+    if runtime is not None:
+        app.state.runtime = runtime
     install_problem_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=runtime.settings.server.max_body_bytes)
+    limits = (runtime.settings if runtime is not None else settings or Settings()).server
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(clients.router)

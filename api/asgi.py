@@ -1,11 +1,11 @@
-"""The ASGI entry point for ``undersign serve`` workers: settings from the environment."""
+"""The ASGI application of ``undersign serve`` and ``undersign dev`` workers.
+
+Importing this module builds nothing: the app's lifespan reads the settings from the environment
+and builds the runtime when the server starts, and closes it when the server stops.
+"""
 
 from __future__ import annotations
 
 from api.app import create_app
-from undersign.runtime import build_runtime
-from undersign.settings import Settings
 
-_runtime = build_runtime(Settings())
-_runtime.ensure_bucket()
-app = create_app(_runtime)
+app = create_app()

@@ -21,13 +21,11 @@ from envelope_fixture import deployment
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
-from adapters.signing_kit import build_signing_kit
-from api.deps_envelopes import complete_in_own_transaction, signing_rules
-from services.envelopes import EnvelopeRecorder, Invitations
-from services.signing import Caller, SigningService
-from storage.audit_trail import SqlAuditTrail
+from services.signing import Caller
 from storage.database import unit_of_work
 from storage.envelope_repository import SqlEnvelopeRepository
+from undersign.jobs import complete_in_own_transaction
+from undersign.service_factory import ServiceFactory, signing_rules
 
 
 def main() -> None:
@@ -37,7 +35,6 @@ def main() -> None:
     args = parser.parse_args()
     with deployment() as dep:
         runtime = dep.runtime
-        kit = build_signing_kit(dep.settings, runtime.clock.now())
         envelopes: list[str] = []
         print(f"preparing {args.rounds} signed envelopes (rendering MSAs) ...", flush=True)
         for _ in range(args.rounds):
@@ -45,19 +42,8 @@ def main() -> None:
             for link in links:
                 token = link.rsplit("/", 1)[-1]
                 with unit_of_work(runtime.sessions) as session:
-                    repo = SqlEnvelopeRepository(session)
-                    recorder = EnvelopeRecorder(repo, SqlAuditTrail(session, runtime.clock), runtime.clock)
+                    service = ServiceFactory(session, runtime).signing()
                     rules = signing_rules(runtime)
-                    service = SigningService(
-                        envelopes=repo,
-                        blobs=runtime.blob_store,
-                        pages=kit.pages,
-                        invitations=Invitations(repo, kit.mailer, recorder, runtime.clock, rules),
-                        recorder=recorder,
-                        mailer=kit.mailer,
-                        clock=runtime.clock,
-                        rules=rules,
-                    )
                     caller = Caller(ip="203.0.113.9", user_agent="bench")
                     service.consent(token, caller, agreed=True, version=rules.consent_version)
                     service.sign(
@@ -74,7 +60,7 @@ def main() -> None:
         ours: list[float] = []
         for index, envelope_id in enumerate(envelopes):
             start = time.perf_counter()
-            status = complete_in_own_transaction(runtime, kit, envelope_id)
+            status = complete_in_own_transaction(runtime, envelope_id)
             elapsed = time.perf_counter() - start
             assert status == "completed", status
             if index:

@@ -47,7 +47,8 @@ from storage.api_key_repository import SqlApiKeyRepository
 from storage.audit_trail import SqlAuditTrail
 from storage.database import unit_of_work
 from storage.s3_blob_store import S3BlobStore
-from undersign.runtime import branding_from_settings, build_runtime
+from undersign.branding import branding_from_settings
+from undersign.runtime import build_runtime
 from undersign.settings import REPO_ROOT, Settings
 
 CASES = [("msa/msa", "us-tx-monthly", "MSA (11 pages)"), ("notices/reminder", "day-07", "one-page notice")]

@@ -35,20 +35,21 @@ from weasyprint import HTML
 from adapters.renderers import PooledRenderer, preview_html
 from adapters.seaweedfs import EmbeddedSeaweedFS
 from adapters.template_library import TemplateLibrary
-from api.deps_dunning import unit_factory
-from domain.actor import Actor
+from domain.actor import Actor, ActorKind
 from domain.assembly.assemble import assemble
 from domain.assembly.context import AssemblyContext, ClientInfo, DocumentRef
 from services.dunning_run import run_dunning
 from storage import migrator
 from storage.tables import clients
 from storage.tables_dunning import invoices
-from undersign.runtime import branding_from_settings, build_runtime
+from undersign.branding import branding_from_settings
+from undersign.jobs import dunning_units
+from undersign.runtime import build_runtime
 from undersign.settings import REPO_ROOT, Settings
 
 AS_OF = date(2026, 4, 1)
 DUE = AS_OF - timedelta(days=30)  # every invoice is at its final notice
-ACTOR = Actor(name="bench", kind="system")
+ACTOR = Actor(name="bench", kind=ActorKind.SYSTEM)
 
 
 def fresh_database(admin_url: str, name: str) -> str:
@@ -176,9 +177,9 @@ def issue_rate(admin_url: str, store: EmbeddedSeaweedFS, folder: Path, sample: i
     try:
         # Warm the worker processes (fonts, CSS) so the timing is of steady-state rendering.
         for _ in range(workers):
-            run_dunning(unit_factory(runtime), ACTOR, AS_OF, dry_run=True)
+            run_dunning(dunning_units(runtime), ACTOR, AS_OF, dry_run=True)
         started = time.perf_counter()
-        report = run_dunning(unit_factory(runtime), ACTOR, AS_OF, workers=workers)
+        report = run_dunning(dunning_units(runtime), ACTOR, AS_OF, workers=workers)
         elapsed = time.perf_counter() - started
         assert report.issued == sample and not report.failed, report.failed
         return sample / elapsed
@@ -203,7 +204,7 @@ def main() -> None:
         try:
             runtime = build_runtime(settings_for(url, store, folder / "plan", 1))
             started = time.perf_counter()
-            report = run_dunning(unit_factory(runtime), ACTOR, AS_OF, dry_run=True)
+            report = run_dunning(dunning_units(runtime), ACTOR, AS_OF, dry_run=True)
             plan_seconds = time.perf_counter() - started
             runtime.close()
             planned = sum(1 for s in report.steps if s.disposition == "issued" and s.kind != "phone_task")

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
-from cli.context import DataDirOption, cli_actor, fail, load_settings
+from cli.context import DataDirOption, cli_actor, command_services, fail, load_settings
 from domain.errors import UndersignError
-from storage.database import unit_of_work
-from undersign.audit_runtime import audit_service
-from undersign.runtime import Runtime, build_runtime
 
 app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
-
-
-@contextmanager
-def _runtime(data_dir: Path | None) -> Iterator[Runtime]:
-    runtime = build_runtime(load_settings(data_dir))
-    try:
-        yield runtime
-    finally:
-        close = getattr(runtime.renderer, "close", None)
-        if close is not None:
-            close()
-        runtime.close()
 
 
 @app.command("verify")
@@ -37,8 +20,8 @@ def verify(
 ) -> None:
     """Verify the whole chain against the checkpoints in the object store; exit 1 when it is broken."""
     try:
-        with _runtime(data_dir) as runtime, unit_of_work(runtime.sessions) as session:
-            result = audit_service(session, runtime).verify()
+        with command_services(load_settings(data_dir)) as services:
+            result = services.audit().verify()
     except UndersignError as exc:
         raise fail(exc) from exc
     if as_json:
@@ -56,9 +39,10 @@ def verify(
 def checkpoint(data_dir: Path | None = DataDirOption) -> None:
     """Sign the chain head now and file it in the object store under Object Lock."""
     try:
-        with _runtime(data_dir) as runtime, unit_of_work(runtime.sessions) as session:
-            stored = audit_service(session, runtime).checkpoint(cli_actor())
-            assert stored is not None
+        with command_services(load_settings(data_dir)) as services:
+            stored = services.audit().checkpoint(cli_actor())
+            if stored is None:  # only_if_changed is off here, so a checkpoint is always signed
+                raise typer.Exit(1)
             typer.echo(f"Signed seq {stored.seq} ({stored.signed.statement.hash}) -> {stored.blob.key}")
     except UndersignError as exc:
         raise fail(exc) from exc

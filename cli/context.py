@@ -1,30 +1,38 @@
-"""What every CLI command shares: settings (honouring ``--data-dir``) and a unit of work."""
+"""What every CLI command shares: settings (honouring ``--data-dir``), the runtime, a unit of work, errors.
+
+Heavy libraries (SQLAlchemy, WeasyPrint, pyHanko, boto3) are imported inside the functions that need
+them, so ``undersign --help`` and ``--version`` answer at once.
+"""
 
 from __future__ import annotations
 
 import getpass
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import SecretStr, ValidationError
-from sqlalchemy.orm import Session
 
-from adapters.clock import SystemClock
-from adapters.seaweedfs import read_running_endpoint
-from domain.actor import Actor
+from domain.actor import Actor, ActorKind
 from domain.errors import UndersignError
-from services.api_keys import ApiKeyService
-from storage.api_key_repository import SqlApiKeyRepository
-from storage.audit_trail import SqlAuditTrail
-from storage.database import make_session_factory, unit_of_work
-from undersign.runtime import build_engine
-from undersign.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from undersign.runtime import Runtime
+    from undersign.service_factory import ServiceFactory
+    from undersign.settings import Settings
 
 
 def load_settings(data_dir: Path | None) -> Settings:
     """Read settings from the environment; ``--data-dir`` wins over ``UNDERSIGN_DATA_DIR``."""
+    from pydantic import ValidationError
+
+    from undersign.dev_store import use_running_dev_store
+    from undersign.settings import Settings
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -35,37 +43,44 @@ def load_settings(data_dir: Path | None) -> Settings:
     return use_running_dev_store(settings)
 
 
-def use_running_dev_store(settings: Settings) -> Settings:
-    """Point the settings at the embedded SeaweedFS of a running ``undersign dev``, if there is one."""
-    if settings.s3.endpoint_url:
-        return settings
-    endpoint = read_running_endpoint(settings.data_dir)
-    if endpoint is None:
-        return settings
-    s3 = settings.s3.model_copy(
-        update={
-            "endpoint_url": endpoint.endpoint_url,
-            "access_key": SecretStr(endpoint.access_key),
-            "secret_key": SecretStr(endpoint.secret_key),
-            "region": endpoint.region,
-        }
-    )
-    return settings.model_copy(update={"s3": s3})
+@contextmanager
+def command_runtime(settings: Settings) -> Iterator[Runtime]:
+    """Build the runtime for one command (the same builder as the API's) and close it afterwards."""
+    from undersign.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+@contextmanager
+def command_services(settings: Settings) -> Iterator[ServiceFactory]:
+    """Open one unit of work for a command and yield its services; it commits when the command succeeds."""
+    from storage.database import unit_of_work
+    from undersign.service_factory import ServiceFactory
+
+    with command_runtime(settings) as runtime, unit_of_work(runtime.sessions) as session:
+        yield ServiceFactory(session, runtime)
 
 
 @contextmanager
 def database_session(settings: Settings) -> Iterator[Session]:
     """Open a unit of work on the configured database; it commits when the command succeeds."""
-    engine = build_engine(settings)
-    try:
-        with unit_of_work(make_session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
+    with command_services(settings) as services:
+        yield services.session
+
+
+def debug_requested() -> bool:
+    """Tell whether the command line asked for tracebacks (``undersign --debug ...``)."""
+    return "--debug" in sys.argv[1:]
 
 
 def fail(error: UndersignError) -> typer.Exit:
-    """Print a domain error the way a person can act on it and return the exit to raise."""
+    """Print a domain error the way a person can act on it and return the exit to raise (``--debug``: re-raise)."""
+    if debug_requested():
+        raise error
     typer.secho(f"error: {error.detail}", fg=typer.colors.RED, err=True)
     for field in error.errors:
         typer.secho(f"  {field.pointer}: {field.reason}", fg=typer.colors.RED, err=True)
@@ -77,10 +92,4 @@ DataDirOption = typer.Option(None, "--data-dir", help="Data folder (default: UND
 
 def cli_actor() -> Actor:
     """Return the identity the audit trail records for a command run from a shell."""
-    return Actor(name=f"cli:{getpass.getuser()}", kind="system")
-
-
-def key_service(session: Session) -> ApiKeyService:
-    """Return the API key service bound to a CLI unit of work."""
-    clock = SystemClock()
-    return ApiKeyService(SqlApiKeyRepository(session), clock, SqlAuditTrail(session, clock))
+    return Actor(name=f"cli:{getpass.getuser()}", kind=ActorKind.SYSTEM)

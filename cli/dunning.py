@@ -10,36 +10,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from api.deps_dunning import run_workers, unit_factory
-from cli.context import DataDirOption, cli_actor, load_settings
-from services.dunning_run import RunReport, run_dunning
-from undersign.runtime import Runtime, build_runtime
+from cli.context import DataDirOption, cli_actor, command_runtime, load_settings
 
 app = typer.Typer(help="The payment escalation ladder.", no_args_is_help=True)
-
-
-def dunning_job(runtime: Runtime) -> dict[str, int]:
-    """Run the ladder for today (the ``run-due`` job) and return the counts of what it did."""
-    report = run_dunning(unit_factory(runtime), cli_actor(), runtime.clock.now().date(), workers=run_workers(runtime))
-    return _counts(report)
-
-
-def _counts(report: RunReport) -> dict[str, int]:
-    return {
-        "invoices": report.invoices,
-        "issued": report.issued,
-        "awaiting_approval": report.awaiting_approval,
-        "tasks": report.tasks,
-        "skipped": report.skipped,
-        "held": report.held,
-        "suspended": report.suspended,
-        "reinstated": report.reinstated,
-        "failed": len(report.failed),
-    }
 
 
 @app.command("run")
@@ -54,37 +28,32 @@ def run(
     except ValueError as exc:
         typer.secho(f"error: --date must be YYYY-MM-DD, not {day!r}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
-    runtime = build_runtime(load_settings(data_dir))
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from undersign.jobs import dunning_counts, run_dunning_for
+
     console = Console(stderr=True)
-    try:
-        with Progress(
+    with (
+        command_runtime(load_settings(data_dir)) as runtime,
+        Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-        ) as progress:
-            task = progress.add_task("Planning" if dry_run else "Issuing notices", total=None)
+        ) as progress,
+    ):
+        task = progress.add_task("Planning" if dry_run else "Issuing notices", total=None)
 
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
 
-            report = run_dunning(
-                unit_factory(runtime),
-                cli_actor(),
-                as_of,
-                dry_run=dry_run,
-                workers=run_workers(runtime),
-                progress=advance,
-            )
-    finally:
-        close = getattr(runtime.renderer, "close", None)
-        if close is not None:
-            close()
-        runtime.close()
+        report = run_dunning_for(runtime, cli_actor(), as_of, dry_run=dry_run, progress=advance)
     table = Table("invoice", "step", "kind", "disposition", "approval")
     for step in sorted(report.steps, key=lambda s: (s.invoice_number, s.step_key)):
         table.add_row(
             step.invoice_number, step.step_key, step.kind, step.disposition, "yes" if step.needs_approval else ""
         )
     Console().print(table)
-    summary = ", ".join(f"{k}={v}" for k, v in _counts(report).items())
+    summary = ", ".join(f"{k}={v}" for k, v in dunning_counts(report).items())
     typer.echo(f"{'dry run' if dry_run else 'run'} {as_of.isoformat()}: {summary}")
     for item, detail in report.failed:
         typer.secho(f"failed {item}: {detail}", fg=typer.colors.RED, err=True)

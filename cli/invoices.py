@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy.orm import Session
 
-from adapters.clock import SystemClock
 from cli.context import DataDirOption, cli_actor, database_session, load_settings
 from domain.actor import Actor
 from domain.errors import UndersignError
-from domain.invoices import InvoiceDraft
-from services.invoices import ImportResult, InvoiceService
-from storage.audit_trail import SqlAuditTrail
-from storage.client_repository import SqlClientRepository
-from storage.invoice_repository import SqlInvoiceRepository
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from rich.progress import Progress
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(help="Invoices.", no_args_is_help=True)
 COLUMNS = ("number", "client_id", "amount", "currency", "issued_on", "due_on")
@@ -45,6 +41,15 @@ def import_rows(
     session: Session, actor: Actor, path: Path, progress: Progress | None = None
 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
     """Import ``path`` in ``session``; return counts per result and the (line, reason) of each bad row."""
+    from pydantic import ValidationError
+
+    from adapters.clock import SystemClock
+    from domain.invoices import InvoiceDraft
+    from services.invoices import ImportResult, InvoiceService
+    from storage.audit_trail import SqlAuditTrail
+    from storage.client_repository import SqlClientRepository
+    from storage.invoice_repository import SqlInvoiceRepository
+
     clock = SystemClock()
     service = InvoiceService(
         SqlInvoiceRepository(session), SqlClientRepository(session), clock, SqlAuditTrail(session, clock)
@@ -85,6 +90,9 @@ def import_csv(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Record the invoices of a CSV file; bad rows are reported by line and the good ones imported."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     settings = load_settings(data_dir)
     console = Console(stderr=True)
     with (

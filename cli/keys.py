@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from cli.context import DataDirOption, cli_actor, database_session, fail, key_service, load_settings
+from cli.context import DataDirOption, cli_actor, command_services, fail, load_settings
 from domain.errors import UndersignError
 from domain.roles import Role
 
@@ -24,8 +22,8 @@ def create(
     """Create an API key; it is shown once, alone on the last line of stdout."""
     settings = load_settings(data_dir)
     try:
-        with database_session(settings) as session:
-            _record, key = key_service(session).create(name, role, by=cli_actor())
+        with command_services(settings) as services:
+            _record, key = services.api_keys().create(name, role, by=cli_actor())
     except UndersignError as exc:
         raise fail(exc) from exc
     typer.echo(f"Created key '{name}' with role '{role}'. Store it now: it is not shown again.", err=True)
@@ -36,8 +34,11 @@ def create(
 def list_keys(data_dir: Path | None = DataDirOption) -> None:
     """List keys (names, roles, dates; never the keys)."""
     settings = load_settings(data_dir)
-    with database_session(settings) as session:
-        records = key_service(session).list()
+    from rich.console import Console
+    from rich.table import Table
+
+    with command_services(settings) as services:
+        records = services.api_keys().list()
     table = Table("name", "role", "created", "revoked")
     for record in records:
         table.add_row(
@@ -54,8 +55,8 @@ def revoke(name: str = typer.Argument(..., help="The key's name"), data_dir: Pat
     """Revoke a key; requests with it get 401 from now on."""
     settings = load_settings(data_dir)
     try:
-        with database_session(settings) as session:
-            key_service(session).revoke(name, by=cli_actor())
+        with command_services(settings) as services:
+            services.api_keys().revoke(name, by=cli_actor())
     except UndersignError as exc:
         raise fail(exc) from exc
     typer.echo(f"Revoked key '{name}'.")

@@ -1,25 +1,31 @@
-"""The ``undersign`` command: run the service (dev or production), migrate, manage keys."""
+"""The ``undersign`` command: run the service (dev or production), migrate, manage keys.
+
+Commands import what they need when they run, so ``--help`` and ``--version`` answer at once. An
+error is one line a person can act on; ``--debug`` shows the whole traceback instead. The command
+line never imports the API package: the servers load it by name (``api.asgi:app``) in uvicorn.
+"""
 
 from __future__ import annotations
 
-import logging
+import os
+import signal
+import sys
 from pathlib import Path
+from types import FrameType
 
 import typer
-import uvicorn
-from pydantic import SecretStr
 
-from adapters.seaweedfs import EmbeddedSeaweedFS
-from api.app import create_app
 from cli import audit, dunning, invoices, keys, templates, verify
-from cli.context import DataDirOption, cli_actor, database_session, key_service, load_settings
+from cli.context import DataDirOption, cli_actor, command_services, debug_requested, load_settings
 from cli.run_due import run_due
-from domain.roles import Role
-from storage import migrator
-from undersign.runtime import build_engine, build_runtime
-from undersign.settings import Mode, Settings
+from domain.errors import UndersignError
 
-app = typer.Typer(help="undersign: MSP paperwork, assembled, e-signed, sealed and filed.", no_args_is_help=True)
+app = typer.Typer(
+    help="undersign: MSP paperwork, assembled, e-signed, sealed and filed.",
+    no_args_is_help=True,
+    # Errors are printed by ``main`` as one line (or in full with --debug), not as a framed traceback.
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys.app, name="keys")
@@ -32,11 +38,41 @@ app.command("render")(templates.render)
 app.command("verify")(verify.verify)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("undersign")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"undersign {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    _version_flag: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit"
+    ),
+    _debug: bool = typer.Option(False, "--debug", help="Show the full traceback when a command fails"),
+) -> None:
+    """undersign: MSP paperwork, assembled, e-signed, sealed and filed."""
+
+
 @db_app.command("upgrade")
 def db_upgrade(data_dir: Path | None = DataDirOption) -> None:
     """Apply every pending migration."""
+    from storage import migrator
+    from storage.database import make_engine
+
     settings = load_settings(data_dir)
-    engine = build_engine(settings)
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
     try:
         migrator.upgrade(engine)
         typer.echo(f"Database at revision {migrator.current_revision(engine)}.")
@@ -44,74 +80,83 @@ def db_upgrade(data_dir: Path | None = DataDirOption) -> None:
         engine.dispose()
 
 
-def _first_admin_key(settings: Settings) -> str | None:
-    """Create an admin key when the database has none yet; return it (or None)."""
-    with database_session(settings) as session:
-        service = key_service(session)
-        if service.list():
-            return None
-        _record, key = service.create("admin", Role.ADMIN, by=cli_actor())
-        return key
+def _terminate_as_exit(signum: int, _frame: FrameType | None) -> None:
+    """Turn SIGTERM into a normal exit, so that ``finally`` blocks stop the embedded store."""
+    raise SystemExit(128 + signum)
 
 
 @app.command("dev")
 def dev(
-    host: str = typer.Option("127.0.0.1", "--host", help="Bind address"),
-    port: int = typer.Option(8000, "--port", help="Bind port"),
+    host: str | None = typer.Option(None, "--host", help="Bind address (default: UNDERSIGN_SERVER__HOST)"),
+    port: int | None = typer.Option(None, "--port", help="Bind port (default: UNDERSIGN_SERVER__PORT, 8000)"),
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Run the API on embedded defaults: SQLite, an embedded SeaweedFS, dev keys and a mail outbox."""
+    import logging
+
+    from adapters.seaweedfs import EmbeddedSeaweedFS
+    from cli.dev_server import serve_app
+    from domain.roles import Role
+    from storage import migrator
+    from undersign.dev_store import with_store_endpoint
+    from undersign.runtime import build_runtime
+    from undersign.settings import Mode
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings(data_dir)
     if settings.mode is not Mode.DEVELOPMENT:
         typer.secho("`undersign dev` runs in development mode only; use `undersign serve`.", fg="red", err=True)
         raise typer.Exit(2)
+    host = host or settings.server.host
+    port = port or settings.server.port
+    public_url = settings.server.public_url
+    if "public_url" not in settings.server.model_fields_set:
+        public_url = f"http://{host}:{port}"  # links in mail must reach this server
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    server = settings.server.model_copy(update={"host": host, "port": port, "public_url": f"http://{host}:{port}"})
-    settings = settings.model_copy(update={"server": server})
-    store_process = None
-    if not settings.s3.endpoint_url:
-        typer.echo("Starting the embedded SeaweedFS object store ...")
-        store_process = EmbeddedSeaweedFS(settings.data_dir)
-        store_process.start()
-        s3 = settings.s3.model_copy(
-            update={
-                "endpoint_url": store_process.endpoint_url,
-                "access_key": SecretStr(store_process.access_key),
-                "secret_key": SecretStr(store_process.secret_key),
-                "region": store_process.region,
-            }
-        )
-        settings = settings.model_copy(update={"s3": s3})
-    runtime = None
+    data_folder = settings.data_dir.resolve()
+    signal.signal(signal.SIGTERM, _terminate_as_exit)
+    store = None
     try:
+        if not settings.s3.endpoint_url:
+            typer.echo("Starting the embedded SeaweedFS object store ...")
+            store = EmbeddedSeaweedFS(data_folder).start()
+            settings = with_store_endpoint(settings, store.endpoint())
         runtime = build_runtime(settings)
-        migrator.upgrade(runtime.engine)
-        runtime.ensure_bucket()
-        key = _first_admin_key(settings)
-        typer.echo(f"undersign dev: API docs at http://{host}:{port}/docs  data in {settings.data_dir.resolve()}")
+        try:
+            migrator.upgrade(runtime.engine)
+            runtime.ensure_bucket()
+            with command_services(settings) as services:
+                keys_service = services.api_keys()
+                first_key = None if keys_service.list() else keys_service.create("admin", Role.ADMIN, by=cli_actor())[1]
+        finally:
+            runtime.close()
+        typer.echo(f"undersign dev: API docs at {public_url}/docs  data in {data_folder}")
         if not settings.mail.smtp_host:
             typer.echo(f"Mail is written to {settings.outbox_dir.resolve()} as .eml files.")
-        if key:
+        if first_key:
             typer.echo("First start: created the API key 'admin' (role admin). It is shown once:")
-            typer.echo(key)
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+            typer.echo(first_key)
+        # The server's own runtime is built by the app's lifespan from the environment: the same
+        # settings as here, with the embedded store's endpoint found through the data folder.
+        os.environ["UNDERSIGN_DATA_DIR"] = str(data_folder)
+        os.environ["UNDERSIGN_SERVER__PUBLIC_URL"] = public_url
+        serve_app("api.asgi:app", host=host, port=port)
     finally:
-        if runtime is not None:
-            close = getattr(runtime.renderer, "close", None)
-            if close is not None:
-                close()  # stop the render worker processes
-            runtime.close()
-        if store_process is not None:
+        if store is not None:
             typer.echo("Stopping the embedded SeaweedFS ...")
-            store_process.stop()
+            store.stop()
 
 
 @app.command("serve")
 def serve(data_dir: Path | None = DataDirOption) -> None:
     """Run the API for production with uvicorn workers (schema must be current: `undersign db upgrade`)."""
+    import uvicorn
+
+    from storage import migrator
+    from storage.database import make_engine
+
     settings = load_settings(data_dir)
-    engine = build_engine(settings)
+    engine = make_engine(settings.database_url)
     try:
         if not migrator.is_current(engine):
             typer.secho("The database schema is not current: run `undersign db upgrade` first.", fg="red", err=True)
@@ -127,5 +172,31 @@ def serve(data_dir: Path | None = DataDirOption) -> None:
     )
 
 
+def main() -> None:
+    """Run the command line; a failure is one line on stderr (``--debug`` for the traceback)."""
+    debug = debug_requested()
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("Stopped.", err=True)
+        sys.exit(130)
+    except UndersignError as exc:
+        if debug:
+            raise
+        typer.secho(f"error: {exc.detail}", fg=typer.colors.RED, err=True)
+        for field in exc.errors:
+            typer.secho(f"  {field.pointer}: {field.reason}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
+    except Exception as exc:
+        if debug:
+            raise
+        typer.secho(
+            f"error: {exc.__class__.__name__}: {exc} (run again with --debug for the traceback)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    app()
+    main()

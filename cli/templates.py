@@ -13,30 +13,26 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from adapters.renderers import InlineRenderer
-from adapters.template_library import TemplateLibrary
 from cli.context import fail, load_settings
-from domain.assembly.context import AssemblyContext, DocumentRef, sample_context
-from domain.assembly.lint import LintIssue
-from domain.documents import FileFormat
 from domain.errors import FieldError, InvalidInput, UndersignError
-from domain.render_job import RenderJob
-from undersign.runtime import branding_from_settings
-from undersign.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from adapters.template_library import TemplateLibrary
+    from domain.assembly.lint import LintIssue
+    from domain.documents import FileFormat
+    from undersign.settings import Settings
 
 app = typer.Typer(help="The template library: list and check templates.", no_args_is_help=True)
 
 TemplatesDirOption = typer.Option(
     None, "--templates-dir", help="Template library folder (default: UNDERSIGN_TEMPLATES_DIR or ./templates)"
 )
-_FORMATS = {".pdf": FileFormat.PDF, ".docx": FileFormat.DOCX}
 
 
 def _settings() -> Settings:
@@ -44,6 +40,8 @@ def _settings() -> Settings:
 
 
 def _library(settings: Settings, templates_dir: Path | None) -> TemplateLibrary:
+    from adapters.template_library import TemplateLibrary
+
     root = templates_dir or settings.templates_dir
     if not root.is_dir():
         typer.secho(f"error: no template library at {root}", fg=typer.colors.RED, err=True)
@@ -54,6 +52,9 @@ def _library(settings: Settings, templates_dir: Path | None) -> TemplateLibrary:
 @app.command("list")
 def list_templates(templates_dir: Path | None = TemplatesDirOption) -> None:
     """List every template: id, version, kind, title, clause files and samples."""
+    from rich.console import Console
+    from rich.table import Table
+
     library = _library(_settings(), templates_dir)
     try:
         manifests = library.list()
@@ -74,6 +75,8 @@ def list_templates(templates_dir: Path | None = TemplatesDirOption) -> None:
 
 
 def _issue_table(issues: list[LintIssue]) -> Table:
+    from rich.table import Table
+
     table = Table("severity", "template / file", "where", "problem", title="templates check")
     for issue in sorted(issues, key=lambda i: (i.severity != "error", i.template, i.where)):
         colour = "red" if issue.severity == "error" else "yellow"
@@ -90,6 +93,9 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON lines instead of a table"),
 ) -> None:
     """Render every template's samples and lint the library; exit 1 if any error is found."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     settings = _settings()
     library = _library(settings, templates_dir)
     ids = library.ids()
@@ -130,7 +136,9 @@ def _read_variables(path: Path) -> Any:
 
 
 def _output_format(output: Path) -> FileFormat:
-    fmt = _FORMATS.get(output.suffix.lower())
+    from domain.documents import FileFormat
+
+    fmt = {".pdf": FileFormat.PDF, ".docx": FileFormat.DOCX}.get(output.suffix.lower())
     if fmt is None:
         raise InvalidInput(
             f"cannot tell the format of {output.name}",
@@ -149,6 +157,11 @@ def render(
     templates_dir: Path | None = TemplatesDirOption,
 ) -> None:
     """Render one document here (branding from settings, a sample client); nothing is stored."""
+    from adapters.renderers import InlineRenderer
+    from domain.assembly.context import AssemblyContext, DocumentRef, sample_context
+    from domain.render_job import RenderJob
+    from undersign.branding import branding_from_settings
+
     settings = _settings()
     library = _library(settings, templates_dir)
     try:

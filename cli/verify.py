@@ -11,16 +11,9 @@ import json
 from pathlib import Path
 
 import typer
-from cryptography import x509
-from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.clock import SystemClock
-from adapters.signing_kit import load_sealing_key
-from cli.context import DataDirOption, database_session, load_settings
+from cli.context import DataDirOption, command_runtime, load_settings
 from domain.errors import UndersignError
-from services.verification import VerificationService
-from storage.envelope_repository import SqlEnvelopeRepository
-from storage.signed_document_repository import SqlSignedDocumentRepository
 
 
 def verify(
@@ -29,25 +22,24 @@ def verify(
     as_json: bool = typer.Option(False, "--json", help="Print the full verdict as JSON"),
 ) -> None:
     """Check a sealed PDF: ours, intact, whole file, envelope and signers, equal to the stored copy."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.verification import VerificationService
+    from storage.database import unit_of_work
+    from undersign.service_factory import ServiceFactory
+
     settings = load_settings(data_dir)
     data = file.read_bytes()
-    key = load_sealing_key(settings, SystemClock().now())
-    tsa_roots: tuple[x509.Certificate, ...] = ()
-    if settings.signing.tsa_roots_path is not None:
-        tsa_roots = tuple(x509.load_pem_x509_certificates(settings.signing.tsa_roots_path.read_bytes()))
-    try:
-        with database_session(settings) as session:
+    with command_runtime(settings) as runtime:
+        try:
+            with unit_of_work(runtime.sessions) as session:
+                verdict = ServiceFactory(session, runtime).verification().verify(data)
+        except (SQLAlchemyError, UndersignError):
+            # Without the database the seal itself can still be checked; the stored-copy answer stays unknown.
+            kit = runtime.kit
             verdict = VerificationService(
-                signed=SqlSignedDocumentRepository(session),
-                envelopes=SqlEnvelopeRepository(session),
-                trust_roots=key.trust_roots(),
-                tsa_roots=tsa_roots,
+                signed=None, envelopes=None, trust_roots=kit.key.trust_roots(), tsa_roots=kit.tsa_roots
             ).verify(data)
-    except (SQLAlchemyError, UndersignError):
-        # Without the database the seal itself can still be checked; the stored-copy answer stays unknown.
-        verdict = VerificationService(
-            signed=None, envelopes=None, trust_roots=key.trust_roots(), tsa_roots=tsa_roots
-        ).verify(data)
     if as_json:
         typer.echo(json.dumps(verdict, indent=2))
     else:

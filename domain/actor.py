@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from domain.roles import Role
+from domain.errors import Forbidden
+from domain.roles import Permission, Role, may
+
+
+class ActorKind(StrEnum):
+    """What kind of caller acts: an API key, a signer through their link, or undersign itself."""
+
+    KEY = "key"
+    SIGNER = "signer"
+    SYSTEM = "system"
 
 
 @dataclass(frozen=True)
@@ -13,7 +23,7 @@ class Actor:
 
     name: str
     role: Role | None = None
-    kind: str = "key"  # key | signer | system
+    kind: ActorKind = ActorKind.KEY
     ip: str | None = None
     user_agent: str | None = None
 
@@ -23,5 +33,19 @@ class Actor:
         role = f"({self.role})" if self.role else ""
         return f"{self.kind}:{self.name}{role}"
 
+    def require(self, permission: Permission) -> None:
+        """Raise ``Forbidden`` unless this caller may do ``permission``; fails closed.
 
-SYSTEM = Actor(name="undersign", kind="system")
+        The system (a scheduled job, a command run on the server by its operator) may do everything;
+        a key may do what its role grants; a signer, or a key without a role, may do nothing here.
+        """
+        if self.kind is ActorKind.SYSTEM:
+            return
+        if self.kind is ActorKind.KEY and self.role is not None:
+            if may(self.role, permission):
+                return
+            raise Forbidden(f"The role '{self.role}' may not do '{permission}'.")
+        raise Forbidden(f"{self.label} may not do '{permission}'.")
+
+
+SYSTEM = Actor(name="undersign", kind=ActorKind.SYSTEM)

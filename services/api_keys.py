@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.actor import SYSTEM, Actor
+from domain.actor import SYSTEM, Actor, ActorKind
 from domain.api_keys import ApiKeyRecord, hash_key, new_key, validate_key_name
 from domain.errors import NotFound, Unauthenticated
 from domain.ports import ApiKeyRepository, AuditTrail, Clock
@@ -50,4 +50,4 @@ class ApiKeyService:
         # Unknown and revoked keys get the same answer: the caller learns nothing about which keys exist.
         if record is None or not record.active:
             raise Unauthenticated("The API key is unknown or has been revoked.")
-        return Actor(name=record.name, role=record.role, kind="key", ip=ip, user_agent=user_agent)
+        return Actor(name=record.name, role=record.role, kind=ActorKind.KEY, ip=ip, user_agent=user_agent)

@@ -8,7 +8,7 @@ from domain.actor import Actor
 from domain.clients import Client, ClientCursor, ClientDraft, ClientPage, ClientPatch, Contact
 from domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from domain.ports import AuditTrail, ClientRepository, Clock
-from domain.roles import Permission, require
+from domain.roles import Permission
 
 MAX_PAGE = 200
 
@@ -104,5 +104,4 @@ def _audit_view(client: Client) -> dict[str, str]:
 
 
 def _require_write(actor: Actor) -> None:
-    if actor.role is not None:
-        require(actor.role, Permission.CLIENTS_WRITE)
+    actor.require(Permission.CLIENTS_WRITE)

@@ -44,7 +44,7 @@ from domain.ports import (
     TemplateCatalog,
 )
 from domain.render_job import RenderJob, RenderResult
-from domain.roles import Permission, require
+from domain.roles import Permission
 
 MAX_PAGE = 200
 PREVIEW_CLIENT = ClientInfo(
@@ -316,8 +316,7 @@ class DocumentService:
 
     @staticmethod
     def _require_write(actor: Actor, manifest: TemplateManifest) -> None:
-        if actor.role is not None:
-            require(actor.role, WRITE_PERMISSION_BY_KIND.get(manifest.kind, Permission.KEYS_MANAGE))
+        actor.require(WRITE_PERMISSION_BY_KIND.get(manifest.kind, Permission.KEYS_MANAGE))
 
 
 class DocumentThaw:

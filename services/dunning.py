@@ -50,7 +50,7 @@ from domain.ports import (
     SignedDocumentRepository,
     TemplateCatalog,
 )
-from domain.roles import Permission, require
+from domain.roles import Permission
 from services.documents import DocumentService
 from services.dunning_notices import MsaFacts, NoticeFacts, NoticeSettings, interest_on, notice_variables
 
@@ -145,8 +145,7 @@ class DunningService:
 
     def set_policy_override(self, actor: Actor, client_id: str, override: dict[str, Any]) -> LadderPolicy:
         """Validate and store the client's override; a bad one is refused naming each field."""
-        if actor.role is not None:
-            require(actor.role, Permission.DUNNING_APPROVE)
+        actor.require(Permission.DUNNING_APPROVE)
         self._client(client_id)
         policy = apply_override(self._default, override)
         self._steps.set_policy_override(client_id, override, self._clock.now(), actor.label)
@@ -225,8 +224,7 @@ class DunningService:
 
     def process_invoice(self, actor: Actor, invoice_id: str, as_of: date) -> InvoiceOutcome:
         """Claim the invoice and perform every step due on ``as_of``; skip it if another run holds it."""
-        if actor.role is not None:
-            require(actor.role, Permission.DUNNING_RUN)
+        actor.require(Permission.DUNNING_RUN)
         outcome = InvoiceOutcome()
         invoice = self._invoices.claim(invoice_id)
         if invoice is None:
@@ -395,8 +393,7 @@ class DunningService:
 
     def approve(self, actor: Actor, step_id: str, note: str | None = None) -> StepRecord:
         """Approve a waiting step: its notice goes out today (and a suspension takes effect today)."""
-        if actor.role is not None:
-            require(actor.role, Permission.DUNNING_APPROVE)
+        actor.require(Permission.DUNNING_APPROVE)
         record = self._waiting(step_id)
         invoice = self._invoices.claim(record.invoice_id)
         if invoice is None:
@@ -425,8 +422,7 @@ class DunningService:
 
     def reject(self, actor: Actor, step_id: str, note: str | None = None) -> StepRecord:
         """Reject a waiting step: it is recorded and never sent; the ladder moves on to the next step."""
-        if actor.role is not None:
-            require(actor.role, Permission.DUNNING_APPROVE)
+        actor.require(Permission.DUNNING_APPROVE)
         record = self._waiting(step_id)
         decided = replace(
             record,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.actor import SYSTEM, Actor
+from domain.actor import SYSTEM, Actor, ActorKind
 from domain.documents import FileFormat, SignedDocument
 from domain.envelopes import (
     Envelope,
@@ -42,7 +42,7 @@ from domain.ports import (
     OutgoingMail,
     SignedDocumentRepository,
 )
-from domain.roles import Permission, require
+from domain.roles import Permission
 
 log = logging.getLogger("undersign.envelopes")
 MAX_LIST = 200
@@ -102,7 +102,7 @@ class EnvelopeRecorder:
                 envelope_id=envelope.id,
                 at=self._clock.now(),
                 action=action,
-                actor=actor.name if actor.kind == "signer" else actor.label,
+                actor=actor.name if actor.kind is ActorKind.SIGNER else actor.label,
                 signer_id=signer.id if signer else None,
                 ip=actor.ip,
                 user_agent=actor.user_agent,
@@ -231,8 +231,7 @@ class EnvelopeService:
 
     def create(self, actor: Actor, request: EnvelopeRequest) -> Envelope:
         """Freeze the document version, store the envelope and invite the first signers."""
-        if actor.role is not None:
-            require(actor.role, Permission.ENVELOPES_WRITE)
+        actor.require(Permission.ENVELOPES_WRITE)
         validate_signers(request.signers)
         expires_in = request.expires_in_days or self._rules.link_expiry_days
         remind_every = (
@@ -350,8 +349,7 @@ class EnvelopeService:
 
     def void(self, actor: Actor, envelope_id: str, reason: str) -> Envelope:
         """Void an envelope that is still out for signature; every link dies."""
-        if actor.role is not None:
-            require(actor.role, Permission.ENVELOPES_WRITE)
+        actor.require(Permission.ENVELOPES_WRITE)
         if not reason.strip():
             raise InvalidInput("A reason is required to void.", errors=[FieldError("/reason", "must not be empty")])
         envelope = self._locked(envelope_id)
@@ -367,8 +365,7 @@ class EnvelopeService:
 
     def remind(self, actor: Actor, envelope_id: str) -> int:
         """Mail every signer whose turn it is a fresh link (429 when the last reminder was too recent)."""
-        if actor.role is not None:
-            require(actor.role, Permission.ENVELOPES_WRITE)
+        actor.require(Permission.ENVELOPES_WRITE)
         envelope = self._locked(envelope_id)
         if envelope.status is not EnvelopeStatus.SENT:
             raise InvalidTransition(f"The envelope is {envelope.status}; there is nobody to remind.")

@@ -18,7 +18,7 @@ from domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from domain.invoices import InvoiceDraft, InvoicePatch, InvoiceRecord, InvoiceStatus
 from domain.money import format_amount, parse_amount
 from domain.ports import AuditTrail, ClientRepository, Clock, InvoiceRepository
-from domain.roles import Permission, require
+from domain.roles import Permission
 
 MAX_PAGE = 500
 
@@ -170,5 +170,4 @@ class InvoiceService:
 
 
 def _require_write(actor: Actor) -> None:
-    if actor.role is not None:
-        require(actor.role, Permission.INVOICES_WRITE)
+    actor.require(Permission.INVOICES_WRITE)

@@ -14,7 +14,7 @@ from io import BytesIO
 
 from PIL import Image, UnidentifiedImageError
 
-from domain.actor import Actor
+from domain.actor import Actor, ActorKind
 from domain.envelopes import (
     CONSENT_DISCLOSURES,
     Envelope,
@@ -57,7 +57,7 @@ class Caller:
 
 
 def _actor(signer: Signer, caller: Caller) -> Actor:
-    return Actor(name=signer.email, kind="signer", ip=caller.ip, user_agent=caller.user_agent)
+    return Actor(name=signer.email, kind=ActorKind.SIGNER, ip=caller.ip, user_agent=caller.user_agent)
 
 
 class LinkInvalid(NotFound):

@@ -1,12 +1,15 @@
 """The runtime: the real components of one undersign process, built from settings.
 
-The API app factory and the CLI both build a ``Runtime``; tests build one with their own object
-store and database. This is the one place that knows which adapter implements which port.
+The API's lifespan and every CLI command build a ``Runtime`` with ``build_runtime``; tests build one
+with their own object store, clock and render pool. This is the one place that knows which adapter
+implements which port. Nothing here is built at import time; the signing kit (sealing key, mailer,
+page images) is built on first use, once per process, and ``close()`` releases everything.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,15 +18,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.clock import SystemClock
+from adapters.mail import mailer_from_settings
 from adapters.renderers import PooledRenderer
+from adapters.signing_kit import SigningKit, build_signing_kit
 from adapters.template_library import TemplateLibrary
 from domain.assembly.context import Branding
 from domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavailable
-from domain.ports import BlobStore, Clock, DocumentRenderer
+from domain.ports import BlobStore, Clock, DocumentRenderer, EnvelopeOutcomeListener, Mailer
+from domain.sealing.keys import SealingKey
 from services.documents import RenderBudget
 from storage import migrator
 from storage.database import make_engine, make_session_factory, ping
 from storage.s3_blob_store import S3BlobStore
+from undersign.branding import branding_from_settings
 from undersign.settings import Settings
 
 log = logging.getLogger("undersign")
@@ -36,12 +43,54 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    blob_store: BlobStore
     templates: TemplateLibrary
     renderer: DocumentRenderer
     # The MSP's branding as documents print it; the logo file is read once, when the process starts.
     branding: Branding
     clock: Clock = field(default_factory=SystemClock)
+    # Session-independent outcome listeners added to the wired ones (tests add fakes here).
+    envelope_listeners: list[EnvelopeOutcomeListener] = field(default_factory=list)
+    # Only a render pool this runtime started is stopped by ``close()``; one handed in belongs to the caller.
+    owns_renderer: bool = False
+    _blob_store: BlobStore | None = None
+    _mailer: Mailer | None = None
+    _kit: SigningKit | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def blob_store(self) -> BlobStore:
+        """The object store, connected on first use (a command that needs only the database never asks)."""
+        with self._lock:
+            if self._blob_store is None:
+                self._blob_store = build_blob_store(self.settings)
+            return self._blob_store
+
+    @property
+    def mailer(self) -> Mailer:
+        """The process's mailer: the SMTP relay when one is configured, else the ``.eml`` outbox."""
+        with self._lock:
+            if self._mailer is None:
+                self._mailer = mailer_from_settings(self.settings.mail, self.settings.outbox_dir)
+            return self._mailer
+
+    @property
+    def kit(self) -> SigningKit:
+        """The signing kit (sealing key, completer, page images), built on first use."""
+        mailer = self.mailer
+        with self._lock:
+            if self._kit is None:
+                self._kit = build_signing_kit(self.settings, self.clock.now(), mailer=mailer)
+            return self._kit
+
+    @kit.setter
+    def kit(self, kit: SigningKit) -> None:
+        with self._lock:
+            self._kit = kit
+
+    @property
+    def service_key(self) -> SealingKey:
+        """The key that seals documents and signs audit checkpoints (one key, one certificate)."""
+        return self.kit.key
 
     @property
     def render_budget(self) -> RenderBudget:
@@ -72,7 +121,7 @@ class Runtime:
         return {
             "database": lambda: ping(self.engine),
             "migrations": self._check_migrations,
-            "object_store": self.blob_store.check,
+            "object_store": lambda: self.blob_store.check(),
         }
 
     def _check_migrations(self) -> None:
@@ -87,7 +136,10 @@ class Runtime:
             )
 
     def close(self) -> None:
-        """Release pooled database connections."""
+        """Stop the render workers and release pooled database connections."""
+        close_renderer = getattr(self.renderer, "close", None)
+        if self.owns_renderer and close_renderer is not None:
+            close_renderer()
         self.engine.dispose()
 
 
@@ -101,8 +153,9 @@ def build_engine(settings: Settings) -> Engine:
 def build_blob_store(settings: Settings) -> S3BlobStore:
     """Create the S3 blob store named by the settings."""
     if not settings.s3.endpoint_url:
-        raise RuntimeError(
-            "No object store configured: set UNDERSIGN_S3__ENDPOINT_URL (or run `undersign dev`, which starts one)."
+        raise StoreMisconfigured(
+            "No object store is configured: set UNDERSIGN_S3__ENDPOINT_URL, or start `undersign dev` "
+            "(which runs one) with the same data folder."
         )
     return S3BlobStore(
         bucket=settings.s3.bucket,
@@ -112,21 +165,6 @@ def build_blob_store(settings: Settings) -> S3BlobStore:
         secret_key=settings.s3.secret_key.get_secret_value(),
         path_style=settings.s3.path_style,
         object_lock=settings.s3.object_lock,
-    )
-
-
-def branding_from_settings(settings: Settings) -> Branding:
-    """Build the document branding from settings, reading the logo file if one is configured."""
-    logo = settings.branding.logo_path
-    media_type = "image/svg+xml" if logo and logo.suffix.lower() == ".svg" else "image/jpeg"
-    if logo and logo.suffix.lower() == ".png":
-        media_type = "image/png"
-    return Branding(
-        msp_name=settings.branding.msp_name,
-        address=settings.branding.msp_address,
-        primary_colour=settings.branding.primary_colour,
-        logo=logo.read_bytes() if logo else None,
-        logo_media_type=media_type,
     )
 
 
@@ -145,17 +183,20 @@ def build_runtime(
     blob_store: BlobStore | None = None,
     clock: Clock | None = None,
     renderer: DocumentRenderer | None = None,
+    mailer: Mailer | None = None,
 ) -> Runtime:
-    """Build the runtime for ``settings``; tests may hand in their own blob store, clock or renderer."""
+    """Build the runtime for ``settings``; tests may hand in their own blob store, clock, renderer or mailer."""
     engine = build_engine(settings)
     library = TemplateLibrary(settings.templates_dir)
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        blob_store=blob_store if blob_store is not None else build_blob_store(settings),
+        _blob_store=blob_store,
         templates=library,
         renderer=renderer if renderer is not None else build_renderer(settings, library),
         branding=branding_from_settings(settings),
         clock=clock or SystemClock(),
+        owns_renderer=renderer is None,
+        _mailer=mailer,
     )

@@ -7,16 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
-from api.deps import ReaderDep, permission
-from api.deps_audit import AuditServiceDep
-from domain.actor import Actor
+from api.deps import AuditServiceDep, CheckpointerDep, ReaderDep
 from domain.audit_log import EventFilter, StoredCheckpoint
 from domain.errors import FieldError, InvalidInput
-from domain.roles import Permission
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
-
-CheckpointerDep = Annotated[Actor, permission(Permission.AUDIT_CHECKPOINT)]
 
 
 def checkpoint_out(stored: StoredCheckpoint) -> dict[str, Any]:

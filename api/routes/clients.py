@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import ActorDep, ClientServiceDep, ReaderDep
+from api.deps import ClientServiceDep, ClientWriterDep, ReaderDep
 from api.schemas.clients import ClientOut, ClientPageOut
 from domain.clients import ClientDraft, ClientPatch
 
@@ -14,7 +14,9 @@ router = APIRouter(prefix="/v1/clients", tags=["clients"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClientOut)
-def create_client(draft: ClientDraft, actor: ActorDep, service: ClientServiceDep, response: Response) -> ClientOut:
+def create_client(
+    draft: ClientDraft, actor: ClientWriterDep, service: ClientServiceDep, response: Response
+) -> ClientOut:
     """Create a client. A duplicate legal name in the same jurisdiction is a 409."""
     client = service.create(actor, draft)
     response.headers["Location"] = f"/v1/clients/{client.id}"
@@ -28,7 +30,7 @@ def get_client(client_id: str, _actor: ReaderDep, service: ClientServiceDep) -> 
 
 
 @router.patch("/{client_id}", response_model=ClientOut)
-def change_client(client_id: str, patch: ClientPatch, actor: ActorDep, service: ClientServiceDep) -> ClientOut:
+def change_client(client_id: str, patch: ClientPatch, actor: ClientWriterDep, service: ClientServiceDep) -> ClientOut:
     """Change some fields of a client; fields left out are kept."""
     return ClientOut.of(service.change(actor, client_id, patch))
 

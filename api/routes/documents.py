@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import HTMLResponse
 
-from api.deps import ActorDep, DocumentServiceDep, ReaderDep
+from api.deps import DocumentServiceDep, DocumentWriterDep, ReaderDep
 from api.schemas.documents import (
     CreatedOut,
     DocumentCreate,
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CreatedOut)
 def create_document(
-    body: DocumentCreate, actor: ActorDep, service: DocumentServiceDep, response: Response
+    body: DocumentCreate, actor: DocumentWriterDep, service: DocumentServiceDep, response: Response
 ) -> CreatedOut:
     """Assemble and render a template for a client; the files are filed as version 1."""
     document, version = service.create(actor, body.template, body.client_id, body.variables, body.formats)
@@ -37,7 +37,9 @@ def create_document(
 
 
 @router.post("/{document_id}/versions", status_code=status.HTTP_201_CREATED, response_model=CreatedOut)
-def create_version(document_id: str, body: VersionCreate, actor: ActorDep, service: DocumentServiceDep) -> CreatedOut:
+def create_version(
+    document_id: str, body: VersionCreate, actor: DocumentWriterDep, service: DocumentServiceDep
+) -> CreatedOut:
     """Render new data as the next version; earlier versions stay exactly as they were."""
     version = service.add_version(actor, document_id, body.variables, body.formats)
     return CreatedOut(

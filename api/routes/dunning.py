@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from api.deps import ActorDep, ReaderDep, RuntimeDep
-from api.deps_dunning import DunningRunnerDep, DunningServiceDep
+from api.deps import DunningApproverDep, DunningRunActorDep, DunningRunnerDep, DunningServiceDep, ReaderDep, RuntimeDep
 from api.schemas.dunning import (
     ApprovalOut,
     DecisionIn,
@@ -23,10 +22,10 @@ router = APIRouter(tags=["dunning"])
 
 
 @router.post("/v1/dunning/run", response_model=RunOut)
-def run(body: RunRequest, actor: ActorDep, runner: DunningRunnerDep, runtime: RuntimeDep) -> RunOut:
+def run(body: RunRequest, actor: DunningRunActorDep, runner: DunningRunnerDep, runtime: RuntimeDep) -> RunOut:
     """Issue (or with ``dry_run`` only plan) every step due on ``date`` (default today); nothing twice."""
     as_of = body.date or runtime.clock.now().date()
-    return RunOut.of(runner(actor, as_of, dry_run=body.dry_run))
+    return RunOut.of(runner(actor, as_of, body.dry_run))
 
 
 @router.get("/v1/dunning/approvals", response_model=list[ApprovalOut])
@@ -39,7 +38,10 @@ def approvals(
 
 @router.post("/v1/dunning/approvals/{step_id}/approve", response_model=ApprovalOut)
 def approve(
-    step_id: str, actor: ActorDep, service: DunningServiceDep, body: Annotated[DecisionIn | None, Body()] = None
+    step_id: str,
+    actor: DunningApproverDep,
+    service: DunningServiceDep,
+    body: Annotated[DecisionIn | None, Body()] = None,
 ) -> ApprovalOut:
     """Approve a waiting step: the notice is filed and mailed today (a suspension takes effect today)."""
     record = service.approve(actor, step_id, body.note if body else None)
@@ -48,7 +50,10 @@ def approve(
 
 @router.post("/v1/dunning/approvals/{step_id}/reject", response_model=ApprovalOut)
 def reject(
-    step_id: str, actor: ActorDep, service: DunningServiceDep, body: Annotated[DecisionIn | None, Body()] = None
+    step_id: str,
+    actor: DunningApproverDep,
+    service: DunningServiceDep,
+    body: Annotated[DecisionIn | None, Body()] = None,
 ) -> ApprovalOut:
     """Reject a waiting step: it is recorded and never sent; the ladder goes on with the next step."""
     record = service.reject(actor, step_id, body.note if body else None)
@@ -78,7 +83,7 @@ def get_policy(client_id: str, _actor: ReaderDep, service: DunningServiceDep) ->
 
 @router.put("/v1/clients/{client_id}/dunning-policy", response_model=PolicyOut)
 def put_policy(
-    client_id: str, override: Annotated[dict[str, Any], Body()], actor: ActorDep, service: DunningServiceDep
+    client_id: str, override: Annotated[dict[str, Any], Body()], actor: DunningApproverDep, service: DunningServiceDep
 ) -> PolicyOut:
     """Store the client's override of the default ladder (fields replace; steps merge by key)."""
     policy = service.set_policy_override(actor, client_id, override)

@@ -6,8 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import ActorDep, ReaderDep
-from api.deps_envelopes import EnvelopeServiceDep
+from api.deps import EnvelopeServiceDep, EnvelopeWriterDep, ReaderDep
 from api.schemas.envelopes import EnvelopeCreate, EnvelopeOut, VoidIn
 from domain.envelopes import EnvelopeFilter, EnvelopeStatus, SignerRole, SignerSpec
 from services.envelopes import EnvelopeRequest
@@ -17,7 +16,7 @@ router = APIRouter(prefix="/v1/envelopes", tags=["envelopes"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EnvelopeOut)
 def create_envelope(
-    body: EnvelopeCreate, actor: ActorDep, service: EnvelopeServiceDep, response: Response
+    body: EnvelopeCreate, actor: EnvelopeWriterDep, service: EnvelopeServiceDep, response: Response
 ) -> EnvelopeOut:
     """Freeze the document version and e-mail each signer whose turn it is a personal link."""
     envelope = service.create(
@@ -78,12 +77,12 @@ def get_sealed_copy(envelope_id: str, _actor: ReaderDep, service: EnvelopeServic
 
 
 @router.post("/{envelope_id}/void", response_model=EnvelopeOut)
-def void_envelope(envelope_id: str, body: VoidIn, actor: ActorDep, service: EnvelopeServiceDep) -> EnvelopeOut:
+def void_envelope(envelope_id: str, body: VoidIn, actor: EnvelopeWriterDep, service: EnvelopeServiceDep) -> EnvelopeOut:
     """Void an envelope that is out for signature (every link stops working)."""
     return EnvelopeOut.of(service.void(actor, envelope_id, body.reason))
 
 
 @router.post("/{envelope_id}/remind")
-def remind_envelope(envelope_id: str, actor: ActorDep, service: EnvelopeServiceDep) -> dict[str, int]:
+def remind_envelope(envelope_id: str, actor: EnvelopeWriterDep, service: EnvelopeServiceDep) -> dict[str, int]:
     """E-mail every signer whose turn it is a fresh link (at most once per configured interval: else 429)."""
     return {"reminded": service.remind(actor, envelope_id)}

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from api.deps import ReaderDep
-from api.deps_evidence import EvidenceExporterDep
+from api.deps import EvidenceExporterDep, ReaderDep
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
 

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import ActorDep, ReaderDep, RuntimeDep
-from api.deps_dunning import InvoiceServiceDep
+from api.deps import InvoiceServiceDep, InvoiceWriterDep, ReaderDep, RuntimeDep
 from api.schemas.dunning import InvoiceOut, InvoicePageOut
 from domain.invoices import InvoiceDraft, InvoicePatch, InvoiceStatus
 
@@ -16,7 +15,7 @@ router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=InvoiceOut)
 def create_invoice(
-    draft: InvoiceDraft, actor: ActorDep, service: InvoiceServiceDep, runtime: RuntimeDep, response: Response
+    draft: InvoiceDraft, actor: InvoiceWriterDep, service: InvoiceServiceDep, runtime: RuntimeDep, response: Response
 ) -> InvoiceOut:
     """Record an invoice; ``amount`` is a decimal string in major units. A number already stored is a 409."""
     invoice = service.create(actor, draft)
@@ -32,7 +31,7 @@ def get_invoice(invoice_id: str, _actor: ReaderDep, service: InvoiceServiceDep, 
 
 @router.patch("/{invoice_id}", response_model=InvoiceOut)
 def change_invoice(
-    invoice_id: str, patch: InvoicePatch, actor: ActorDep, service: InvoiceServiceDep, runtime: RuntimeDep
+    invoice_id: str, patch: InvoicePatch, actor: InvoiceWriterDep, service: InvoiceServiceDep, runtime: RuntimeDep
 ) -> InvoiceOut:
     """Mark paid, disputed (with a reason), paused or promised; ``null`` clears the field."""
     return InvoiceOut.of(service.change(actor, invoice_id, patch), runtime.clock.now().date())

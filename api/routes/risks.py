@@ -8,15 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ClientServiceDep, DocumentServiceDep, ReaderDep, RuntimeDep, permission
-from api.deps_risks import RiskServiceDep
-from domain.actor import Actor
+from api.deps import ClientServiceDep, DocumentServiceDep, ReaderDep, RiskServiceDep, RiskWriterDep, RuntimeDep
 from domain.risk_report import render_report
 from domain.risks import WAIVER_TEMPLATE, RiskEntry
-from domain.roles import Permission
 
 router = APIRouter(tags=["risks"])
-RiskWriterDep = Annotated[Actor, permission(Permission.RISKS_WRITE)]
 
 
 class ReasonIn(BaseModel):

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Form, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from api.deps_envelopes import CallerDep, CompletionRunnerDep, KitDep, SigningServiceDep
+from api.deps import CallerDep, CompletionRunnerDep, KitDep, SigningServiceDep
 from api.signing_pages import render
 from domain.envelopes import EnvelopeStatus, OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound

@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile
 
-from api.deps import ReaderDep
-from api.deps_envelopes import VerificationServiceDep
+from api.deps import ReaderDep, VerificationServiceDep
 from domain.errors import FieldError, InvalidInput
 
 router = APIRouter(prefix="/v1/verify", tags=["envelopes"])

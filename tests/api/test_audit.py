@@ -13,7 +13,7 @@ from domain.roles import Role
 from tests.api.test_clients import client_body
 from tests.conftest import Api
 from tests.storage.audit_tampering import edit_row
-from undersign.audit_runtime import checkpoint_due
+from undersign.jobs import checkpoint_due
 from undersign.runtime import Runtime
 from undersign.settings import Settings
 

@@ -121,13 +121,13 @@ class TestCreate:
 
     def test_rerender_of_stored_version_gives_same_sha256(self, api: Api, runtime: Runtime) -> None:
         """Rendering a stored version again from its record gives byte-identical PDF and DOCX."""
-        from api.deps import document_service
         from storage.database import unit_of_work
+        from undersign.service_factory import ServiceFactory
 
         client_id = make_client(api)
         body = create_msa(api, client_id, sample("msa/msa", "gb-eng-prepaid-hours")).json()
         with unit_of_work(runtime.sessions) as session:
-            result = document_service(session, runtime).rerender(body["id"], 1)
+            result = ServiceFactory(session, runtime).documents().rerender(body["id"], 1)
         stored = {f["format"]: f["sha256"] for f in body["files"]}
         again = {fmt.value: hashlib.sha256(data).hexdigest() for fmt, data in result.files.items()}
         assert again == stored

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from api.deps_dunning import unit_factory
-from domain.actor import Actor
+from domain.actor import Actor, ActorKind
 from domain.blobs import StoredBlob
 from domain.documents import SignedDocument
 from domain.roles import Role
@@ -22,6 +21,7 @@ from tests.api.test_invoices import invoice_body, make_client
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
 from tests.support.smtp import LoopbackSmtpServer
+from undersign.jobs import dunning_units
 from undersign.runtime import Runtime
 from undersign.settings import MailSettings
 
@@ -154,11 +154,11 @@ class TestOncePerStep:
         client_id = make_client(api)
         for n in range(3):
             new_invoice(api, client_id, f"INV-C{n}")
-        actor = Actor(name="test-run", kind="system")
+        actor = Actor(name="test-run", kind=ActorKind.SYSTEM)
         reports = []
 
         def go() -> None:
-            reports.append(run_dunning(unit_factory(runtime), actor, on(7), workers=2))
+            reports.append(run_dunning(dunning_units(runtime), actor, on(7), workers=2))
 
         threads = [threading.Thread(target=go) for _ in range(2)]
         for thread in threads:
@@ -167,7 +167,7 @@ class TestOncePerStep:
             thread.join()
         assert sorted(r.issued for r in reports) in ([0, 3], [1, 2])
         assert sum(r.issued for r in reports) == 3 and all(r.failed == [] for r in reports)
-        again = run_dunning(unit_factory(runtime), actor, on(7), workers=2)
+        again = run_dunning(dunning_units(runtime), actor, on(7), workers=2)
         assert (again.issued, again.tasks) == (0, 0)
         assert len(api.get(f"/v1/documents?client_id={client_id}&kind=notice").json()["items"]) == 3
 

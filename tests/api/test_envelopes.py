@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from adapters.signing_kit import build_signing_kit
-from cli.envelopes_due import envelope_due
 from domain.actor import Actor
 from domain.envelopes import hash_token
 from domain.roles import Role
@@ -30,6 +28,7 @@ from tests.conftest import Api
 from tests.fakes.clock import FixedClock
 from tests.support.smtp import LoopbackSmtpServer
 from tests.support.tsa import LocalTsa, TsaIdentity
+from undersign.jobs import envelope_due
 from undersign.runtime import Runtime
 from undersign.settings import Settings
 
@@ -124,7 +123,7 @@ class TestSigningCeremony:
             def envelope_declined(self, *args: Any) -> None:
                 raise AssertionError("nobody declined")
 
-        api.client.app.state.envelope_listeners = [Listener()]  # type: ignore[attr-defined]
+        runtime.envelope_listeners.append(Listener())
         envelope = send_msa(api)
         assert [s["status"] for s in envelope["signers"]] == ["invited", "waiting"]
         assert mails_to(smtp, MSP) == []  # order 2 waits for order 1
@@ -158,7 +157,7 @@ class TestSigningCeremony:
         head = runtime.blob_store.head(record.sealed.key, record.sealed.version_id)  # type: ignore[attr-defined]
         assert head.retention_mode == "GOVERNANCE" and head.retain_until.year == runtime.clock.now().year + 7
 
-        roots = api.client.app.state.signing_kit.key.trust_roots()  # type: ignore[attr-defined]
+        roots = runtime.kit.key.trust_roots()
         verdict = verify_sealed_pdf(sealed, roots, record.sealed.sha256)
         assert verdict.ok, verdict.problems
         assert verdict.envelope_id == envelope["id"] and verdict.document_version == 1
@@ -233,11 +232,11 @@ class TestRefusals:
         path = link_for(smtp, CLIENT)
         clock.advance(days=3)
         assert INVALID_TEXT in api.client.get(path).text
-        counts = envelope_due(runtime, api.client.app.state.signing_kit)  # type: ignore[attr-defined]
+        counts = envelope_due(runtime)
         assert counts["expired"] == 1
         state = api.get(f"/v1/envelopes/{envelope['id']}").json()
         assert state["status"] == "expired" and state["events"][-1]["action"] == "envelope.expired"
-        assert envelope_due(runtime, api.client.app.state.signing_kit)["expired"] == 0  # type: ignore[attr-defined]
+        assert envelope_due(runtime)["expired"] == 0
 
     def test_voided_envelope_link_dies(self, api: Api, smtp: LoopbackSmtpServer) -> None:
         """Voiding needs a reason, kills every link, and cannot be repeated; reminding a void envelope is 409."""
@@ -263,7 +262,9 @@ class TestRefusals:
         api.post(f"/v1/envelopes/{envelope['id']}/void", json={"reason": "fee changes"})
         assert api.post(url, role=Role.SALES, json=new_version).status_code == 201
 
-    def test_decline_needs_a_reason_ends_envelope_and_tells_listeners(self, api: Api, smtp: LoopbackSmtpServer) -> None:
+    def test_decline_needs_a_reason_ends_envelope_and_tells_listeners(
+        self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer
+    ) -> None:
         """A decline without reason is refused; with one the envelope is declined and the listener is called."""
         calls: list[tuple[str, str]] = []
 
@@ -282,7 +283,7 @@ class TestRefusals:
             ) -> None:
                 calls.append((actor.kind, reason))
 
-        api.client.app.state.envelope_listeners = [Listener()]  # type: ignore[attr-defined]
+        runtime.envelope_listeners.append(Listener())
         envelope = send_msa(api)
         path = link_for(smtp, CLIENT)
         assert api.client.post(f"{path}/decline", data={"reason": ""}).status_code == 422
@@ -362,8 +363,6 @@ class TestTimestampAuthority:
         self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer, tsa: LocalTsa
     ) -> None:
         """TSA down: the envelope stays completing with nothing filed; run-due after it returns seals with a token."""
-        kit = build_signing_kit(runtime.settings, runtime.clock.now())
-        api.client.app.state.signing_kit = kit  # type: ignore[attr-defined]
         envelope = send_msa(api)
         sign_as(api, link_for(smtp, CLIENT))
         tsa.stop()
@@ -372,13 +371,13 @@ class TestTimestampAuthority:
         assert state["status"] == "completing" and state["seal_error"]
         with unit_of_work(runtime.sessions) as session:
             assert SqlSignedDocumentRepository(session).by_envelope(envelope["id"]) is None
-        assert envelope_due(runtime, kit)["sealed"] == 0
+        assert envelope_due(runtime)["sealed"] == 0
         tsa.start()
-        assert envelope_due(runtime, kit)["sealed"] == 1
+        assert envelope_due(runtime)["sealed"] == 1
         with unit_of_work(runtime.sessions) as session:
             record = SqlSignedDocumentRepository(session).by_envelope(envelope["id"])
         assert record is not None
         sealed = runtime.blob_store.get(record.sealed.key, record.sealed.version_id)
-        verdict = verify_sealed_pdf(sealed, kit.key.trust_roots(), timestamp_trust_roots=[tsa.identity.root])
+        verdict = verify_sealed_pdf(sealed, runtime.kit.key.trust_roots(), timestamp_trust_roots=[tsa.identity.root])
         assert verdict.ok and verdict.timestamp_valid and verdict.timestamp_trusted and verdict.timestamp_time
         assert api.get(f"/v1/envelopes/{envelope['id']}").json()["status"] == "completed"

@@ -22,7 +22,6 @@ from storage.signed_document_repository import SqlSignedDocumentRepository
 from tests.api.test_audit import events, make_clients
 from tests.api.test_documents import sample
 from tests.conftest import Api
-from undersign.audit_runtime import runtime_service_key
 from undersign.runtime import Runtime
 from undersign.settings import REPO_ROOT
 
@@ -92,7 +91,7 @@ class TestEvidenceBundle:
         sealed = [n for n in names if n.startswith("documents/")]
         assert len(sealed) == 1
         assert zipfile.ZipFile(bundle).read(sealed[0]) == SEALED
-        fingerprint = certificate_fingerprint(runtime_service_key(runtime).certificate)
+        fingerprint = certificate_fingerprint(runtime.service_key.certificate)
         result = verify_file(bundle, fingerprint)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "VERDICT: VALID" in result.stdout

@@ -14,8 +14,9 @@ from tests.api.test_audit import events, make_clients
 from tests.api.test_documents import sample
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
-from undersign.audit_runtime import reviews_due, risk_service
+from undersign.jobs import reviews_due
 from undersign.runtime import Runtime
+from undersign.service_factory import ServiceFactory
 
 
 def create_letter(api: Api, client_id: str, **overrides: Any) -> str:
@@ -51,7 +52,7 @@ class TestRiskRegister:
         assert entry["documents"] == [{"document_id": document_id, "version": 1, "record_version": 1}]
 
         with unit_of_work(runtime.sessions) as session:
-            risk_service(session, runtime).envelope_completed(
+            ServiceFactory(session, runtime).risks().envelope_completed(
                 SYSTEM, "ENV-1", document_id, 1, clock.now(), [{"name": "Marcus Lee", "role": "client"}]
             )
         entry = only_risk(api, client_id)
@@ -80,7 +81,7 @@ class TestRiskRegister:
         (client_id,) = make_clients(api, 1)
         document_id = create_letter(api, client_id, record_id="RA-2026-0043")
         with unit_of_work(runtime.sessions) as session:
-            risk_service(session, runtime).envelope_declined(
+            ServiceFactory(session, runtime).risks().envelope_declined(
                 SYSTEM, "ENV-2", document_id, 1, clock.now(), "We do not agree with the consequences."
             )
         entry = only_risk(api, client_id)
@@ -105,7 +106,9 @@ class TestRiskRegister:
         (client_id,) = make_clients(api, 1)
         document_id = create_letter(api, client_id, record_id="RA-2026-0044")
         with unit_of_work(runtime.sessions) as session:
-            risk_service(session, runtime).envelope_declined(SYSTEM, "ENV-3", document_id, 1, clock.now(), "No.")
+            ServiceFactory(session, runtime).risks().envelope_declined(
+                SYSTEM, "ENV-3", document_id, 1, clock.now(), "No."
+            )
         clock.advance(days=37)  # 2027-01-01, the day after the review date
         assert reviews_due(runtime) == {"review_due": 1, "expired": 0}
         clock.advance(days=28)  # 2027-01-29: 29 days after the review date

@@ -124,6 +124,7 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("PUT", "/v1/clients/{client_id}/dunning-policy"): Rule(Permission.DUNNING_APPROVE),
 }
 
+_DOCUMENT_WRITES = (Permission.CONTRACTS_WRITE, Permission.WAIVERS_WRITE, Permission.NOTICES_WRITE)
 _PARAM = re.compile(r"\{([a-z_]+)(?::path)?\}")
 _VALUES = {"template_id": "waivers/decline-of-service"}
 
@@ -252,8 +253,28 @@ class TestRoleMatrix:
                     continue
                 before = head_seq(runtime)
                 status = call(api, method, path, api.headers(role), rule, takes_body, values)
-                # Without a valid body a route that checks the role late may answer 422 (nothing changed).
-                refused = {403} if rule.body is not None or not takes_body else {403, 422}
+                # A role that may write some kinds of document gets past the first check and may then
+                # answer 422 to an invalid body (nothing changed); a role that may write none gets 403.
+                partly = any(may(role, p) for p in _DOCUMENT_WRITES) and path.startswith("/v1/documents")
+                refused = {403} if rule.body is not None or not takes_body or not partly else {403, 422}
                 if status not in refused or head_seq(runtime) != before:
                     failures.append(f"{method} {path} as {role}: {status}, expected {sorted(refused)}")
+        assert not failures, "\n".join(failures)
+
+    def test_an_auditor_gets_403_on_every_write_whatever_it_sends(self, api: Api, runtime: Runtime) -> None:
+        """Auditors change nothing: every write route answers 403 before looking at the body (none, empty, junk)."""
+        failures: list[str] = []
+        for method, path, _takes_body in app_routes(api):
+            rule = EXPECTED.get((method, path))
+            if rule is None or rule.public or rule.signer or rule.permission is Permission.READ:
+                continue
+            for label, extra in (("no body", {}), ("empty body", {"content": b""}), ("junk body", {"json": [1, 2]})):
+                before = head_seq(runtime)
+                response = api.client.request(
+                    method, concrete(path, _VALUES), headers=api.headers(Role.AUDITOR), **extra
+                )
+                if response.status_code != 403 or head_seq(runtime) != before:
+                    failures.append(f"{method} {path} with {label}: {response.status_code}")
+                elif response.headers["content-type"] != "application/problem+json":
+                    failures.append(f"{method} {path} with {label}: not problem+json")
         assert not failures, "\n".join(failures)

@@ -201,7 +201,7 @@ class TestSigningPageInChromium:
         completed = [m for m in mails_to(smtp, CLIENT) if "Completed" in str(m["Subject"])]
         sealed = attachment(completed[0])
         assert sealed is not None
-        roots = api.client.app.state.signing_kit.key.trust_roots()  # type: ignore[attr-defined]
+        roots = runtime.kit.key.trust_roots()
         verdict = _off_loop(verify_sealed_pdf, sealed, roots)
         assert verdict.ok, verdict.problems
         good, bad = tmp_path / "sealed.pdf", tmp_path / "flipped.pdf"

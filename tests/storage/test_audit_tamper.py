@@ -24,8 +24,8 @@ from tests.storage.audit_tampering import (
     swap_rows,
     triggers_off,
 )
-from undersign.audit_runtime import audit_service
 from undersign.runtime import Runtime
+from undersign.service_factory import ServiceFactory
 
 N = 10
 
@@ -33,13 +33,13 @@ N = 10
 def verify(runtime: Runtime) -> AuditVerification:
     """Run the service's verification in a fresh unit of work."""
     with unit_of_work(runtime.sessions) as session:
-        return audit_service(session, runtime).verify()
+        return ServiceFactory(session, runtime).audit().verify()
 
 
 def checkpoint(runtime: Runtime) -> None:
     """Sign and file a checkpoint of the current head."""
     with unit_of_work(runtime.sessions) as session:
-        audit_service(session, runtime).checkpoint(ACTOR)
+        ServiceFactory(session, runtime).audit().checkpoint(ACTOR)
 
 
 def located(result: AuditVerification) -> tuple[TamperKind | None, int | None]:
@@ -115,7 +115,7 @@ class TestTamperDetection:
         record_events(runtime, clock, 3)
         checkpoint(runtime)
         with unit_of_work(runtime.sessions) as session:
-            genuine = audit_service(session, runtime).trusted_checkpoints()[0][0]
+            genuine = ServiceFactory(session, runtime).audit().trusted_checkpoints()[0][0]
         forger_key = ec.generate_private_key(ec.SECP256R1())
         forged = sign_checkpoint(replace(genuine.statement, hash="f" * 64), forger_key)
         blob = runtime.blob_store.put(

@@ -1,0 +1,205 @@
+"""The functions behind the API's dependencies: the unit of work, the acting key, and the services.
+
+The request is the unit of work. ``unit_of_work_for_request`` commits after the route returns and
+before the response is sent (``scope="function"``), so a failed commit is the caller's error
+response, never a 201 for something that was not stored; any error rolls everything back.
+
+Routes do not use these functions directly: they name the ``Annotated`` aliases in ``api.deps``.
+Every service is built by ``undersign.service_factory.ServiceFactory``, the same as for the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from adapters.signing_kit import SigningKit
+from api.auditor_reads import record_auditor_read
+from api.client_address import client_ip
+from domain.actor import Actor
+from domain.errors import Forbidden
+from domain.ports import TemplateCatalog
+from domain.roles import Permission, Role
+from services.audit import AuditService
+from services.clients import ClientService
+from services.documents import DocumentService
+from services.dunning import DunningService
+from services.dunning_run import RunReport
+from services.envelopes import EnvelopeService
+from services.invoices import InvoiceService
+from services.risks import RiskService
+from services.signing import Caller, SigningService
+from services.verification import VerificationService
+from storage.audit_trail import SqlAuditTrail
+from storage.database import unit_of_work
+from undersign.evidence_export import EvidenceExporter
+from undersign.jobs import complete_in_own_transaction, run_dunning_for
+from undersign.runtime import Runtime
+from undersign.service_factory import ServiceFactory
+
+
+def get_runtime(request: Request) -> Runtime:
+    """Return the process runtime the app's lifespan (or the test) put on the app."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def unit_of_work_for_request(runtime: Annotated[Runtime, Depends(get_runtime)], request: Request) -> Iterator[Session]:
+    """Yield the request's session; commit on success, roll back on any error."""
+    with unit_of_work(runtime.sessions, read_mostly=request.method in ("GET", "HEAD")) as session:
+        yield session
+
+
+_Session = Annotated[Session, Depends(unit_of_work_for_request, scope="function")]
+_Runtime = Annotated[Runtime, Depends(get_runtime)]
+
+
+def service_factory(session: _Session, runtime: _Runtime) -> ServiceFactory:
+    """Return the builder of this request's services."""
+    return ServiceFactory(session, runtime)
+
+
+_Factory = Annotated[ServiceFactory, Depends(service_factory, scope="function")]
+
+
+def authenticated_actor(request: Request, factory: _Factory) -> Actor:
+    """Authenticate the bearer key and return the acting key's identity (401 without a valid key)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, presented = header.partition(" ")
+    key = presented.strip() if scheme.lower() == "bearer" else None
+    return factory.api_keys().authenticate(
+        key,
+        ip=client_ip(request, factory.runtime.settings.server.trusted_proxies),
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+_Actor = Annotated[Actor, Depends(authenticated_actor, scope="function")]
+
+
+def reading_actor(request: Request, actor: _Actor, factory: _Factory) -> Iterator[Actor]:
+    """Require a key that may read (every role may); an auditor's read is recorded in the audit chain.
+
+    The record is appended after the route ran (before the commit), so the chain-head lock is held
+    only for that append, not while a long read such as a chain verification runs.
+    """
+    actor.require(Permission.READ)
+    yield actor
+    if actor.role is Role.AUDITOR:
+        record_auditor_read(SqlAuditTrail(factory.session, factory.runtime.clock), actor, request)
+
+
+def permitted(*needed: Permission) -> Any:
+    """Return a dependency that requires one of ``needed`` of the acting key (``Depends`` marker).
+
+    It runs before the request body is validated, so a caller who may not write gets 403 whatever
+    they send. The service checks the exact permission again once it knows what is being written.
+    """
+
+    def check(actor: _Actor) -> Actor:
+        refusals: list[Forbidden] = []
+        for permission in needed:
+            try:
+                actor.require(permission)
+            except Forbidden as refused:
+                refusals.append(refused)
+            else:
+                return actor
+        raise refusals[0]
+
+    return Depends(check, scope="function")
+
+
+def client_service(factory: _Factory) -> ClientService:
+    """Return the client register for this request."""
+    return factory.clients()
+
+
+def document_service(factory: _Factory) -> DocumentService:
+    """Return document assembly for this request."""
+    return factory.documents()
+
+
+def risk_service(factory: _Factory) -> RiskService:
+    """Return the risk register for this request."""
+    return factory.risks()
+
+
+def audit_service(factory: _Factory) -> AuditService:
+    """Return the audit chain service for this request."""
+    return factory.audit()
+
+
+def invoice_service(factory: _Factory) -> InvoiceService:
+    """Return the invoice service for this request."""
+    return factory.invoices()
+
+
+def dunning_service(factory: _Factory) -> DunningService:
+    """Return the ladder service for this request."""
+    return factory.dunning()
+
+
+def envelope_service(factory: _Factory) -> EnvelopeService:
+    """Return the envelope service for this request."""
+    return factory.envelopes()
+
+
+def signing_service(factory: _Factory) -> SigningService:
+    """Return the signer-facing service for this request."""
+    return factory.signing()
+
+
+def verification_service(factory: _Factory) -> VerificationService:
+    """Return the verification of uploaded PDFs for this request."""
+    return factory.verification()
+
+
+def evidence_exporter(factory: _Factory) -> EvidenceExporter:
+    """Return the evidence exporter for this request."""
+    return EvidenceExporter(factory.session, factory.runtime)
+
+
+def signing_kit(runtime: _Runtime) -> SigningKit:
+    """Return the process's signing kit (sealing key, page images, script font)."""
+    return runtime.kit
+
+
+def completion_runner(runtime: _Runtime) -> Callable[[str], str | None]:
+    """Return a function that completes an envelope in its own transaction (for a background task)."""
+    return lambda envelope_id: complete_in_own_transaction(runtime, envelope_id)
+
+
+def signer_caller(request: Request, runtime: _Runtime) -> Caller:
+    """Return where this signer request came from (forwarded headers only from trusted proxies)."""
+    ip = client_ip(request, runtime.settings.server.trusted_proxies)
+    agent = (request.headers.get("user-agent") or "")[:512] or None
+    return Caller(ip=ip, user_agent=agent)
+
+
+def dunning_run_session(session: _Session, actor: Annotated[Actor, permitted(Permission.DUNNING_RUN)]) -> Actor:
+    """End the request's own transaction before a dunning run, and return the permitted actor.
+
+    The run commits per invoice in its own units of work; the request's transaction (which only
+    authenticated the caller) is committed first so that it holds no lock while the run writes
+    (SQLite takes its single write lock when a transaction begins).
+    """
+    session.commit()
+    return actor
+
+
+DunningRunner = Callable[[Actor, date, bool], RunReport]
+
+
+def dunning_runner(runtime: _Runtime) -> DunningRunner:
+    """Return a function that plans or performs the ladder run for a day, one unit of work per invoice."""
+    return lambda actor, as_of, dry_run: run_dunning_for(runtime, actor, as_of, dry_run=dry_run)
+
+
+def template_catalog(runtime: _Runtime) -> TemplateCatalog:
+    """Return the template library."""
+    return runtime.templates

@@ -1,0 +1,237 @@
+"""The use cases of one unit of work: every service, built over one database session and the runtime.
+
+The API's dependencies, the CLI commands and the ``run-due`` jobs all build their services here, so
+a request, a cron run and a shell command get the same repositories, listeners and settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from adapters.ladder_policy_file import read_ladder_policy
+from domain.ports import EnvelopeOutcomeListener
+from services.api_keys import ApiKeyService
+from services.audit import AuditService, CheckpointPolicy
+from services.clients import ClientService
+from services.completion import CompletionService
+from services.documents import DocumentService, DocumentThaw
+from services.dunning import ClientTerms, DunningService
+from services.dunning_notices import NoticeSettings
+from services.envelopes import EnvelopeRecorder, EnvelopeService, Invitations, SigningRules
+from services.invoices import InvoiceService
+from services.risks import RiskService
+from services.signing import SigningService
+from services.verification import VerificationService
+from storage.api_key_repository import SqlApiKeyRepository
+from storage.audit_trail import SqlAuditTrail
+from storage.checkpoint_repository import SqlCheckpointRepository
+from storage.client_repository import SqlClientRepository
+from storage.document_repository import SqlDocumentRepository
+from storage.dunning_repository import SqlDunningRepository
+from storage.envelope_repository import SqlEnvelopeRepository
+from storage.invoice_repository import SqlInvoiceRepository
+from storage.risk_repository import SqlRiskRepository
+from storage.signed_document_repository import SqlSignedDocumentRepository
+from undersign.runtime import Runtime
+from undersign.settings import Mode
+
+
+def signing_rules(runtime: Runtime) -> SigningRules:
+    """Return the signing rules from the runtime's settings."""
+    s = runtime.settings
+    return SigningRules(
+        link_base=s.server.public_url,
+        consent_version=s.signing.consent_version,
+        link_expiry_days=s.signing.link_expiry_days,
+        reminder_every_days=s.signing.reminder_every_days,
+        max_reminders=s.signing.max_reminders,
+        remind_min_interval=timedelta(minutes=s.signing.remind_min_interval_minutes),
+        otp_ttl_minutes=s.signing.otp_ttl_minutes,
+        otp_max_attempts=s.signing.otp_max_attempts,
+        announce_links=s.mode is Mode.DEVELOPMENT,
+    )
+
+
+def notice_settings(runtime: Runtime) -> NoticeSettings:
+    """Return what notices say about the MSP's billing contact and how to pay."""
+    d = runtime.settings.dunning
+    return NoticeSettings(
+        contact_name=d.contact_name,
+        contact_email=d.contact_email,
+        contact_phone=d.contact_phone,
+        portal_url=d.portal_url,
+        bank_details=d.bank_details,
+        counsel_reviewed=d.counsel_reviewed,
+        answer_days=d.answer_days,
+    )
+
+
+def checkpoint_policy(runtime: Runtime) -> CheckpointPolicy:
+    """Return the Object Lock policy for checkpoint documents (mode of the bucket's sealed files)."""
+    settings = runtime.settings
+    return CheckpointPolicy(
+        retention_mode=settings.s3.retention_mode, retention_years=settings.audit.checkpoint_retention_years
+    )
+
+
+class ServiceFactory:
+    """Builds the services of one unit of work; each call returns a new service over the same session."""
+
+    def __init__(self, session: Session, runtime: Runtime) -> None:
+        self.session = session
+        self.runtime = runtime
+
+    def _audit_trail(self) -> SqlAuditTrail:
+        return SqlAuditTrail(self.session, self.runtime.clock)
+
+    def api_keys(self) -> ApiKeyService:
+        """The API key service (authentication, create, list, revoke)."""
+        return ApiKeyService(SqlApiKeyRepository(self.session), self.runtime.clock, self._audit_trail())
+
+    def clients(self) -> ClientService:
+        """The client register."""
+        return ClientService(SqlClientRepository(self.session), self.runtime.clock, self._audit_trail())
+
+    def documents(self, *, with_listeners: bool = True) -> DocumentService:
+        """Document assembly, versions and files; the risk register listens to new letters."""
+        runtime = self.runtime
+        return DocumentService(
+            documents=SqlDocumentRepository(self.session),
+            clients=SqlClientRepository(self.session),
+            templates=runtime.templates,
+            renderer=runtime.renderer,
+            blobs=runtime.blob_store,
+            clock=runtime.clock,
+            branding=runtime.branding,
+            audit=self._audit_trail(),
+            budget=runtime.render_budget,
+            listeners=[self.risks()] if with_listeners else [],
+        )
+
+    def risks(self) -> RiskService:
+        """The risk register (also a document and envelope listener)."""
+        return RiskService(
+            risks=SqlRiskRepository(self.session),
+            documents=SqlDocumentRepository(self.session),
+            templates=self.runtime.templates,
+            audit=self._audit_trail(),
+            clock=self.runtime.clock,
+        )
+
+    def audit(self) -> AuditService:
+        """Chain verification, search and signed checkpoints."""
+        runtime = self.runtime
+        key = runtime.service_key
+        return AuditService(
+            log=self._audit_trail(),
+            checkpoints=SqlCheckpointRepository(self.session),
+            blobs=runtime.blob_store,
+            clock=runtime.clock,
+            certificate=key.certificate,
+            signing_key=key.private_key,
+            policy=checkpoint_policy(runtime),
+        )
+
+    def invoices(self) -> InvoiceService:
+        """Invoices and their payment state."""
+        return InvoiceService(
+            SqlInvoiceRepository(self.session),
+            SqlClientRepository(self.session),
+            self.runtime.clock,
+            self._audit_trail(),
+        )
+
+    def dunning(self, cache: MutableMapping[str, ClientTerms] | None = None) -> DunningService:
+        """The payment escalation ladder; ``cache`` shares client terms across the units of one run."""
+        runtime = self.runtime
+        return DunningService(
+            invoices=SqlInvoiceRepository(self.session),
+            steps=SqlDunningRepository(self.session),
+            clients=SqlClientRepository(self.session),
+            signed=SqlSignedDocumentRepository(self.session),
+            documents=SqlDocumentRepository(self.session),
+            document_service=self.documents(with_listeners=False),
+            templates=runtime.templates,
+            mailer=runtime.mailer,
+            audit=self._audit_trail(),
+            clock=runtime.clock,
+            default_policy=read_ladder_policy(runtime.settings.dunning.policy_path),
+            notice=notice_settings(runtime),
+            cache=cache,
+        )
+
+    def envelope_listeners(self, extra: Sequence[EnvelopeOutcomeListener] = ()) -> list[EnvelopeOutcomeListener]:
+        """The outcome listeners of envelopes on this session, then the runtime's and ``extra`` ones.
+
+        Each listener writes on this session, so its changes commit or roll back with the completion
+        or decline it reacts to: a thawed draft, an accepted or refused risk.
+        """
+        wired: list[EnvelopeOutcomeListener] = [DocumentThaw(SqlDocumentRepository(self.session)), self.risks()]
+        return wired + list(self.runtime.envelope_listeners) + list(extra)
+
+    def _recorder(self, envelopes: SqlEnvelopeRepository) -> EnvelopeRecorder:
+        return EnvelopeRecorder(envelopes, self._audit_trail(), self.runtime.clock)
+
+    def envelopes(self, extra: Sequence[EnvelopeOutcomeListener] = ()) -> EnvelopeService:
+        """Envelopes: send, void, remind, expire."""
+        runtime = self.runtime
+        return EnvelopeService(
+            envelopes=SqlEnvelopeRepository(self.session),
+            documents=SqlDocumentRepository(self.session),
+            mailer=runtime.mailer,
+            audit=self._audit_trail(),
+            clock=runtime.clock,
+            rules=signing_rules(runtime),
+            blobs=runtime.blob_store,
+            signed=SqlSignedDocumentRepository(self.session),
+            listeners=self.envelope_listeners(extra),
+        )
+
+    def signing(self) -> SigningService:
+        """What a signer does through the link: consent, code, view, sign, decline."""
+        runtime = self.runtime
+        envelopes = SqlEnvelopeRepository(self.session)
+        recorder = self._recorder(envelopes)
+        rules = signing_rules(runtime)
+        return SigningService(
+            envelopes=envelopes,
+            blobs=runtime.blob_store,
+            pages=runtime.kit.pages,
+            invitations=Invitations(envelopes, runtime.mailer, recorder, runtime.clock, rules),
+            recorder=recorder,
+            mailer=runtime.mailer,
+            clock=runtime.clock,
+            rules=rules,
+            listeners=self.envelope_listeners(),
+        )
+
+    def completion(self) -> CompletionService:
+        """Sealing and filing a fully signed envelope."""
+        runtime = self.runtime
+        envelopes = SqlEnvelopeRepository(self.session)
+        kit = runtime.kit
+        return CompletionService(
+            envelopes=envelopes,
+            documents=SqlDocumentRepository(self.session),
+            signed=SqlSignedDocumentRepository(self.session),
+            blobs=runtime.blob_store,
+            mailer=runtime.mailer,
+            recorder=self._recorder(envelopes),
+            clock=runtime.clock,
+            completer=kit.completer,
+            retention=kit.retention,
+            listeners=self.envelope_listeners(),
+        )
+
+    def verification(self) -> VerificationService:
+        """Checking an uploaded PDF against the sealed copies on file."""
+        kit = self.runtime.kit
+        return VerificationService(
+            signed=SqlSignedDocumentRepository(self.session),
+            envelopes=SqlEnvelopeRepository(self.session),
+            trust_roots=kit.key.trust_roots(),
+            tsa_roots=kit.tsa_roots,
+        )
