@@ -13,12 +13,14 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test lint system-packages venv postgres bench clean
 
+# `make run PORT=8080 DATA_DIR=/srv/undersign` (or UNDERSIGN_SERVER__PORT / UNDERSIGN_DATA_DIR) override the defaults.
 run: venv
-	$(BIN)/undersign dev
+	$(BIN)/undersign dev $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST)) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 test: venv postgres lint
 	UNDERSIGN_TEST_DATABASE_URL=$${UNDERSIGN_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} \
 		$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
+	$(BIN)/python tools/wheel_smoke.py
 
 lint: venv
 	$(BIN)/ruff check .

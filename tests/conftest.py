@@ -9,7 +9,9 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -154,20 +156,20 @@ class Api:
         """Return the Authorization header for ``role`` (none for ``None``)."""
         return {"Authorization": f"Bearer {self.keys[role]}"} if role else {}
 
-    def get(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
+    def get(self, url: str, role: Role | None = Role.ADMIN, **kw: Any) -> httpx.Response:
         """GET ``url`` as ``role``."""
-        headers = {**self.headers(role), **kw.pop("headers", {})}  # type: ignore[dict-item]
-        return self.client.get(url, headers=headers, **kw)  # type: ignore[arg-type]
+        headers = {**self.headers(role), **kw.pop("headers", {})}
+        return self.client.get(url, headers=headers, **kw)
 
-    def post(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
+    def post(self, url: str, role: Role | None = Role.ADMIN, **kw: Any) -> httpx.Response:
         """POST to ``url`` as ``role``."""
-        headers = {**self.headers(role), **kw.pop("headers", {})}  # type: ignore[dict-item]
-        return self.client.post(url, headers=headers, **kw)  # type: ignore[arg-type]
+        headers = {**self.headers(role), **kw.pop("headers", {})}
+        return self.client.post(url, headers=headers, **kw)
 
-    def patch(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
+    def patch(self, url: str, role: Role | None = Role.ADMIN, **kw: Any) -> httpx.Response:
         """PATCH ``url`` as ``role``."""
-        headers = {**self.headers(role), **kw.pop("headers", {})}  # type: ignore[dict-item]
-        return self.client.patch(url, headers=headers, **kw)  # type: ignore[arg-type]
+        headers = {**self.headers(role), **kw.pop("headers", {})}
+        return self.client.patch(url, headers=headers, **kw)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
@@ -50,7 +51,8 @@ class TestOutput:
         """The PDF declares PDF/A-3 and embeds the input record as a JSON attachment."""
         data = render_pdf(assembled, pdf_renderer).data
         reader = pypdf.PdfReader(io.BytesIO(data))
-        xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+        trailer: Any = reader.trailer
+        xmp = trailer["/Root"]["/Metadata"].get_object().get_data().decode()
         assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
         attachments = reader.attachments
         assert list(attachments) == [ATTACHMENT_NAME]
@@ -61,10 +63,12 @@ class TestOutput:
     ) -> None:
         """Creation and modification dates are the version's date, not the time of rendering."""
         reader = pypdf.PdfReader(io.BytesIO(render_pdf(assembled, pdf_renderer).data))
-        assert reader.metadata is not None
-        assert reader.metadata["/CreationDate"].startswith("D:20260301000000")
-        assert reader.metadata["/ModDate"].startswith("D:20260301000000")
-        assert reader.trailer["/ID"][0] == pdf_identifier(assembled).decode()
+        metadata: Any = reader.metadata
+        trailer: Any = reader.trailer
+        assert metadata is not None
+        assert metadata["/CreationDate"].startswith("D:20260301000000")
+        assert metadata["/ModDate"].startswith("D:20260301000000")
+        assert trailer["/ID"][0] == pdf_identifier(assembled).decode()
 
 
 class TestDeterminism:
