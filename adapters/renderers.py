@@ -53,10 +53,10 @@ def render_with(library: TemplateLibrary, job: RenderJob) -> RenderResult:
         files[FileFormat.DOCX] = render_docx(document, library.docx_renderer())
     return RenderResult(
         template_version=manifest.version,
-        clauses=[clause.as_dict() for clause in document.clauses],
+        clauses=tuple(clause.record() for clause in document.clauses),
         files=files,
         page_count=pdf.page_count,
-        signature_boxes=[box.as_dict() for box in pdf.signature_boxes],
+        signature_boxes=pdf.signature_boxes,
         library_versions=library_versions(),
     )
 

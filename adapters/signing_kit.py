@@ -21,6 +21,7 @@ from cryptography import x509
 
 from adapters.mail import mailer_from_settings
 from adapters.signing_keys import load_or_create_dev_sealing_key, load_pkcs12_file, timestamper_for_url
+from domain.document_kind import DocumentKind
 from domain.envelopes import RetentionPolicy
 from domain.errors import DependencyUnavailable
 from domain.ports import Mailer
@@ -125,10 +126,10 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
     return RetentionPolicy(
         mode=s3.retention_mode,
         years_by_kind={
-            "contract": s3.contract_retention_years,
-            "schedule": s3.contract_retention_years,
-            "waiver": s3.waiver_retention_years,
-            "notice": s3.notice_retention_years,
+            DocumentKind.CONTRACT: s3.contract_retention_years,
+            DocumentKind.SCHEDULE: s3.contract_retention_years,
+            DocumentKind.WAIVER: s3.waiver_retention_years,
+            DocumentKind.NOTICE: s3.notice_retention_years,
         },
         default_years=s3.contract_retention_years,
     )

@@ -15,7 +15,9 @@ from typing import Any
 
 from domain.assembly.assemble import AssembledClause, AssembledDocument
 from domain.assembly.context import AssemblyContext, Branding, ClientContact, ClientInfo, DocumentRef
+from domain.assembly.records import ClauseRecord, SignatureBoxRecord
 from domain.blobs import StoredBlob
+from domain.document_kind import DocumentKind
 from domain.errors import FieldError, InvalidInput
 from domain.roles import Permission
 
@@ -36,11 +38,11 @@ class FileFormat(StrEnum):
 
 # Who may create which kind of document: sales the contracts, technicians the risk letters,
 # billing the notices (admin may do all).
-WRITE_PERMISSION_BY_KIND: dict[str, Permission] = {
-    "contract": Permission.CONTRACTS_WRITE,
-    "schedule": Permission.CONTRACTS_WRITE,
-    "waiver": Permission.WAIVERS_WRITE,
-    "notice": Permission.NOTICES_WRITE,
+WRITE_PERMISSION_BY_KIND: dict[DocumentKind, Permission] = {
+    DocumentKind.CONTRACT: Permission.CONTRACTS_WRITE,
+    DocumentKind.SCHEDULE: Permission.CONTRACTS_WRITE,
+    DocumentKind.WAIVER: Permission.WAIVERS_WRITE,
+    DocumentKind.NOTICE: Permission.NOTICES_WRITE,
 }
 
 
@@ -84,8 +86,8 @@ class DocumentVersion:
     template_version: str
     document_date: date
     variables: dict[str, Any]
-    clauses: list[dict[str, Any]]
-    signature_boxes: list[dict[str, Any]]
+    clauses: tuple[ClauseRecord, ...]
+    signature_boxes: tuple[SignatureBoxRecord, ...]
     library_versions: dict[str, str]
     context: dict[str, Any]
     created_at: datetime
@@ -104,7 +106,7 @@ class Document:
     id: str
     client_id: str
     template_id: str
-    kind: str
+    kind: DocumentKind
     title: str
     latest_version: int
     created_at: datetime
@@ -119,7 +121,7 @@ class DocumentFilter:
 
     client_id: str | None = None
     template_id: str | None = None
-    kind: str | None = None
+    kind: DocumentKind | None = None
 
 
 def context_snapshot(context: AssemblyContext) -> dict[str, Any]:
@@ -170,7 +172,7 @@ def context_from_snapshot(snapshot: dict[str, Any], document: DocumentRef) -> As
     )
 
 
-def as_assembled(version: DocumentVersion, title: str, kind: str) -> AssembledDocument:
+def as_assembled(version: DocumentVersion, title: str, kind: DocumentKind) -> AssembledDocument:
     """Rebuild the assembled form of a stored version from its record (for redlines; no token streams)."""
     context = context_from_snapshot(
         version.context,
@@ -178,13 +180,13 @@ def as_assembled(version: DocumentVersion, title: str, kind: str) -> AssembledDo
     )
     clauses = tuple(
         AssembledClause(
-            id=c["id"],
-            version=c["version"],
-            sha256=c["sha256"],
-            number=c["number"],
-            title=c["title"],
+            id=c.id,
+            version=c.version,
+            sha256=c.sha256,
+            number=c.number,
+            title=c.title,
             markdown="",
-            text=c["text"],
+            text=c.text,
             tokens=(),
         )
         for c in version.clauses

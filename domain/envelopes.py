@@ -26,6 +26,9 @@ from typing import Any
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 
+from domain.assembly.records import SignatureBoxRecord
+from domain.calendar_years import add_years
+from domain.document_kind import DocumentKind
 from domain.errors import FieldError, InvalidInput, InvalidTransition
 from domain.sealing.stamping import SignatureBox
 
@@ -196,16 +199,16 @@ class RetentionPolicy:
     """Object Lock for sealed files: mode and years per document kind."""
 
     mode: str
-    years_by_kind: dict[str, int]
+    years_by_kind: dict[DocumentKind, int]
     default_years: int = 7
 
     def retain_until(self, kind: str, now: datetime) -> datetime:
         """Return the retain-until date of a sealed file of ``kind`` filed at ``now``."""
-        years = self.years_by_kind.get(kind, self.default_years)
         try:
-            return now.replace(year=now.year + years)
-        except ValueError:  # 29 February
-            return now.replace(year=now.year + years, day=28)
+            years = self.years_by_kind.get(DocumentKind(kind), self.default_years)
+        except ValueError:  # a kind this version does not know: the longest default applies
+            years = self.default_years
+        return add_years(now, years)
 
 
 def validate_signers(specs: Sequence[SignerSpec]) -> None:
@@ -319,7 +322,7 @@ def _page_heights(pdf: bytes) -> list[float]:
     return heights
 
 
-def stamp_boxes(pdf: bytes, boxes: Sequence[dict[str, Any]], signers: Sequence[Signer]) -> dict[str, SignatureBox]:
+def stamp_boxes(pdf: bytes, boxes: Sequence[SignatureBoxRecord], signers: Sequence[Signer]) -> dict[str, SignatureBox]:
     """Map signer ids to the stamp box their role's next template box gives (top-left origin).
 
     The renderer records boxes bottom-left (PDF user space, ``[x1, y1, x2, y2]``); the stamper wants
@@ -327,18 +330,19 @@ def stamp_boxes(pdf: bytes, boxes: Sequence[dict[str, Any]], signers: Sequence[S
     of a role gets the n-th box of that role; signers beyond the boxes appear on the certificate only.
     """
     heights = _page_heights(pdf)
-    free: dict[str, list[dict[str, Any]]] = {}
+    free: dict[str, list[SignatureBoxRecord]] = {}
     for box in boxes:
-        free.setdefault(str(box.get("role")), []).append(box)
+        free.setdefault(box.role, []).append(box)
     out: dict[str, SignatureBox] = {}
     for signer in sorted(signers, key=lambda s: (s.order, s.position)):
         queue = free.get(signer.role.value, [])
         if not queue:
             continue
         box = queue.pop(0)
-        x1, y1, x2, y2 = (float(v) for v in box["box"])
-        page = int(box["page_index"])
-        out[signer.id] = SignatureBox(page_index=page, left=x1, top=heights[page] - y2, width=x2 - x1, height=y2 - y1)
+        page = box.page_index
+        out[signer.id] = SignatureBox(
+            page_index=page, left=box.x1, top=heights[page] - box.y2, width=box.x2 - box.x1, height=box.y2 - box.y1
+        )
     return out
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.assembly.context import AssemblyContext
+from domain.assembly.records import ClauseRecord, SignatureBoxRecord
 from domain.documents import FileFormat
 
 
@@ -30,8 +31,8 @@ class RenderResult:
     """The rendered files and the evidence of what went into them."""
 
     template_version: str
-    clauses: list[dict[str, Any]]
+    clauses: tuple[ClauseRecord, ...]
     files: dict[FileFormat, bytes]
     page_count: int
-    signature_boxes: list[dict[str, Any]]
+    signature_boxes: tuple[SignatureBoxRecord, ...]
     library_versions: dict[str, str] = field(default_factory=dict)

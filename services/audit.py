@@ -13,9 +13,7 @@ names who asked for each one.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import datetime
 
 from cryptography import x509
 
@@ -30,6 +28,7 @@ from domain.audit import (
 from domain.audit.checkpoint import SigningKey, verify_checkpoint_signature
 from domain.audit_log import AuditVerification, CheckpointProblem, EventFilter, EventPage, StoredCheckpoint
 from domain.blobs import Retention
+from domain.calendar_years import add_years
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ports import AuditLog, BlobStore, CheckpointRepository, Clock
 
@@ -43,13 +42,6 @@ class CheckpointPolicy:
 
     retention_mode: str = "GOVERNANCE"
     retention_years: int = 8
-
-
-def add_years(moment: datetime, years: int) -> datetime:
-    """Return ``moment`` plus whole calendar years (29 February becomes 28 February)."""
-    year = moment.year + years
-    day = min(moment.day, calendar.monthrange(year, moment.month)[1])
-    return moment.replace(year=year, day=day)
 
 
 class AuditService:

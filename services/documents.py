@@ -19,6 +19,7 @@ from domain.assembly.assemble import assemble
 from domain.assembly.context import AssemblyContext, Branding, ClientContact, ClientInfo, DocumentRef
 from domain.assembly.manifest import TemplateManifest
 from domain.assembly.redline import Redline, redline
+from domain.assembly.variables import validate_variables
 from domain.clients import Client
 from domain.documents import (
     WRITE_PERMISSION_BY_KIND,
@@ -164,7 +165,7 @@ class DocumentService:
                 "template": version.template_id,
                 "template_version": version.template_version,
                 "version": version.version,
-                "clauses": [{"id": c["id"], "version": c["version"], "sha256": c["sha256"]} for c in version.clauses],
+                "clauses": [{"id": c.id, "version": c.version, "sha256": c.sha256} for c in version.clauses],
                 "files": {
                     f.format.value: {"sha256": f.blob.sha256, "version_id": f.blob.version_id} for f in version.files
                 },
@@ -190,8 +191,8 @@ class DocumentService:
             client=ClientInfo.from_client(client),
             document=DocumentRef(id=document.id, version=number, date=now.date(), created_at=now),
         )
-        # Assemble here first: bad variables are refused at once, before any worker is busy.
-        assemble(manifest, variables, context)
+        # Bad variables are refused here, every problem named, before a render worker is busy.
+        validate_variables(manifest.schema, variables)
         result = self._render(manifest.id, variables, context, formats)
         stem = _file_stem(manifest.id)
         files = tuple(

@@ -173,8 +173,8 @@ class DunningService:
         signed_on = signed.signed_at.date()
         refs: dict[str, ClauseRef] = {}
         for clause in version.clauses:
-            ref = ClauseRef(number=str(clause.get("number", "")), title=str(clause.get("title", "")))
-            clause_id = str(clause.get("id", ""))
+            ref = ClauseRef(number=str(clause.number), title=clause.title)
+            clause_id = clause.id
             if clause_id == "msa.payment-terms":
                 refs["payment_terms"] = ref
             elif clause_id.startswith("msa.late-fees"):

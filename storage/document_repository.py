@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import Row, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from domain.assembly.records import ClauseRecord, SignatureBoxRecord
 from domain.blobs import StoredBlob
+from domain.document_kind import DocumentKind
 from domain.documents import Document, DocumentFilter, DocumentVersion, FileFormat, StoredFile
 from storage.tables import document_files, document_versions, documents
 
@@ -19,7 +21,7 @@ def _document(row: Row[Any], versions: tuple[DocumentVersion, ...] = ()) -> Docu
         id=m["id"],
         client_id=m["client_id"],
         template_id=m["template_id"],
-        kind=m["kind"],
+        kind=DocumentKind(m["kind"]),
         title=m["title"],
         latest_version=m["latest_version"],
         created_at=m["created_at"],
@@ -49,8 +51,8 @@ def _version(row: Row[Any], template_id: str, files: tuple[StoredFile, ...]) -> 
         template_version=m["template_version"],
         document_date=m["document_date"],
         variables=m["variables"],
-        clauses=m["clauses"],
-        signature_boxes=m["signature_boxes"],
+        clauses=tuple(ClauseRecord.from_dict(c) for c in m["clauses"]),
+        signature_boxes=tuple(SignatureBoxRecord.from_dict(b) for b in m["signature_boxes"]),
         library_versions=m["library_versions"],
         context=m["context"],
         created_at=m["created_at"],
@@ -90,8 +92,8 @@ class SqlDocumentRepository:
                 template_version=version.template_version,
                 document_date=version.document_date,
                 variables=version.variables,
-                clauses=version.clauses,
-                signature_boxes=version.signature_boxes,
+                clauses=[c.as_dict() for c in version.clauses],
+                signature_boxes=[b.as_dict() for b in version.signature_boxes],
                 library_versions=version.library_versions,
                 context=version.context,
                 created_at=version.created_at,

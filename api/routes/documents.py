@@ -19,6 +19,7 @@ from api.schemas.documents import (
     decode_document_cursor,
     encode_document_cursor,
 )
+from domain.document_kind import DocumentKind
 from domain.documents import DocumentFilter, FileFormat
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -55,7 +56,7 @@ def list_documents(
     service: DocumentServiceDep,
     client_id: Annotated[str | None, Query(max_length=36)] = None,
     template: Annotated[str | None, Query(max_length=100)] = None,
-    kind: Annotated[Literal["contract", "schedule", "waiver", "notice"] | None, Query()] = None,
+    kind: Annotated[DocumentKind | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> DocumentPageOut:

@@ -145,7 +145,9 @@ class VersionOut(BaseModel):
     def of(cls, version: DocumentVersion, *, with_text: bool = True) -> VersionOut:
         """Describe ``version`` (clause texts left out when ``with_text`` is false)."""
         clauses = (
-            version.clauses if with_text else [{k: v for k, v in c.items() if k != "text"} for c in version.clauses]
+            [c.as_dict() for c in version.clauses]
+            if with_text
+            else [{k: v for k, v in c.as_dict().items() if k != "text"} for c in version.clauses]
         )
         return cls(
             document_id=version.document_id,
@@ -155,7 +157,7 @@ class VersionOut(BaseModel):
             document_date=version.document_date,
             clauses=clauses,
             variables=version.variables,
-            signature_boxes=version.signature_boxes,
+            signature_boxes=[b.as_dict() for b in version.signature_boxes],
             library_versions=version.library_versions,
             created_at=version.created_at,
             created_by=version.created_by,

@@ -25,7 +25,8 @@ from domain.assembly.context import (
 from domain.assembly.docx_writer import DocxRenderer, render_docx
 from domain.assembly.lint import LintIssue, TemplateSample, find_split_tags, lint_template
 from domain.assembly.manifest import ClauseSource, Signer, Slot, SlotVariant, TemplateManifest
-from domain.assembly.pdf import PdfRenderer, RenderedPdf, SignatureBox, StrictUrlFetcher, render_pdf
+from domain.assembly.pdf import PdfRenderer, RenderedPdf, StrictUrlFetcher, render_pdf
+from domain.assembly.records import ClauseRecord, SignatureBoxRecord
 from domain.assembly.redline import Redline, redline
 from domain.assembly.variables import VariableLimits, validate_variables
 
@@ -34,6 +35,7 @@ __all__ = [
     "AssembledDocument",
     "AssemblyContext",
     "Branding",
+    "ClauseRecord",
     "ClauseSource",
     "ClientContact",
     "ClientInfo",
@@ -44,7 +46,7 @@ __all__ = [
     "PdfRenderer",
     "Redline",
     "RenderedPdf",
-    "SignatureBox",
+    "SignatureBoxRecord",
     "Signer",
     "Slot",
     "SlotVariant",

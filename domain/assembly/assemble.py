@@ -22,8 +22,10 @@ from markdown_it.token import Token
 from domain.assembly.context import AssemblyContext, Branding, ClientInfo, DocumentRef
 from domain.assembly.manifest import ClauseSource, Signer, TemplateManifest
 from domain.assembly.markdown import parse_clause_markdown, plain_text
+from domain.assembly.records import ClauseRecord
 from domain.assembly.sandbox import compile_clause, compile_condition
 from domain.assembly.variables import VariableLimits, validate_variables
+from domain.document_kind import DocumentKind
 from domain.errors import FieldError, TemplateDataInvalid, TemplateInvalid
 
 _UNDEFINED_NAME = re.compile(r"^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$")
@@ -42,16 +44,13 @@ class AssembledClause:
     text: str
     tokens: tuple[Token, ...] = field(compare=False, repr=False)
 
+    def record(self) -> ClauseRecord:
+        """Return what a document version keeps of this clause (no markdown source, no token stream)."""
+        return ClauseRecord(self.id, self.version, self.sha256, self.number, self.title, self.text)
+
     def as_dict(self) -> dict[str, Any]:
         """Return the clause as JSON-able data (without the token stream)."""
-        return {
-            "id": self.id,
-            "version": self.version,
-            "sha256": self.sha256,
-            "number": self.number,
-            "title": self.title,
-            "text": self.text,
-        }
+        return self.record().as_dict()
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class AssembledDocument:
     template_id: str
     template_version: str
     title: str
-    kind: str
+    kind: DocumentKind
     document: DocumentRef
     branding: Branding
     client: ClientInfo

@@ -22,12 +22,13 @@ from jsonschema.exceptions import SchemaError
 
 from domain.assembly.sandbox import clause_environment, compile_clause, compile_condition
 from domain.assembly.variables import schema_name_problems
+from domain.document_kind import DocumentKind
 from domain.errors import FieldError, TemplateInvalid
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 CLAUSE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*$")
 TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)+$")
-KINDS = ("contract", "schedule", "waiver", "notice")
+KINDS = tuple(kind.value for kind in DocumentKind)
 ROLES = ("client", "msp")
 _MANIFEST_KEYS = {"id", "version", "title", "kind", "description", "data", "variables", "signers", "slots"}
 
@@ -75,7 +76,7 @@ class TemplateManifest:
     id: str
     version: str
     title: str
-    kind: str
+    kind: DocumentKind
     description: str
     schema: Mapping[str, Any]
     signers: tuple[Signer, ...]
@@ -262,7 +263,7 @@ def parse_manifest(
         id=expected_id,
         version=version,
         title=raw["title"].strip(),
-        kind=raw["kind"],
+        kind=DocumentKind(raw["kind"]),
         description=raw["description"].strip(),
         schema=schema,
         signers=signers,

@@ -36,6 +36,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from domain.assembly.assemble import AssembledDocument
 from domain.assembly.html_writer import render_html, signature_box_ids
+from domain.assembly.records import SignatureBoxRecord
 from domain.assembly.sandbox import markup_environment
 from domain.errors import FieldError, RenderBudgetExceeded, TemplateInvalid
 
@@ -77,39 +78,13 @@ class StrictUrlFetcher(URLFetcher):
 
 
 @dataclass(frozen=True)
-class SignatureBox:
-    """Where a signature block's box landed: 0-based page index and rectangle in PDF points.
-
-    ``(x1, y1)`` is the bottom-left and ``(x2, y2)`` the top-right corner, origin at the page's
-    bottom-left (PDF user space): pass ``(page_index, (x1, y1, x2, y2))`` to the stamper.
-    """
-
-    id: str
-    role: str
-    page_index: int
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the box as JSON-able data (stored with the document version)."""
-        return {
-            "id": self.id,
-            "role": self.role,
-            "page_index": self.page_index,
-            "box": [self.x1, self.y1, self.x2, self.y2],
-        }
-
-
-@dataclass(frozen=True)
 class RenderedPdf:
     """A rendered PDF: its bytes, SHA-256, page count and signature box positions."""
 
     data: bytes = field(repr=False)
     sha256: str
     page_count: int
-    signature_boxes: tuple[SignatureBox, ...]
+    signature_boxes: tuple[SignatureBoxRecord, ...]
 
 
 class PdfRenderer:
@@ -164,9 +139,9 @@ def _boxes_with_ids(box: Any) -> Iterator[Any]:
             stack.extend(reversed(children))
 
 
-def _signature_boxes(pages: list[Any], document: AssembledDocument) -> tuple[SignatureBox, ...]:
+def _signature_boxes(pages: list[Any], document: AssembledDocument) -> tuple[SignatureBoxRecord, ...]:
     wanted = {box_id: signer.role for box_id, signer in zip(signature_box_ids(document), document.signers, strict=True)}
-    found: dict[str, SignatureBox] = {}
+    found: dict[str, SignatureBoxRecord] = {}
     for index, page in enumerate(pages):
         page_height = page.height
         for box in _boxes_with_ids(page._page_box):
@@ -175,7 +150,7 @@ def _signature_boxes(pages: list[Any], document: AssembledDocument) -> tuple[Sig
                 continue
             x, y = box.border_box_x(), box.border_box_y()
             width, height = box.border_width(), box.border_height()
-            found[box_id] = SignatureBox(
+            found[box_id] = SignatureBoxRecord(
                 id=box_id,
                 role=wanted[box_id],
                 page_index=index,

@@ -144,8 +144,8 @@ class TestFiles:
         cells = [" | ".join(c.text for c in row.cells) for t in document.tables for row in t.rows]
         pdf_squeezed = _squeeze(_body_text(item.text))
         for clause in item.result.clauses:
-            assert f"{clause['number']}. {clause['title']}" in paragraphs
-            for line in clause["text"].splitlines():
+            assert f"{clause.number}. {clause.title}" in paragraphs
+            for line in clause.text.splitlines():
                 # The plain text marks bullets "- "; both writers draw them as "•".
                 marker = _LIST_MARKER.match(line)
                 word_line = "• " + line[2:] if line.startswith("- ") else line

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from weasyprint import HTML
 
+from domain.assembly.records import SignatureBoxRecord
+from domain.document_kind import DocumentKind
 from domain.envelopes import (
     CONSENT_DISCLOSURES,
     OtpCheck,
@@ -97,8 +99,8 @@ class TestBoxes:
         pdf = HTML(string="<style>@page{size:595pt 842pt;margin:0}</style><p>x</p>").write_pdf()
         assert pdf is not None
         boxes = [
-            {"id": "a", "role": "client", "page_index": 0, "box": [50.0, 100.0, 270.0, 180.0]},
-            {"id": "b", "role": "msp", "page_index": 0, "box": [300.0, 100.0, 520.0, 180.0]},
+            SignatureBoxRecord("a", "client", 0, 50.0, 100.0, 270.0, 180.0),
+            SignatureBoxRecord("b", "msp", 0, 300.0, 100.0, 520.0, 180.0),
         ]
         out = stamp_boxes(bytes(pdf), boxes, [signer(0, 1, role="msp"), signer(1, 1), signer(2, 2)])
         assert out["s1"].left == 50.0 and out["s1"].top == pytest.approx(842 - 180) and out["s1"].height == 80.0
@@ -109,7 +111,7 @@ class TestBoxes:
 class TestRetention:
     def test_years_by_kind(self) -> None:
         """Retain-until is N years after filing, by document kind, with a default."""
-        policy = RetentionPolicy(mode="COMPLIANCE", years_by_kind={"waiver": 8}, default_years=7)
+        policy = RetentionPolicy(mode="COMPLIANCE", years_by_kind={DocumentKind.WAIVER: 8}, default_years=7)
         assert policy.retain_until("waiver", NOW).year == 2034
         assert policy.retain_until("contract", NOW).year == 2033
         assert policy.retain_until("x", datetime(2028, 2, 29, tzinfo=UTC)).day == 28
