@@ -43,10 +43,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
 from domain.errors import StoreUnavailable
 
 _IDENTITY_NAME = "undersign"
@@ -421,6 +417,11 @@ class EmbeddedSeaweedFS:
 
     def _wait_ready(self) -> None:
         """Wait until a signed bucket call succeeds and a volume server has joined the master."""
+        # boto3 is loaded here, not with the module: reading a running store's endpoint must stay cheap.
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+
         ports = self._require_ports()
         client = boto3.client(
             "s3",

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from cryptography import x509
 
-from adapters.mail import mailer_from_settings
 from adapters.signing_keys import load_or_create_dev_sealing_key, load_pkcs12_file, timestamper_for_url
 from domain.document_kind import DocumentKind
 from domain.envelopes import RetentionPolicy
@@ -135,8 +134,8 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
     )
 
 
-def build_signing_kit(settings: Settings, now: datetime, *, mailer: Mailer | None = None) -> SigningKit:
-    """Build the signing kit named by the settings (``mailer`` overrides the configured one)."""
+def build_signing_kit(settings: Settings, now: datetime, *, mailer: Mailer) -> SigningKit:
+    """Build the signing kit named by the settings, sending with the process's ``mailer``."""
     key = load_sealing_key(settings, now)
     tsa_url = settings.signing.tsa_url
     sealer = Sealer(
@@ -150,7 +149,7 @@ def build_signing_kit(settings: Settings, now: datetime, *, mailer: Mailer | Non
     return SigningKit(
         key=key,
         completer=Completer(sealer),
-        mailer=mailer or mailer_from_settings(settings.mail, settings.outbox_dir),
+        mailer=mailer,
         pages=PdftoppmPages(),
         retention=retention_policy(settings),
         tsa_roots=roots,

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,19 +20,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.clock import SystemClock
 from adapters.mail import mailer_from_settings
-from adapters.renderers import PooledRenderer
-from adapters.signing_kit import SigningKit, build_signing_kit
-from adapters.template_library import TemplateLibrary
 from domain.assembly.context import Branding
 from domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavailable
 from domain.ports import BlobStore, Clock, DocumentRenderer, EnvelopeOutcomeListener, Mailer
-from domain.sealing.keys import SealingKey
-from services.documents import RenderBudget
-from storage import migrator
 from storage.database import make_engine, make_session_factory, ping
-from storage.s3_blob_store import S3BlobStore
 from undersign.branding import branding_from_settings
 from undersign.settings import Settings
+
+# The heavy parts (WeasyPrint, pyHanko, boto3, Alembic) are imported where they are first built, so a
+# command that needs only the database (``undersign keys list``) never loads them.
+if TYPE_CHECKING:
+    from adapters.renderers import PooledRenderer
+    from adapters.signing_kit import SigningKit
+    from adapters.template_library import TemplateLibrary
+    from domain.sealing.keys import SealingKey
+    from services.documents import RenderBudget
+    from storage.s3_blob_store import S3BlobStore
 
 log = logging.getLogger("undersign")
 
@@ -43,8 +47,6 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    templates: TemplateLibrary
-    renderer: DocumentRenderer
     # The MSP's branding as documents print it; the logo file is read once, when the process starts.
     branding: Branding
     clock: Clock = field(default_factory=SystemClock)
@@ -52,10 +54,32 @@ class Runtime:
     envelope_listeners: list[EnvelopeOutcomeListener] = field(default_factory=list)
     # Only a render pool this runtime started is stopped by ``close()``; one handed in belongs to the caller.
     owns_renderer: bool = False
+    _templates: TemplateLibrary | None = None
+    _renderer: DocumentRenderer | None = None
     _blob_store: BlobStore | None = None
     _mailer: Mailer | None = None
     _kit: SigningKit | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def templates(self) -> TemplateLibrary:
+        """The template library named by the settings."""
+        from adapters.template_library import TemplateLibrary
+
+        with self._lock:
+            if self._templates is None:
+                self._templates = TemplateLibrary(self.settings.templates_dir)
+            return self._templates
+
+    @property
+    def renderer(self) -> DocumentRenderer:
+        """The pool of warm render workers (its processes start with the first render)."""
+        templates = self.templates
+        with self._lock:
+            if self._renderer is None:
+                self._renderer = build_renderer(self.settings, templates)
+                self.owns_renderer = True
+            return self._renderer
 
     @property
     def blob_store(self) -> BlobStore:
@@ -76,16 +100,13 @@ class Runtime:
     @property
     def kit(self) -> SigningKit:
         """The signing kit (sealing key, completer, page images), built on first use."""
+        from adapters.signing_kit import build_signing_kit
+
         mailer = self.mailer
         with self._lock:
             if self._kit is None:
                 self._kit = build_signing_kit(self.settings, self.clock.now(), mailer=mailer)
             return self._kit
-
-    @kit.setter
-    def kit(self, kit: SigningKit) -> None:
-        with self._lock:
-            self._kit = kit
 
     @property
     def service_key(self) -> SealingKey:
@@ -95,6 +116,8 @@ class Runtime:
     @property
     def render_budget(self) -> RenderBudget:
         """The page and time budget of one render."""
+        from services.documents import RenderBudget
+
         return RenderBudget(
             max_pages=self.settings.render.max_pages, timeout_seconds=self.settings.render.timeout_seconds
         )
@@ -125,6 +148,8 @@ class Runtime:
         }
 
     def _check_migrations(self) -> None:
+        from storage import migrator
+
         try:
             current = migrator.current_revision(self.engine)
         except SQLAlchemyError as exc:
@@ -137,7 +162,7 @@ class Runtime:
 
     def close(self) -> None:
         """Stop the render workers and release pooled database connections."""
-        close_renderer = getattr(self.renderer, "close", None)
+        close_renderer = getattr(self._renderer, "close", None)
         if self.owns_renderer and close_renderer is not None:
             close_renderer()
         self.engine.dispose()
@@ -152,6 +177,8 @@ def build_engine(settings: Settings) -> Engine:
 
 def build_blob_store(settings: Settings) -> S3BlobStore:
     """Create the S3 blob store named by the settings."""
+    from storage.s3_blob_store import S3BlobStore
+
     if not settings.s3.endpoint_url:
         raise StoreMisconfigured(
             "No object store is configured: set UNDERSIGN_S3__ENDPOINT_URL, or start `undersign dev` "
@@ -170,6 +197,8 @@ def build_blob_store(settings: Settings) -> S3BlobStore:
 
 def build_renderer(settings: Settings, library: TemplateLibrary) -> PooledRenderer:
     """Create the pool of warm render workers named by the settings."""
+    from adapters.renderers import PooledRenderer
+
     return PooledRenderer(
         library,
         workers=settings.render.workers,
@@ -187,16 +216,13 @@ def build_runtime(
 ) -> Runtime:
     """Build the runtime for ``settings``; tests may hand in their own blob store, clock, renderer or mailer."""
     engine = build_engine(settings)
-    library = TemplateLibrary(settings.templates_dir)
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        _blob_store=blob_store,
-        templates=library,
-        renderer=renderer if renderer is not None else build_renderer(settings, library),
         branding=branding_from_settings(settings),
         clock=clock or SystemClock(),
-        owns_renderer=renderer is None,
+        _renderer=renderer,
+        _blob_store=blob_store,
         _mailer=mailer,
     )

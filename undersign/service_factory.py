@@ -8,39 +8,37 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from adapters.ladder_policy_file import read_ladder_policy
 from domain.ports import EnvelopeOutcomeListener
-from services.api_keys import ApiKeyService
-from services.audit import AuditService, CheckpointPolicy
-from services.clients import ClientService
-from services.completion import CompletionService
-from services.documents import DocumentService, DocumentThaw
-from services.dunning import ClientTerms, DunningService
-from services.dunning_notices import NoticeSettings
-from services.envelopes import EnvelopeRecorder, EnvelopeService, Invitations, SigningRules
-from services.invoices import InvoiceService
-from services.risks import RiskService
-from services.signing import SigningService
-from services.verification import VerificationService
-from storage.api_key_repository import SqlApiKeyRepository
-from storage.audit_trail import SqlAuditTrail
-from storage.checkpoint_repository import SqlCheckpointRepository
-from storage.client_repository import SqlClientRepository
-from storage.document_repository import SqlDocumentRepository
-from storage.dunning_repository import SqlDunningRepository
-from storage.envelope_repository import SqlEnvelopeRepository
-from storage.invoice_repository import SqlInvoiceRepository
-from storage.risk_repository import SqlRiskRepository
-from storage.signed_document_repository import SqlSignedDocumentRepository
 from undersign.runtime import Runtime
 from undersign.settings import Mode
+
+# Each service is imported where it is built: a command that needs one service (``keys list``) does
+# not load the document renderer, the sealing libraries or the ladder with it.
+if TYPE_CHECKING:
+    from services.api_keys import ApiKeyService
+    from services.audit import AuditService, CheckpointPolicy
+    from services.clients import ClientService
+    from services.completion import CompletionService
+    from services.documents import DocumentService
+    from services.dunning import ClientTerms, DunningService
+    from services.dunning_notices import NoticeSettings
+    from services.envelopes import EnvelopeRecorder, EnvelopeService, SigningRules
+    from services.invoices import InvoiceService
+    from services.risks import RiskService
+    from services.signing import SigningService
+    from services.verification import VerificationService
+    from storage.audit_trail import SqlAuditTrail
+    from storage.envelope_repository import SqlEnvelopeRepository
 
 
 def signing_rules(runtime: Runtime) -> SigningRules:
     """Return the signing rules from the runtime's settings."""
+    from services.envelopes import SigningRules
+
     s = runtime.settings
     return SigningRules(
         link_base=s.server.public_url,
@@ -57,6 +55,8 @@ def signing_rules(runtime: Runtime) -> SigningRules:
 
 def notice_settings(runtime: Runtime) -> NoticeSettings:
     """Return what notices say about the MSP's billing contact and how to pay."""
+    from services.dunning_notices import NoticeSettings
+
     d = runtime.settings.dunning
     return NoticeSettings(
         contact_name=d.contact_name,
@@ -71,6 +71,8 @@ def notice_settings(runtime: Runtime) -> NoticeSettings:
 
 def checkpoint_policy(runtime: Runtime) -> CheckpointPolicy:
     """Return the Object Lock policy for checkpoint documents (mode of the bucket's sealed files)."""
+    from services.audit import CheckpointPolicy
+
     settings = runtime.settings
     return CheckpointPolicy(
         retention_mode=settings.s3.retention_mode, retention_years=settings.audit.checkpoint_retention_years
@@ -85,18 +87,31 @@ class ServiceFactory:
         self.runtime = runtime
 
     def _audit_trail(self) -> SqlAuditTrail:
+
+        from storage.audit_trail import SqlAuditTrail
+
         return SqlAuditTrail(self.session, self.runtime.clock)
 
     def api_keys(self) -> ApiKeyService:
         """The API key service (authentication, create, list, revoke)."""
+        from services.api_keys import ApiKeyService
+        from storage.api_key_repository import SqlApiKeyRepository
+
         return ApiKeyService(SqlApiKeyRepository(self.session), self.runtime.clock, self._audit_trail())
 
     def clients(self) -> ClientService:
         """The client register."""
+        from services.clients import ClientService
+        from storage.client_repository import SqlClientRepository
+
         return ClientService(SqlClientRepository(self.session), self.runtime.clock, self._audit_trail())
 
     def documents(self, *, with_listeners: bool = True) -> DocumentService:
         """Document assembly, versions and files; the risk register listens to new letters."""
+        from services.documents import DocumentService
+        from storage.client_repository import SqlClientRepository
+        from storage.document_repository import SqlDocumentRepository
+
         runtime = self.runtime
         return DocumentService(
             documents=SqlDocumentRepository(self.session),
@@ -113,6 +128,10 @@ class ServiceFactory:
 
     def risks(self) -> RiskService:
         """The risk register (also a document and envelope listener)."""
+        from services.risks import RiskService
+        from storage.document_repository import SqlDocumentRepository
+        from storage.risk_repository import SqlRiskRepository
+
         return RiskService(
             risks=SqlRiskRepository(self.session),
             documents=SqlDocumentRepository(self.session),
@@ -123,6 +142,9 @@ class ServiceFactory:
 
     def audit(self) -> AuditService:
         """Chain verification, search and signed checkpoints."""
+        from services.audit import AuditService
+        from storage.checkpoint_repository import SqlCheckpointRepository
+
         runtime = self.runtime
         key = runtime.service_key
         return AuditService(
@@ -137,6 +159,10 @@ class ServiceFactory:
 
     def invoices(self) -> InvoiceService:
         """Invoices and their payment state."""
+        from services.invoices import InvoiceService
+        from storage.client_repository import SqlClientRepository
+        from storage.invoice_repository import SqlInvoiceRepository
+
         return InvoiceService(
             SqlInvoiceRepository(self.session),
             SqlClientRepository(self.session),
@@ -146,6 +172,14 @@ class ServiceFactory:
 
     def dunning(self, cache: MutableMapping[str, ClientTerms] | None = None) -> DunningService:
         """The payment escalation ladder; ``cache`` shares client terms across the units of one run."""
+        from adapters.ladder_policy_file import read_ladder_policy
+        from services.dunning import DunningService
+        from storage.client_repository import SqlClientRepository
+        from storage.document_repository import SqlDocumentRepository
+        from storage.dunning_repository import SqlDunningRepository
+        from storage.invoice_repository import SqlInvoiceRepository
+        from storage.signed_document_repository import SqlSignedDocumentRepository
+
         runtime = self.runtime
         return DunningService(
             invoices=SqlInvoiceRepository(self.session),
@@ -169,14 +203,25 @@ class ServiceFactory:
         Each listener writes on this session, so its changes commit or roll back with the completion
         or decline it reacts to: a thawed draft, an accepted or refused risk.
         """
+        from services.documents import DocumentThaw
+        from storage.document_repository import SqlDocumentRepository
+
         wired: list[EnvelopeOutcomeListener] = [DocumentThaw(SqlDocumentRepository(self.session)), self.risks()]
         return wired + list(self.runtime.envelope_listeners) + list(extra)
 
     def _recorder(self, envelopes: SqlEnvelopeRepository) -> EnvelopeRecorder:
+
+        from services.envelopes import EnvelopeRecorder
+
         return EnvelopeRecorder(envelopes, self._audit_trail(), self.runtime.clock)
 
     def envelopes(self, extra: Sequence[EnvelopeOutcomeListener] = ()) -> EnvelopeService:
         """Envelopes: send, void, remind, expire."""
+        from services.envelopes import EnvelopeService
+        from storage.document_repository import SqlDocumentRepository
+        from storage.envelope_repository import SqlEnvelopeRepository
+        from storage.signed_document_repository import SqlSignedDocumentRepository
+
         runtime = self.runtime
         return EnvelopeService(
             envelopes=SqlEnvelopeRepository(self.session),
@@ -192,6 +237,10 @@ class ServiceFactory:
 
     def signing(self) -> SigningService:
         """What a signer does through the link: consent, code, view, sign, decline."""
+        from services.envelopes import Invitations
+        from services.signing import SigningService
+        from storage.envelope_repository import SqlEnvelopeRepository
+
         runtime = self.runtime
         envelopes = SqlEnvelopeRepository(self.session)
         recorder = self._recorder(envelopes)
@@ -210,6 +259,11 @@ class ServiceFactory:
 
     def completion(self) -> CompletionService:
         """Sealing and filing a fully signed envelope."""
+        from services.completion import CompletionService
+        from storage.document_repository import SqlDocumentRepository
+        from storage.envelope_repository import SqlEnvelopeRepository
+        from storage.signed_document_repository import SqlSignedDocumentRepository
+
         runtime = self.runtime
         envelopes = SqlEnvelopeRepository(self.session)
         kit = runtime.kit
@@ -228,6 +282,10 @@ class ServiceFactory:
 
     def verification(self) -> VerificationService:
         """Checking an uploaded PDF against the sealed copies on file."""
+        from services.verification import VerificationService
+        from storage.envelope_repository import SqlEnvelopeRepository
+        from storage.signed_document_repository import SqlSignedDocumentRepository
+
         kit = self.runtime.kit
         return VerificationService(
             signed=SqlSignedDocumentRepository(self.session),

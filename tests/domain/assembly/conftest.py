@@ -23,8 +23,8 @@ from domain.assembly import (
     DocxRenderer,
     PdfRenderer,
     TemplateManifest,
-    assemble,
 )
+from domain.assembly.assemble import assemble
 
 from .support import FIXTURES, SHARED
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from domain.assembly import AssembledDocument, AssemblyContext, TemplateManifest, assemble
+from domain.assembly import AssembledDocument, AssemblyContext, TemplateManifest
+from domain.assembly.assemble import assemble
 from domain.errors import FieldError, TemplateDataInvalid, TemplateInvalid
 
 from .support import FIXTURES, make_manifest

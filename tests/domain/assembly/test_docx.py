@@ -12,10 +12,10 @@ from domain.assembly import (
     AssemblyContext,
     DocxRenderer,
     TemplateManifest,
-    assemble,
     find_split_tags,
     render_docx,
 )
+from domain.assembly.assemble import assemble
 
 from .support import SHARED, docx_text
 

@@ -17,10 +17,10 @@ from domain.assembly import (
     PdfRenderer,
     StrictUrlFetcher,
     TemplateManifest,
-    assemble,
     render_docx,
     render_pdf,
 )
+from domain.assembly.assemble import assemble
 from domain.assembly.pdf import UrlRefused
 from domain.errors import TemplateDataInvalid, TemplateInvalid
 

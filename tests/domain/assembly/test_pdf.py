@@ -12,14 +12,8 @@ from typing import Any
 import pypdf
 import pytest
 
-from domain.assembly import (
-    AssembledDocument,
-    AssemblyContext,
-    PdfRenderer,
-    TemplateManifest,
-    assemble,
-    render_pdf,
-)
+from domain.assembly import AssembledDocument, AssemblyContext, PdfRenderer, TemplateManifest, render_pdf
+from domain.assembly.assemble import assemble
 from domain.assembly.pdf import ATTACHMENT_NAME, pdf_identifier
 from domain.errors import RenderBudgetExceeded, TemplateInvalid
 

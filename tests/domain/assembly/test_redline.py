@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.assembly import AssembledDocument, AssemblyContext, TemplateManifest, assemble, redline
-from domain.assembly.redline import WordChange, word_diff
+from domain.assembly import AssembledDocument, AssemblyContext, TemplateManifest
+from domain.assembly.assemble import assemble
+from domain.assembly.redline import WordChange, redline, word_diff
 
 
 class TestRedline:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.assembly import AssemblyContext, assemble
+from domain.assembly import AssemblyContext
+from domain.assembly.assemble import assemble
 from domain.assembly.markdown import parse_clause_markdown, plain_text
 from domain.assembly.sandbox import clause_environment, format_date, markdown_escape, money
 from domain.errors import TemplateDataInvalid, TemplateInvalid

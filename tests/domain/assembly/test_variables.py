@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from domain.assembly import AssemblyContext, TemplateManifest, VariableLimits, assemble, validate_variables
+from domain.assembly import AssemblyContext, TemplateManifest, VariableLimits, validate_variables
+from domain.assembly.assemble import assemble
 from domain.assembly.variables import schema_name_problems, string_leaves_without_cap
 from domain.errors import TemplateDataInvalid
 
