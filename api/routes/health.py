@@ -10,6 +10,10 @@ from services.readiness import check_readiness
 
 router = APIRouter(tags=["health"])
 
+# Seconds a load balancer or client should wait before asking again: an outage of the store or the
+# database is usually over in seconds (a restart), and a short hint keeps retries from piling up.
+READY_RETRY_AFTER_SECONDS = 5
+
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
@@ -21,4 +25,7 @@ def healthz() -> dict[str, str]:
 def readyz(runtime: RuntimeDep) -> JSONResponse:
     """Answer 200 when the database is reachable and current and the bucket is versioned, else 503."""
     report = check_readiness(runtime.readiness_probes())
-    return JSONResponse(report.as_dict(), status_code=200 if report.ready else 503)
+    headers = {"Cache-Control": "no-store"}
+    if not report.ready:
+        headers["Retry-After"] = str(READY_RETRY_AFTER_SECONDS)
+    return JSONResponse(report.as_dict(), status_code=200 if report.ready else 503, headers=headers)
