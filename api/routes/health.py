@@ -21,7 +21,20 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+_NOT_READY = {
+    "description": "A dependency is not usable; each failing check says why. Retry after `Retry-After` seconds.",
+    "content": {
+        "application/json": {
+            "example": {
+                "status": "unavailable",
+                "checks": {"database": "ok", "migrations": "ok", "object_store": "The object store does not answer."},
+            }
+        }
+    },
+}
+
+
+@router.get("/readyz", responses={503: _NOT_READY})
 def readyz(runtime: RuntimeDep) -> JSONResponse:
     """Answer 200 when the database is reachable and current and the bucket is versioned, else 503."""
     report = check_readiness(runtime.readiness_probes())
