@@ -180,6 +180,9 @@ class TestOfflineDocsPages:
         for page in ("/docs", "/redoc"):
             response = api.get(page, role=None)
             assert response.status_code == 200
+            policy = response.headers["content-security-policy"]
+            assert "default-src 'self'" in policy and "connect-src 'self';" in policy
+            assert "img-src 'self' data:;" in policy and "http" not in policy
             html = response.text
             assert "cdn." not in html and "fonts.googleapis" not in html
             urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html) + re.findall(
