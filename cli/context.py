@@ -12,7 +12,7 @@ from pydantic import SecretStr, ValidationError
 from sqlalchemy.orm import Session
 
 from adapters.clock import SystemClock
-from adapters.seaweedfs import read_running_endpoint
+from adapters.seaweedfs_discovery import find_running_store
 from domain.actor import Actor
 from domain.errors import UndersignError
 from services.api_keys import ApiKeyService
@@ -36,10 +36,13 @@ def load_settings(data_dir: Path | None) -> Settings:
 
 
 def use_running_dev_store(settings: Settings) -> Settings:
-    """Point the settings at the embedded SeaweedFS of a running ``undersign dev``, if there is one."""
+    """Point the settings at the embedded SeaweedFS of a running ``undersign dev``, if there is one.
+
+    The store is found from the live process, not from ``endpoint.json`` (stale after an outage).
+    """
     if settings.s3.endpoint_url:
         return settings
-    endpoint = read_running_endpoint(settings.data_dir)
+    endpoint = find_running_store(settings.data_dir)
     if endpoint is None:
         return settings
     s3 = settings.s3.model_copy(
