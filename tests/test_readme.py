@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel
 
+from tools.settings_table import rows as settings_rows
 from undersign.settings import REPO_ROOT, Settings
 
 
@@ -74,3 +75,10 @@ class TestReadmeLinks:
         assert _MACHINE_PATH.findall("| `UNDERSIGN_X` | `/work/main/policies/a.yaml` |") == [
             "/work/main/policies/a.yaml"
         ]
+
+    def test_the_generated_settings_table_shows_no_machine_path(self) -> None:
+        """The settings-table generator shows shipped files as ``<repo>/...``, whatever folder it runs in."""
+        defaults = {variable: default or "" for variable, default, _meaning in settings_rows()}
+        assert defaults["UNDERSIGN_DUNNING__POLICY_PATH"] == "<repo>/policies/default-ladder.yaml"
+        assert defaults["UNDERSIGN_TEMPLATES_DIR"] == "<repo>/templates"
+        assert not [v for v, d in defaults.items() if str(REPO_ROOT) in d or _MACHINE_PATH.search(d)]
