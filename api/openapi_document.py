@@ -156,9 +156,14 @@ def install_openapi(app: FastAPI) -> None:
             schema = get_openapi(
                 title=app.title,
                 version=app.version,
+                openapi_version=app.openapi_version,
+                summary=app.summary,
                 description=app.description,
                 routes=app.routes,
+                webhooks=app.webhooks.routes,
                 tags=app.openapi_tags,
+                servers=app.servers,
+                separate_input_output_schemas=app.separate_input_output_schemas,
             )
             app.openapi_schema = complete_schema(app, schema)
         return app.openapi_schema
