@@ -215,3 +215,13 @@ class TestFindRunningStore:
         assert found.endpoint_url == store.endpoint_url and found.pid == store.pid
         assert (found.access_key, found.secret_key) == (store.access_key, store.secret_key)
         assert find_running_store(tmp_path / "elsewhere") is None
+
+    def test_a_second_store_on_the_same_data_dir_is_refused_without_endpoint_file(
+        self, store: EmbeddedSeaweedFS, tmp_path: Path
+    ) -> None:
+        """With endpoint.json gone, starting another store on the same data folder is still refused (no corruption)."""
+        store.endpoint_file.unlink()
+        second = EmbeddedSeaweedFS(tmp_path / "data")
+        with pytest.raises(StoreUnavailable, match=f"pid {store.pid}"):
+            second.start()
+        assert store.running and not second.running
