@@ -261,7 +261,11 @@ class EmbeddedSeaweedFS:
             raise StoreUnavailable(f"the SeaweedFS binary {binary} does not exist or is not executable")
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "data").mkdir(exist_ok=True)
-        other = read_running_endpoint(self.root.parent)
+        # Ask the live processes, not endpoint.json (stale or gone after a crash): two servers on one
+        # data folder would corrupt it.
+        from adapters.seaweedfs_discovery import find_running_store  # it imports this module
+
+        other = find_running_store(self.root.parent)
         if other is not None:
             raise StoreUnavailable(
                 f"another SeaweedFS (pid {other.pid}) already runs on {self.root} at {other.endpoint_url}; "

@@ -13,7 +13,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.api_docs import install_api_docs
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.openapi_document import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import (
     audit,
@@ -62,6 +64,9 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
         version="0.1.0",
         description=package_doc,
         lifespan=lifespan,
+        # Served by install_api_docs from package files, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "clients", "description": "The MSP's clients; every document belongs to one."},
             {"name": "templates", "description": "The clause template library and HTML previews."},
@@ -91,4 +96,6 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
     app.include_router(envelopes.router)
     app.include_router(verify.router)
     app.include_router(signing.router)
+    install_api_docs(app)
+    install_openapi(app)
     return app

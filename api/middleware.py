@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.error_pages import error_page, is_browser_facing
 from api.problems import PROBLEM_JSON, TYPE_BASE
 
 
@@ -83,6 +84,24 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        accept = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"accept"), "")
+        if is_browser_facing(scope.get("path", ""), accept):
+            # A signer's form (e.g. a huge drawn signature) gets a page that says what to do.
+            html, page_headers = error_page(413, request_id=scope.get("state", {}).get("request_id"))
+            page = html.encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [
+                        (b"content-type", b"text/html; charset=utf-8"),
+                        (b"content-length", str(len(page)).encode()),
+                        *((k.lower().encode(), v.encode()) for k, v in page_headers.items()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": page})
+            return
         body: dict[str, Any] = {
             "type": TYPE_BASE + "payload-too-large",
             "title": "Payload too large",

@@ -12,9 +12,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.error_pages import error_page, is_browser_facing
 from domain.errors import FieldError, UndersignError
 
 PROBLEM_JSON = "application/problem+json"
@@ -31,8 +32,11 @@ def problem_response(
     type_slug: str,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    """Build a problem+json response for ``request``."""
+) -> Response:
+    """Build a problem+json response for ``request`` (an HTML page when a person's browser asked)."""
+    if is_browser_facing(request.url.path, request.headers.get("accept", "")):
+        html, page_headers = error_page(status, errors=errors, request_id=getattr(request.state, "request_id", None))
+        return HTMLResponse(html, status_code=status, headers={**page_headers, **(headers or {})})
     body: dict[str, Any] = {
         "type": TYPE_BASE + type_slug,
         "title": title,
@@ -72,7 +76,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
     @app.exception_handler(UndersignError)
-    async def _undersign_error(request: Request, exc: UndersignError) -> JSONResponse:
+    async def _undersign_error(request: Request, exc: UndersignError) -> Response:
         headers = {"Retry-After": "5"} if exc.status == 503 else None
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
@@ -87,7 +91,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         errors = validation_errors(exc)
         named = ", ".join(sorted({e.pointer for e in errors}))
         return problem_response(
@@ -100,7 +104,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Not found", 405: "Method not allowed"}
         return problem_response(
             request,
@@ -112,7 +116,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         request_id = getattr(request.state, "request_id", None)
         log.exception("unexpected error in %s %s (request %s)", request.method, request.url.path, request_id)
         return problem_response(

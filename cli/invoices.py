@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cli.context import DataDirOption, cli_actor, database_session, load_settings
+from cli.csv_lines import decode_lines
 from domain.actor import Actor
 from domain.errors import UndersignError
 
@@ -56,15 +57,17 @@ def import_rows(
     )
     counts = {ImportResult.CREATED.value: 0, ImportResult.UNCHANGED.value: 0}
     bad: list[tuple[int, str]] = []
-    text = path.read_text(encoding="utf-8-sig")
-    total = max(len(text.splitlines()) - 1, 0)
+    lines = decode_lines(path.read_bytes())
+    # A line that is not UTF-8 is reported and skipped; the other rows still go in.
+    bad += lines.bad
+    total = max(len(lines.good) - 1, 0)
     task = progress.add_task("Importing invoices", total=total) if progress else None
-    reader = csv.DictReader(text.splitlines(keepends=True))
+    reader = csv.DictReader(lines.iterate())
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         return counts, [(1, f"the header lacks the column(s): {', '.join(missing)}")]
     for row in reader:
-        line = reader.line_num
+        line = lines.current
         try:
             extra = [k for k in row if k not in COLUMNS]
             if extra or None in row.values():
@@ -81,7 +84,7 @@ def import_rows(
             bad.append((line, str(exc)))
         if progress is not None and task is not None:
             progress.advance(task)
-    return counts, bad
+    return counts, sorted(bad)
 
 
 @app.command("import")

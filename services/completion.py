@@ -1,8 +1,9 @@
 """Completion: stamp the signatures, append the certificate of completion, seal, file under Object Lock, mail.
 
 Runs in its own unit of work after the last signature (and again from ``run-due`` while an envelope
-stays ``completing``). If the configured timestamp authority cannot be reached nothing is sealed or
-filed: the envelope stays ``completing`` with the error noted, and a later run retries. A seal with
+stays ``completing``). If the configured timestamp authority or the object store cannot be reached
+nothing is sealed or filed: the envelope stays ``completing`` with the error noted (``seal_error``,
+an ``envelope.seal_deferred`` event), and a later run retries. A seal with
 an invented time is never made. The sealed file is written first, then the rows that point at it.
 """
 
@@ -16,7 +17,7 @@ from domain.actor import SYSTEM
 from domain.blobs import Retention
 from domain.documents import SignedDocument
 from domain.envelopes import Envelope, EnvelopeStatus, RetentionPolicy, SignerStatus, stamp_boxes
-from domain.errors import MailUnavailable, NotFound, TimestampUnavailable
+from domain.errors import MailUnavailable, NotFound, StoreUnavailable, TimestampUnavailable
 from domain.ports import (
     Attachment,
     BlobStore,
@@ -79,7 +80,10 @@ class CompletionService:
         version = self._documents.get_version(envelope.document_id, envelope.version)
         if version is None:
             raise NotFound(f"Document version {envelope.document_id} v{envelope.version} is missing.")
-        sent = self._blobs.get(envelope.sent_key, envelope.sent_version_id)
+        try:
+            sent = self._blobs.get(envelope.sent_key, envelope.sent_version_id)
+        except StoreUnavailable as exc:
+            return self._defer(envelope, exc)
         now = self._clock.now()
         signers = [s for s in envelope.signers if s.status is SignerStatus.SIGNED]
         boxes = stamp_boxes(sent, version.signature_boxes, signers)
@@ -132,21 +136,21 @@ class CompletionService:
             with _COMPLETER_LOCK:
                 sealed = self._completer.complete(sent, stamps, record, sealed_at=now)
         except TimestampUnavailable as exc:
-            envelope = replace(envelope, seal_attempts=envelope.seal_attempts + 1, seal_error=exc.detail)
-            self._envelopes.update(envelope)
-            self._recorder.record(envelope, "envelope.seal_deferred", SYSTEM, detail={"error": exc.detail})
-            return envelope
+            return self._defer(envelope, exc)
         retention = Retention(
             mode=self._retention.mode,
             retain_until=self._retention.retain_until(envelope.document_kind, now),
             legal_hold=envelope.legal_hold,
         )
-        blob = self._blobs.put(
-            f"signed/{envelope.client_id}/{envelope.document_id}/v{envelope.version}/{envelope.id}.pdf",
-            sealed.pdf,
-            content_type="application/pdf",
-            retention=retention,
-        )
+        try:
+            blob = self._blobs.put(
+                f"signed/{envelope.client_id}/{envelope.document_id}/v{envelope.version}/{envelope.id}.pdf",
+                sealed.pdf,
+                content_type="application/pdf",
+                retention=retention,
+            )
+        except StoreUnavailable as exc:
+            return self._defer(envelope, exc)
         signed_at = max((s.signed_at for s in signers if s.signed_at), default=now)
         self._signed.add(
             SignedDocument(
@@ -197,6 +201,17 @@ class CompletionService:
         for listener in self._listeners:
             listener.envelope_completed(SYSTEM, envelope.id, envelope.document_id, envelope.version, now, summary)
         self._mail_copies(envelope, sealed.pdf)
+        return envelope
+
+    def _defer(self, envelope: Envelope, exc: TimestampUnavailable | StoreUnavailable) -> Envelope:
+        """Keep the envelope ``completing`` with the reason visible; ``run-due`` retries it.
+
+        Recorded in the caller's unit of work, so the error shows on the envelope even though nothing
+        was sealed (an outage must not leave an envelope silently stuck).
+        """
+        envelope = replace(envelope, seal_attempts=envelope.seal_attempts + 1, seal_error=exc.detail)
+        self._envelopes.update(envelope)
+        self._recorder.record(envelope, "envelope.seal_deferred", SYSTEM, detail={"error": exc.detail})
         return envelope
 
     def _mail_copies(self, envelope: Envelope, pdf: bytes) -> None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from undersign.settings import Settings
+from undersign.settings import PACKAGE_DIR, REPO_ROOT, Settings
+
+
+def shown_path(path: Path) -> str:
+    """Show a shipped file's path as it reads on any clone or install (``<repo>/...``), never this machine's."""
+    for root in (PACKAGE_DIR, REPO_ROOT):
+        if path.is_relative_to(root):
+            return f"<repo>/{path.relative_to(root).as_posix()}"
+    return str(path)
 
 
 def _default(field: FieldInfo) -> str | None:
@@ -15,6 +24,8 @@ def _default(field: FieldInfo) -> str | None:
         value: Any = field.default_factory()  # type: ignore[call-arg]
         if isinstance(value, BaseModel):
             return None
+        if isinstance(value, Path):
+            return shown_path(value)
         return repr(value) if value else "(empty)"
     value = field.default
     if value is None:
@@ -35,8 +46,7 @@ def rows() -> list[tuple[str, str | None, str]]:
                     (f"UNDERSIGN_{name.upper()}__{sub.upper()}", _default(sub_field), sub_field.description or "")
                 )
         else:
-            default = "<repo>/templates" if name == "templates_dir" else _default(field)
-            out.append((f"UNDERSIGN_{name.upper()}", default, field.description or ""))
+            out.append((f"UNDERSIGN_{name.upper()}", _default(field), field.description or ""))
     return out
 
 

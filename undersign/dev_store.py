@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from adapters.seaweedfs import SeaweedEndpoint, read_running_endpoint
+from adapters.seaweedfs import SeaweedEndpoint
+from adapters.seaweedfs_discovery import find_running_store
 from undersign.settings import Settings
 
 
@@ -29,5 +30,6 @@ def use_running_dev_store(settings: Settings) -> Settings:
     """
     if settings.s3.endpoint_url:
         return settings
-    endpoint = read_running_endpoint(settings.data_dir)
+    # Found from the live process, not from ``endpoint.json`` (which goes stale after an outage).
+    endpoint = find_running_store(settings.data_dir)
     return settings if endpoint is None else with_store_endpoint(settings, endpoint)

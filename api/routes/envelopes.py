@@ -82,7 +82,10 @@ def void_envelope(envelope_id: str, body: VoidIn, actor: EnvelopeWriterDep, serv
     return EnvelopeOut.of(service.void(actor, envelope_id, body.reason))
 
 
-@router.post("/{envelope_id}/remind")
+@router.post(
+    "/{envelope_id}/remind",
+    responses={429: {"description": "A reminder went out less than `remind_min_interval_minutes` ago."}},
+)
 def remind_envelope(envelope_id: str, actor: EnvelopeWriterDep, service: EnvelopeServiceDep) -> dict[str, int]:
     """E-mail every signer whose turn it is a fresh link (at most once per configured interval: else 429)."""
     return {"reminded": service.remind(actor, envelope_id)}

@@ -28,6 +28,7 @@ class TestHealth:
         response = api.get("/readyz", role=None)
         assert response.status_code == 200, response.text
         assert response.json()["checks"] == {"database": "ok", "migrations": "ok", "object_store": "ok"}
+        assert "retry-after" not in response.headers
 
     def test_readyz_is_503_when_schema_is_behind(
         self, settings: Settings, tmp_path: Path, blob_store: S3BlobStore
@@ -41,6 +42,7 @@ class TestHealth:
             response = client.get("/readyz")
         assert response.status_code == 503
         assert "undersign db upgrade" in response.json()["checks"]["migrations"]
+        assert int(response.headers["retry-after"]) > 0
 
 
 class TestStoreOutage:
@@ -71,6 +73,7 @@ class TestStoreOutage:
                 assert down.status_code == 503
                 assert down.json()["checks"]["object_store"] != "ok"
                 assert down.json()["checks"]["database"] == "ok"
+                assert int(down.headers["retry-after"]) > 0
                 try:
                     store.put("probe", b"during", content_type="text/plain")
                     raise AssertionError("a write to a stopped store must fail")

@@ -77,3 +77,24 @@ class TestImport:
         result = runner.invoke(app, ["invoices", "import", str(bad), "--data-dir", str(data_dir)])
         assert result.exit_code == 1
         assert "line 1: the header lacks the column(s): amount" in result.stderr
+
+    def test_a_line_that_is_not_utf8_is_reported_and_the_others_go_in(
+        self, data_dir: Path, client_id: str, tmp_path: Path
+    ) -> None:
+        """One Latin-1 row (line 3) is reported with the byte and column; the rows before and after it import."""
+        mixed = tmp_path / "mixed.csv"
+        mixed.write_bytes(
+            b"\xef\xbb\xbfnumber,client_id,amount,currency,issued_on,due_on\n"
+            + f"INV-10,{client_id},10.00,CAD,2026-10-01,2026-10-31\n".encode()
+            + f"INV-\xe911,{client_id},11.00,CAD,2026-10-01,2026-10-31\n".encode("latin-1")
+            + f"INV-12,{client_id},12.00,CAD,2026-10-01,2026-10-31\n".encode()
+        )
+        result = runner.invoke(app, ["invoices", "import", str(mixed), "--data-dir", str(data_dir)])
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        assert "imported 2, unchanged 0, refused 1" in result.stdout
+        assert "line 3: not UTF-8 text (byte 0xe9 at column 5)" in result.stderr
+        fixed = tmp_path / "fixed.csv"  # the person corrects line 3 and imports the file again
+        fixed.write_bytes(mixed.read_bytes().replace(b"INV-\xe911", b"INV-11"))
+        again = runner.invoke(app, ["invoices", "import", str(fixed), "--data-dir", str(data_dir)])
+        assert "imported 1, unchanged 2, refused 0" in again.stdout, again.output

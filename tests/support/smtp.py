@@ -62,3 +62,8 @@ class LoopbackSmtpServer:
     def stop(self) -> None:
         """Stop listening."""
         self._controller.stop()
+
+    def restart(self) -> None:
+        """Listen again on the same port after ``stop()`` (a relay back from an outage); mail kept so far stays."""
+        self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
