@@ -62,6 +62,7 @@ def signing_rules(runtime: Runtime) -> SigningRules:
     return SigningRules(
         link_base=s.server.public_url,
         consent_version=s.signing.consent_version,
+        paper_copy_contact=s.signing.paper_copy_contact,
         link_expiry_days=s.signing.link_expiry_days,
         reminder_every_days=s.signing.reminder_every_days,
         max_reminders=s.signing.max_reminders,

@@ -74,7 +74,27 @@ CONSENT_DISCLOSURES: dict[str, str] = {
         "a current web browser and an e-mail account; the signed, sealed copy is e-mailed to you as a PDF "
         "file, which you can keep and print."
     ),
+    # Version 2 names a real contact for paper copies: version 1 offered replies to an e-mail that may
+    # come from a no-reply address. ``{paper_contact}`` is filled from the deployment's settings and the
+    # text as shown (with its hash) is recorded with each consent.
+    "esign-consent-2": (
+        "Consent to do business electronically. By ticking the box below you agree to receive, review and "
+        "sign this document electronically, and you agree that your electronic signature is the legal "
+        "equivalent of your handwritten signature on it. You may instead ask for a paper copy to sign by "
+        "hand, at no charge, by writing to {paper_contact}; you may withdraw this consent at any time before "
+        "you sign by closing this page or declining. To take part you need a current web browser and an "
+        "e-mail account; the signed, sealed copy is e-mailed to you as a PDF file, which you can keep and print."
+    ),
 }
+DEFAULT_PAPER_CONTACT = "the person who sent you this document"
+
+
+def disclosure_text(version: str, paper_contact: str | None) -> str:
+    """Return the consent disclosure ``version`` as shown, with the contact for paper copies filled in."""
+    template = CONSENT_DISCLOSURES[version]
+    if "{paper_contact}" not in template:
+        return template
+    return template.replace("{paper_contact}", (paper_contact or "").strip() or DEFAULT_PAPER_CONTACT)
 
 
 @dataclass(frozen=True)
@@ -301,7 +321,8 @@ def otp_expiry(now: datetime, minutes: int) -> datetime:
 
 def attestation_text(name: str, title: str, party: str) -> str:
     """Return the authority attestation a signer confirms, in the words the certificate prints."""
-    return f"I, {name}, {title}, confirm that I am authorised to sign on behalf of {party}."
+    # A legal name such as "Example Ltd." already ends the sentence: never print "Ltd..".
+    return f"I, {name}, {title}, confirm that I am authorised to sign on behalf of {party.rstrip().rstrip('.')}."
 
 
 def party_for(envelope: Envelope, role: SignerRole) -> str:

@@ -16,7 +16,6 @@ from PIL import Image, UnidentifiedImageError
 
 from domain.actor import Actor
 from domain.envelopes import (
-    CONSENT_DISCLOSURES,
     Envelope,
     EnvelopeStatus,
     OtpCheck,
@@ -25,6 +24,7 @@ from domain.envelopes import (
     attestation_text,
     check_otp,
     current_order,
+    disclosure_text,
     hash_otp,
     hash_token,
     new_otp,
@@ -42,6 +42,7 @@ from domain.ports import (
     Mailer,
     OutgoingMail,
 )
+from domain.risks import WAIVER_TEMPLATE, names_match
 from services.envelopes import EnvelopeRecorder, Invitations, SigningRules, with_signer
 
 MAX_REASON = 2000
@@ -170,7 +171,7 @@ class SigningService:
             step=step,
             party=party_for(envelope, signer.role),
             disclosure_version=version,
-            disclosure_text=CONSENT_DISCLOSURES[version],
+            disclosure_text=disclosure_text(version, self._rules.paper_copy_contact),
             page_count=page_count,
         )
 
@@ -211,13 +212,18 @@ class SigningService:
             return
         signer = replace(signer, consented_at=self._clock.now(), consent_version=version)
         envelope = self._save(envelope, signer)
-        text = CONSENT_DISCLOSURES[version]
+        text = disclosure_text(version, self._rules.paper_copy_contact)
         self._recorder.record(
             envelope,
             "signer.consented",
             actor,
             signer=signer,
-            detail={"disclosure_version": version, "disclosure_sha256": hashlib.sha256(text.encode()).hexdigest()},
+            # The text exactly as shown, so the wording agreed to (with its paper-copy contact) is reproducible.
+            detail={
+                "disclosure_version": version,
+                "disclosure_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                "disclosure_text": text,
+            },
         )
 
     def send_code(self, token: str, caller: Caller) -> None:
@@ -235,9 +241,10 @@ class SigningService:
         self._mailer.send(
             OutgoingMail(
                 to=(signer.email,),
-                subject=f"Your signing code: {code}",
+                # The code stays out of the Subject: lock screens and mail lists show subjects to anyone nearby.
+                subject=f"Your signing code for {envelope.title}",
                 text=f'Your one-time code to sign "{envelope.title}" is {code}. '
-                f"It works for {self._rules.otp_ttl_minutes} minutes.\n",
+                f"It works for {self._rules.otp_ttl_minutes} minutes. Do not share it with anyone.\n",
             )
         )
         self._recorder.record(envelope, "signer.code_sent", actor, signer=signer, detail={"to": signer.email})
@@ -296,6 +303,15 @@ class SigningService:
             errors.append(FieldError("signature", "draw your signature"))
         if errors:
             raise InvalidInput("Some fields need your attention.", errors=errors)
+        name_matches = names_match(full_name, signer.name)
+        if envelope.template_id == WAIVER_TEMPLATE and not name_matches:
+            # A risk letter records who accepted the risk: only the approver it names may sign it.
+            raise InvalidInput(
+                f"This letter can be signed only by {signer.name}, the person it names as accepting the risk. "
+                f"If that is you, type your name as {signer.name}. If someone else should accept the risk, "
+                "do not sign: ask the sender to name them as the approver.",
+                errors=[FieldError("full_name", f"must be {signer.name} (the approver named in the letter)")],
+            )
         now = self._clock.now()
         attestation = attestation_text(full_name, title, party_for(envelope, signer.role))
         signer = replace(
@@ -323,6 +339,8 @@ class SigningService:
                 "attestation": attestation,
                 "method": method,
                 "consent_version": signer.consent_version,
+                "invited_name": signer.name,
+                "name_matches_invitation": name_matches,
                 "signature_sha256": hashlib.sha256(drawn_png or full_name.encode()).hexdigest(),
             },
         )
