@@ -126,6 +126,8 @@ class Signer:
     consented_at: datetime | None = None
     consent_version: str | None = None
     viewed_at: datetime | None = None
+    # 0-based indexes of the pages whose images were actually delivered to this signer: "viewed" means seen.
+    viewed_pages: tuple[int, ...] = ()
     otp_verified_at: datetime | None = None
     otp_hash: str | None = None
     otp_expires_at: datetime | None = None
@@ -328,6 +330,32 @@ def attestation_text(name: str, title: str, party: str) -> str:
 def party_for(envelope: Envelope, role: SignerRole) -> str:
     """Return the legal name a signer of ``role`` binds."""
     return envelope.client_name if role is SignerRole.CLIENT else envelope.msp_name
+
+
+def pages_seen(viewed_pages: Sequence[int], page_count: int) -> str:
+    """Say in plain words which pages were delivered: "all 3 pages", "pages 1-2 and 5 of 9", "no page"."""
+    seen = sorted({p for p in viewed_pages if 0 <= p < page_count})
+    if not seen:
+        return f"no page of the {page_count}-page document was shown" if page_count else "no page was shown"
+    if len(seen) == page_count:
+        return "the one page" if page_count == 1 else f"all {page_count} pages"
+    runs: list[str] = []
+    start = prev = seen[0]
+    for page in [*seen[1:], None]:
+        if page is not None and page == prev + 1:
+            prev = page
+            continue
+        runs.append(str(start + 1) if start == prev else f"{start + 1}-{prev + 1}")
+        if page is not None:
+            start = prev = page
+    listed = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
+    noun = "page" if len(seen) == 1 else "pages"
+    return f"{noun} {listed} of {page_count}"
+
+
+def page_count(pdf: bytes) -> int:
+    """Return the number of pages of ``pdf``."""
+    return len(_page_heights(pdf))
 
 
 def _page_heights(pdf: bytes) -> list[float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from io import BytesIO
 
@@ -71,6 +71,8 @@ class Completer:
                 "The document handed in for completion is not the one that was sent.",
                 errors=[FieldError("sent_sha256", "does not match the bytes of the sent document")],
             )
+        if not record.seal_profile:
+            record = replace(record, seal_profile=self._sealer.profile)
         certificate = self._certificates.render(record, page_size=_last_page_size(sent_pdf))
         stamped = self._stamper.apply(sent_pdf, stamps, append_pdf=certificate)
         metadata = SealMetadata(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime
@@ -80,6 +81,9 @@ def sign_as(api: Api, path: str, *, drawn: bool = False, name: str = "Dana Wu", 
     assert consent.status_code == 303, consent.text
     page = api.client.get(path)
     assert page.status_code == 200 and 'id="sign-form"' in page.text, page.text
+    # Read the document as a browser would: every page image the page lists is fetched.
+    for src in re.findall(r'src="(/sign/[^"]+/pages/\d+\.png)"', page.text):
+        assert api.client.get(src).status_code == 200
     form = {"full_name": name, "title": title, "attest": "yes", "method": "drawn" if drawn else "typed"}
     if drawn:
         form["signature"] = "data:image/png;base64," + base64.b64encode(drawn_png()).decode()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -74,8 +73,7 @@ class TestSignerFacingText:
         self,
         api: Api,
         runtime: Runtime,
-        smtp: LoopbackSmtpServer,
-        tmp_path: Path,  # noqa: F811
+        smtp: LoopbackSmtpServer,  # noqa: F811
     ) -> None:
         """A client called "... Ltd." reads "Ltd." (not "Ltd..") on the page, in the chain and on the certificate."""
         envelope = send_msa(api)
