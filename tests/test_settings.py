@@ -54,6 +54,7 @@ class TestProductionRefusal:
             "UNDERSIGN_SIGNING__PKCS12_PATH",
             "UNDERSIGN_MAIL__SMTP_HOST",
             "UNDERSIGN_SIGNING__TSA_URL",
+            "UNDERSIGN_SIGNING__TSA_ROOTS_PATH",
             "UNDERSIGN_SIGNING__PAPER_COPY_CONTACT",
         ):
             assert name in message
@@ -68,6 +69,7 @@ class TestProductionRefusal:
                 "pkcs12_path": tmp_path / "seal.p12",
                 "pkcs12_password": "a-long-password",
                 "tsa_url": "https://tsa.example/tsr",
+                "tsa_roots_path": tmp_path / "tsa-roots.pem",
                 "paper_copy_contact": "contracts@msp.example",
             },
             mail={"smtp_host": "smtp.example", "smtp_user": "u", "smtp_password": "another-password"},

@@ -232,6 +232,10 @@ class Settings(BaseSettings):
             # Without a trusted time a seal cannot be extended to B-LT/B-LTA and proves nothing after its
             # certificate expires: production seals always carry an RFC 3161 timestamp.
             problems.append("UNDERSIGN_SIGNING__TSA_URL is not set (production seals need a timestamp authority)")
+        if self.signing.tsa_roots_path is None:
+            problems.append(
+                "UNDERSIGN_SIGNING__TSA_ROOTS_PATH is not set (long-term seals validate the TSA against its roots)"
+            )
         if not (self.signing.paper_copy_contact or "").strip():
             problems.append(
                 "UNDERSIGN_SIGNING__PAPER_COPY_CONTACT is not set "

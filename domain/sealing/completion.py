@@ -52,6 +52,11 @@ class Completer:
         self._stamper = Stamper(font_config)
         self._certificates = CertificateRenderer(font_config)
 
+    @property
+    def sealer(self) -> Sealer:
+        """The sealer this completer seals with (also used to add archive timestamps later)."""
+        return self._sealer
+
     def complete(
         self,
         sent_pdf: bytes,

@@ -138,8 +138,8 @@ be printed inside the file itself; it is recorded in the envelope's audit trail 
 <div class="row"><div class="k">Authentication</div><div class="v">{{ s.auth_method|clean }}</div></div>
 <div class="row"><div class="k">Electronic records consent</div>
 <div class="v">version {{ s.consent_version|clean }}, {{ s.consented_at }}</div></div>
-{% if s.viewed_at %}<div class="row"><div class="k">Viewed</div><div class="v">{{ s.viewed_at }}{% if s.pages_seen %}
-({{ s.pages_seen|clean }} shown){% endif %}</div></div>
+{% if s.viewed_at %}<div class="row"><div class="k">Viewed</div>
+<div class="v">{{ s.viewed_at }}{% if s.pages_seen %} ({{ s.pages_seen|clean }} shown){% endif %}</div></div>
 {% elif s.pages_seen %}<div class="row"><div class="k">Viewed</div><div class="v">{{ s.pages_seen|clean }}</div></div>
 {% endif %}
 <div class="row"><div class="k">Signed</div>
