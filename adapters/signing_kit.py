@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
@@ -174,7 +174,7 @@ def build_signing_kit(settings: Settings, now: datetime, *, mailer: Mailer | Non
     )
     return SigningKit(
         key=key,
-        completer=Completer(sealer),
+        completer=Completer(sealer, archive_margin=timedelta(days=settings.signing.archive_margin_days)),
         mailer=mailer or mailer_from_settings(settings.mail, settings.outbox_dir),
         pages=PdftoppmPages(),
         retention=retention_policy(settings),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from cli.archive_due import archive_due
 from cli.context import DataDirOption, load_settings
 from cli.dunning import dunning_job
 from cli.envelopes_due import envelope_due
@@ -26,6 +27,7 @@ JOBS: list[tuple[str, DueJob]] = [
     ("risk-reviews", reviews_due),
     ("envelopes", envelope_due),
     ("dunning", dunning_job),
+    ("archive-timestamps", archive_due),
     # Last, so the signed head covers what the jobs above recorded.
     ("audit-checkpoint", checkpoint_due),
 ]

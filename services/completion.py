@@ -167,6 +167,7 @@ class CompletionService:
                 template_id=envelope.template_id,
                 signed_at=signed_at,
                 sealed=blob,
+                archive_due_at=self._completer.archive_due(sealed.pdf, now),
             )
         )
         envelope = replace(

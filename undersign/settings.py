@@ -96,6 +96,12 @@ class SigningSettings(BaseModel):
     tsa_roots_path: Path | None = Field(
         default=None, description="PEM file of the TSA's root certificate(s), trusted when verifying timestamps"
     )
+    archive_margin_days: int = Field(
+        default=90,
+        ge=1,
+        le=36500,
+        description="Days before a seal's newest timestamp certificate expires that run-due adds an archive timestamp",
+    )
     consent_version: str = Field(
         default="esign-consent-2", description="Version of the electronic-records disclosure shown to signers"
     )

@@ -9,6 +9,8 @@ with poppler's pdfsig and with qpdf, and its PDF/A-3b facts are read back.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import subprocess
 from collections.abc import Iterator
 from io import BytesIO
@@ -33,10 +35,13 @@ from pyhanko.sign.validation.policy_decl import (
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule
 from pyhanko_certvalidator.registry import SimpleTrustManager
+from sqlalchemy import select, update
 
-from adapters.signing_kit import build_signing_kit
+from cli.archive_due import archive_due
 from domain.roles import Role
 from domain.sealing.pdfa import pdfa_facts
+from storage.database import unit_of_work
+from storage.tables import audit_events, signed_documents
 from tests.api.envelope_support import link_for, send_msa
 from tests.api.test_envelopes import sign_as, smtp  # noqa: F401 - fixture reused by name
 from tests.conftest import Api
@@ -179,20 +184,40 @@ class TestLongTermSeal:
         check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, check=False)
         assert check.returncode == 0 and "PDF Version: 1.7" in check.stdout, check.stdout + check.stderr
 
-    def test_archive_job_adds_a_fresh_timestamp_that_still_validates(
+    def test_run_due_adds_a_fresh_archive_timestamp_once_due(
         self,
         api: Api,
         runtime: Runtime,
         smtp: LoopbackSmtpServer,  # noqa: F811
         pki: ServedPki,
     ) -> None:
-        """Re-archiving adds validation data for the last timestamp and a new one; B-LTA still holds offline."""
-        pdf = sealed_by_signing(api, smtp)
-        kit = build_signing_kit(runtime.settings, runtime.clock.now())
-        again = kit.completer.sealer.add_archive_timestamp(pdf)
-        assert again.startswith(pdf)
-        reader = PdfFileReader(BytesIO(again), strict=False)
+        """run-due re-archives a due seal: the filed copy extends the old one, still B-LTA offline, recorded once."""
+        envelope = send_msa(api)
+        sign_as(api, link_for(smtp, CLIENT), drawn=True)
+        sign_as(api, link_for(smtp, MSP), name="Sam Provider", title="Director")
+        before = api.get(f"/v1/envelopes/{envelope['id']}/sealed.pdf").content
+        assert archive_due(runtime) == {"archived": 0, "deferred": 0}  # not due yet (90 days before 2100)
+
+        # A deployment that re-archives 80 years ahead finds the copy due now.
+        runtime.settings.signing.archive_margin_days = 80 * 366
+        with unit_of_work(runtime.sessions) as session:
+            session.execute(update(signed_documents).values(archive_due_at=runtime.clock.now()))
+        assert archive_due(runtime) == {"archived": 1, "deferred": 0}
+        assert archive_due(runtime) == {"archived": 0, "deferred": 0}  # next due is later, not again now
+
+        after = api.get(f"/v1/envelopes/{envelope['id']}/sealed.pdf").content
+        assert after.startswith(before) and len(after) > len(before)
+        reader = PdfFileReader(BytesIO(after), strict=False)
         assert len(reader.embedded_timestamp_signatures) == 2
         result = asyncio.run(ades_lta_validation(reader.embedded_regular_signatures[0], offline_policy(pki)))
         assert result.ades_subindic.name == "OK", result
-        assert pdfa_facts(again).problems == []
+        assert pdfa_facts(after).problems == []
+        with runtime.engine.connect() as conn:
+            (payload,) = conn.execute(
+                select(audit_events.c.payload).where(audit_events.c.action == "document.archive_timestamped")
+            ).one()
+        recorded = payload if isinstance(payload, dict) else json.loads(payload)
+        assert recorded["sha256"] == hashlib.sha256(after).hexdigest()
+        assert recorded["previous_sha256"] == hashlib.sha256(before).hexdigest()
+        answer = api.post("/v1/verify", role=Role.AUDITOR, files={"file": ("s.pdf", after, "application/pdf")})
+        assert answer.json()["ok"] is True and answer.json()["matches_stored_copy"] is True
