@@ -41,6 +41,7 @@ from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
@@ -208,6 +209,16 @@ class _TimedPdfSigner(signers.PdfSigner):
         return session
 
 
+def _revocation_unavailable(exc: Exception) -> TimestampUnavailable:
+    # A long-term seal without its revocation data would claim more than it proves: fail closed and
+    # let the caller retry later, exactly as for a TSA that is down.
+    return TimestampUnavailable(
+        "The seal certificate's chain or revocation status could not be validated "
+        f"({type(exc).__name__}: OCSP/CRL unreachable, or a certificate revoked or expired); "
+        "the document was not sealed and can be sealed again later."
+    )
+
+
 class Sealer:
     """Seals completed PDFs with the service's key: load once, seal many.
 
@@ -262,12 +273,17 @@ class Sealer:
             raise ValueError("sealed_at must be timezone-aware")
         reserved = self._reservation()
         try:
-            sealed = self._seal(pdf, metadata, sealed_at, reserved)
-        except SigningError as exc:
-            if "larger than expected" not in str(exc):
+            try:
+                sealed = self._seal(pdf, metadata, sealed_at, reserved)
+            except SigningError as exc:
+                if "larger than expected" not in str(exc):
+                    raise
+                # A TSA that embeds a long chain can outgrow the reservation: retry once with room to spare.
+                sealed = self._seal(pdf, metadata, sealed_at, reserved * 4)
+        except (SigningError, PathError, ValidationError) as exc:
+            if not self.long_term:
                 raise
-            # A TSA that embeds a long chain can outgrow the reservation: retry once with room to spare.
-            sealed = self._seal(pdf, metadata, sealed_at, reserved * 4)
+            raise _revocation_unavailable(exc) from exc
         return self.add_archive_timestamp(sealed) if self.long_term else sealed
 
     @property
@@ -311,7 +327,10 @@ class Sealer:
         if archived:
             # Revocation data for the newest archive timestamp, fetched now, goes under the next one.
             updated = BytesIO()
-            add_validation_info(archived[-1], self._vc_factory(), output=updated)
+            try:
+                add_validation_info(archived[-1], self._vc_factory(), output=updated)
+            except (SigningError, PathError, ValidationError) as exc:
+                raise _revocation_unavailable(exc) from exc
             pdf = updated.getvalue()
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         keep_pdfa(writer)

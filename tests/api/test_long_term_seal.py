@@ -38,6 +38,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from sqlalchemy import select, update
 
 from cli.archive_due import archive_due
+from cli.envelopes_due import envelope_due
 from domain.roles import Role
 from domain.sealing.pdfa import pdfa_facts
 from storage.database import unit_of_work
@@ -221,3 +222,25 @@ class TestLongTermSeal:
         assert recorded["previous_sha256"] == hashlib.sha256(before).hexdigest()
         answer = api.post("/v1/verify", role=Role.AUDITOR, files={"file": ("s.pdf", after, "application/pdf")})
         assert answer.json()["ok"] is True and answer.json()["matches_stored_copy"] is True
+
+    def test_unreachable_revocation_data_defers_the_seal_instead_of_downgrading(
+        self,
+        api: Api,
+        runtime: Runtime,
+        smtp: LoopbackSmtpServer,  # noqa: F811
+        pki: ServedPki,
+    ) -> None:
+        """OCSP and CRL down: nothing is sealed or filed (no silent B-T); once back, run-due seals a B-LTA file."""
+        envelope = send_msa(api)
+        sign_as(api, link_for(smtp, CLIENT))
+        pki.refused.update({"/ocsp/", "/crls/"})
+        sign_as(api, link_for(smtp, MSP), name="Sam Provider", title="Director")
+        state = api.get(f"/v1/envelopes/{envelope['id']}").json()
+        assert state["status"] == "completing" and "revocation" in state["seal_error"], state
+        assert api.get(f"/v1/envelopes/{envelope['id']}/sealed.pdf").status_code == 404
+        pki.refused.clear()
+        assert envelope_due(runtime)["sealed"] == 1
+        sealed = api.get(f"/v1/envelopes/{envelope['id']}/sealed.pdf").content
+        reader = PdfFileReader(BytesIO(sealed), strict=False)
+        result = asyncio.run(ades_lta_validation(reader.embedded_regular_signatures[0], offline_policy(pki)))
+        assert result.ades_subindic.name == "OK", result

@@ -125,6 +125,8 @@ class ServedPki:
     root_pem: Path
     seal_pkcs12: Path
     requests: list[str]
+    # Path fragments (like "/ocsp/") the server answers with 503, to make one service fail.
+    refused: set[str]
 
 
 def _free_port() -> int:
@@ -151,8 +153,14 @@ def served_pki(directory: Path) -> Iterator[ServedPki]:
     animator = Animator(AnimatorArchStore({arch.arch_label: arch}), with_web_ui=False)
     requests: list[str] = []
 
+    refused: set[str] = set()
+
     def app(environ: dict[str, Any], start_response: Any) -> Any:
-        requests.append(str(environ.get("PATH_INFO", "")))
+        path = str(environ.get("PATH_INFO", ""))
+        requests.append(path)
+        if any(part in path for part in refused):
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"refused by the test"]
         return animator(environ, start_response)
 
     root_pem = directory / "roots.pem"
@@ -171,6 +179,7 @@ def served_pki(directory: Path) -> Iterator[ServedPki]:
             root_pem=root_pem,
             seal_pkcs12=seal_p12,
             requests=requests,
+            refused=refused,
         )
     finally:
         server.shutdown()
