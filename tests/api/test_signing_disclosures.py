@@ -95,3 +95,5 @@ class TestSignerFacingText:
         text = subprocess.run(["pdftotext", "-", "-"], input=sealed.content, capture_output=True, check=True)
         flat = " ".join(text.stdout.decode().split())
         assert "Northwind Dental Clinic Ltd." in flat and "Ltd.." not in flat
+        # Development without a TSA says so on the certificate instead of implying a trusted time.
+        assert "PAdES B-B without a trusted timestamp: no timestamp authority is configured" in flat
