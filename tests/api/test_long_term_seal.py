@@ -185,6 +185,8 @@ class TestLongTermSeal:
         check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, check=False)
         assert check.returncode == 0 and "PDF Version: 1.7" in check.stdout, check.stdout + check.stderr
 
+
+class TestArchiveJob:
     def test_run_due_adds_a_fresh_archive_timestamp_once_due(
         self,
         api: Api,
@@ -223,6 +225,7 @@ class TestLongTermSeal:
         answer = api.post("/v1/verify", role=Role.AUDITOR, files={"file": ("s.pdf", after, "application/pdf")})
         assert answer.json()["ok"] is True and answer.json()["matches_stored_copy"] is True
 
+    @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
     def test_unreachable_revocation_data_defers_the_seal_instead_of_downgrading(
         self,
         api: Api,

@@ -74,7 +74,7 @@ class TestWhatSignersAreTold:
         assert disclosure_text("esign-consent-1", "x@example.com") == CONSENT_DISCLOSURES["esign-consent-1"]
 
     def test_legal_name_ending_in_a_period_gets_one(self) -> None:
-        """ "Ltd." ends the attestation sentence once."""
+        """A legal name ending in "Ltd." ends the attestation sentence with one period."""
         text = attestation_text("Dana Wu", "Owner", "Northwind Dental Clinic Ltd.")
         assert text.endswith("on behalf of Northwind Dental Clinic Ltd.") and ".." not in text
         assert attestation_text("Dana Wu", "Owner", "Northwind").endswith("Northwind.")
