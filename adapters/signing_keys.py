@@ -19,14 +19,20 @@ import shutil
 import ssl
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from asn1crypto import tsp
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 
 from domain.errors import FieldError, InvalidInput
-from domain.sealing.keys import SealingKey, generate_dev_pki, load_pem_sealing_key, load_pkcs12_sealing_key
+from domain.sealing.keys import (
+    DEV_VALIDITY,
+    SealingKey,
+    generate_dev_pki,
+    load_pem_sealing_key,
+    load_pkcs12_sealing_key,
+)
 
 PKI_DIR = "pki"
 CA_CERT_FILE = "ca.pem"
@@ -62,14 +68,19 @@ def _load_dev(directory: Path) -> SealingKey:
 
 
 def load_or_create_dev_sealing_key(
-    data_dir: Path, now: datetime, *, organisation: str = "undersign development"
+    data_dir: Path, now: datetime, *, organisation: str = "undersign development", retention_years: int = 0
 ) -> DevSealingMaterial:
-    """Return the development sealing key under ``data_dir/pki``, generating it on first use."""
+    """Return the development sealing key under ``data_dir/pki``, generating it on first use.
+
+    A new certificate outlives ``retention_years`` (and at least the default validity), so nothing
+    sealed in development outlives its seal's certificate.
+    """
     directory = data_dir / PKI_DIR
     if (directory / SEAL_KEY_FILE).exists():
         return DevSealingMaterial(key=_load_dev(directory), directory=directory, created=False)
     data_dir.mkdir(parents=True, exist_ok=True)
-    pki = generate_dev_pki(now, organisation=organisation)
+    validity = max(DEV_VALIDITY, timedelta(days=366 * (retention_years + 1)))
+    pki = generate_dev_pki(now, organisation=organisation, validity=validity)
     staging = data_dir / f".{PKI_DIR}-{secrets.token_hex(8)}"
     staging.mkdir(mode=0o700)
     try:

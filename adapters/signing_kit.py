@@ -14,10 +14,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko_certvalidator import ValidationContext
 
 from adapters.signing_keys import load_or_create_dev_sealing_key, load_pkcs12_file, timestamper_for_url
 from domain.document_kind import DocumentKind
@@ -113,7 +116,9 @@ def load_sealing_key(settings: Settings, now: datetime) -> SealingKey:
     """Return the PKCS#12 key when configured, else the development key under the data dir."""
     if settings.signing.pkcs12_path is not None:
         return load_pkcs12_file(settings.signing.pkcs12_path, settings.signing.pkcs12_password.get_secret_value())
-    material = load_or_create_dev_sealing_key(settings.data_dir, now)
+    s3 = settings.s3
+    longest = max(s3.contract_retention_years, s3.waiver_retention_years, s3.notice_retention_years)
+    material = load_or_create_dev_sealing_key(settings.data_dir, now, retention_years=longest)
     if material.created:
         log.info("generated a development sealing certificate in %s", material.directory)
     return material.key
@@ -134,21 +139,42 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
     )
 
 
+def revocation_context_factory(
+    key: SealingKey, tsa_roots: tuple[x509.Certificate, ...]
+) -> Callable[[], ValidationContext]:
+    """Return a factory of validation contexts that fetch the OCSP/CRL data a B-LT seal embeds.
+
+    Trusted: the sealing chain's roots and the TSA's roots. Revocation is ``hard-fail``: a seal that
+    claims long-term validity must not be made while the revocation data cannot be fetched.
+    """
+    trusted = [_asn1(cert) for cert in (*key.trust_roots(), *tsa_roots)]
+    others = [_asn1(cert) for cert in key.chain]
+    return lambda: ValidationContext(
+        trust_roots=trusted, other_certs=others, allow_fetching=True, revocation_mode="hard-fail"
+    )
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
 def build_signing_kit(settings: Settings, now: datetime, *, mailer: Mailer) -> SigningKit:
     """Build the signing kit named by the settings, sending with the process's ``mailer``."""
     key = load_sealing_key(settings, now)
     tsa_url = settings.signing.tsa_url
-    sealer = Sealer(
-        key,
-        timestamper=timestamper_for_url(tsa_url) if tsa_url else None,
-        location=settings.branding.msp_name,
-    )
     roots: tuple[x509.Certificate, ...] = ()
     if settings.signing.tsa_roots_path is not None:
         roots = tuple(x509.load_pem_x509_certificates(settings.signing.tsa_roots_path.read_bytes()))
+    sealer = Sealer(
+        key,
+        timestamper=timestamper_for_url(tsa_url) if tsa_url else None,
+        # Long-term (B-LT/B-LTA) needs the TSA's roots: without them its chain cannot be validated.
+        validation_context_factory=revocation_context_factory(key, roots) if tsa_url and roots else None,
+        location=settings.branding.msp_name,
+    )
     return SigningKit(
         key=key,
-        completer=Completer(sealer),
+        completer=Completer(sealer, archive_margin=timedelta(days=settings.signing.archive_margin_days)),
         mailer=mailer,
         pages=PdftoppmPages(),
         retention=retention_policy(settings),

@@ -66,3 +66,4 @@ EvidenceExporterDep = Annotated[EvidenceExporter, Depends(providers.evidence_exp
 KitDep = Annotated[SigningKit, Depends(providers.signing_kit)]
 CallerDep = Annotated[Caller, Depends(providers.signer_caller)]
 CompletionRunnerDep = Annotated[Callable[[str], str | None], Depends(providers.completion_runner)]
+PageImagesDep = Annotated[providers.PageImages, Depends(providers.page_images)]

@@ -203,3 +203,26 @@ def dunning_runner(runtime: _Runtime) -> DunningRunner:
 def template_catalog(runtime: _Runtime) -> TemplateCatalog:
     """Return the template library."""
     return runtime.templates
+
+
+PageImages = Callable[[str, int, Caller], bytes]
+
+
+def page_images(runtime: _Runtime) -> PageImages:
+    """Return a function that gives a signer one page image and records its first delivery as seen.
+
+    A view is evidence only when the page was delivered. Browsers fetch several page images at once;
+    on SQLite a read transaction that later writes can fail when another request wrote first, so the
+    image is read without writing and the delivery is recorded in a unit of work of its own that
+    queues for the write lock (PostgreSQL locks the envelope row either way).
+    """
+
+    def fetch(token: str, index: int, caller: Caller) -> bytes:
+        with unit_of_work(runtime.sessions, read_mostly=True) as session:
+            delivery = ServiceFactory(session, runtime).signing().deliver_page(token, index)
+        if delivery.first_delivery:
+            with unit_of_work(runtime.sessions) as session:
+                ServiceFactory(session, runtime).signing().record_page_view(token, index, delivery.page_count, caller)
+        return delivery.png
+
+    return fetch

@@ -110,7 +110,7 @@ _SIGN = """{% extends "base" %}{% block body %}
 <input type="text" id="title" name="title" autocomplete="organization-title" required maxlength="200"
  value="{{ form.title }}">
 <label class="inline" for="attest"><input type="checkbox" id="attest" name="attest" value="yes" required>
-I am authorised to sign on behalf of {{ party }}.</label>
+I am authorised to sign on behalf of {{ party.rstrip().rstrip('.') }}.</label>
 <fieldset><legend>How do you want to sign?</legend>
 <label class="inline" for="method-typed"><input type="radio" id="method-typed" name="method" value="typed"
  {% if form.method != 'drawn' %}checked{% endif %}> Type my name</label>

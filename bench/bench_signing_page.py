@@ -38,7 +38,7 @@ def _ceremony(base: str, path: str, barrier: threading.Barrier, latencies: list[
         barrier.wait()
         steps = [
             ("GET", path, None, 200),
-            ("POST", f"{path}/consent", {"agree": "yes", "version": "esign-consent-1"}, 303),
+            ("POST", f"{path}/consent", {"agree": "yes", "version": "esign-consent-2"}, 303),
             ("GET", path, None, 200),
             ("GET", f"{path}/pages/0.png", None, 200),
             (

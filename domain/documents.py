@@ -216,3 +216,5 @@ class SignedDocument:
     template_id: str
     signed_at: datetime
     sealed: StoredBlob
+    # When the sealed copy needs its next archive timestamp (None: not a long-term seal).
+    archive_due_at: datetime | None = None

@@ -77,7 +77,27 @@ CONSENT_DISCLOSURES: dict[str, str] = {
         "a current web browser and an e-mail account; the signed, sealed copy is e-mailed to you as a PDF "
         "file, which you can keep and print."
     ),
+    # Version 2 names a real contact for paper copies: version 1 offered replies to an e-mail that may
+    # come from a no-reply address. ``{paper_contact}`` is filled from the deployment's settings and the
+    # text as shown (with its hash) is recorded with each consent.
+    "esign-consent-2": (
+        "Consent to do business electronically. By ticking the box below you agree to receive, review and "
+        "sign this document electronically, and you agree that your electronic signature is the legal "
+        "equivalent of your handwritten signature on it. You may instead ask for a paper copy to sign by "
+        "hand, at no charge, by writing to {paper_contact}; you may withdraw this consent at any time before "
+        "you sign by closing this page or declining. To take part you need a current web browser and an "
+        "e-mail account; the signed, sealed copy is e-mailed to you as a PDF file, which you can keep and print."
+    ),
 }
+DEFAULT_PAPER_CONTACT = "the person who sent you this document"
+
+
+def disclosure_text(version: str, paper_contact: str | None) -> str:
+    """Return the consent disclosure ``version`` as shown, with the contact for paper copies filled in."""
+    template = CONSENT_DISCLOSURES[version]
+    if "{paper_contact}" not in template:
+        return template
+    return template.replace("{paper_contact}", (paper_contact or "").strip() or DEFAULT_PAPER_CONTACT)
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,8 @@ class Signer:
     consented_at: datetime | None = None
     consent_version: str | None = None
     viewed_at: datetime | None = None
+    # 0-based indexes of the pages whose images were actually delivered to this signer: "viewed" means seen.
+    viewed_pages: tuple[int, ...] = ()
     otp_verified_at: datetime | None = None
     otp_hash: str | None = None
     otp_expires_at: datetime | None = None
@@ -304,12 +326,39 @@ def otp_expiry(now: datetime, minutes: int) -> datetime:
 
 def attestation_text(name: str, title: str, party: str) -> str:
     """Return the authority attestation a signer confirms, in the words the certificate prints."""
-    return f"I, {name}, {title}, confirm that I am authorised to sign on behalf of {party}."
+    # A legal name such as "Example Ltd." already ends the sentence: never print "Ltd..".
+    return f"I, {name}, {title}, confirm that I am authorised to sign on behalf of {party.rstrip().rstrip('.')}."
 
 
 def party_for(envelope: Envelope, role: SignerRole) -> str:
     """Return the legal name a signer of ``role`` binds."""
     return envelope.client_name if role is SignerRole.CLIENT else envelope.msp_name
+
+
+def pages_seen(viewed_pages: Sequence[int], page_count: int) -> str:
+    """Say in plain words which pages were delivered: "all 3 pages", "pages 1-2 and 5 of 9", "no page"."""
+    seen = sorted({p for p in viewed_pages if 0 <= p < page_count})
+    if not seen:
+        return f"no page of the {page_count}-page document was shown" if page_count else "no page was shown"
+    if len(seen) == page_count:
+        return "the one page" if page_count == 1 else f"all {page_count} pages"
+    runs: list[str] = []
+    start = prev = seen[0]
+    for page in [*seen[1:], None]:
+        if page is not None and page == prev + 1:
+            prev = page
+            continue
+        runs.append(str(start + 1) if start == prev else f"{start + 1}-{prev + 1}")
+        if page is not None:
+            start = prev = page
+    listed = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
+    noun = "page" if len(seen) == 1 else "pages"
+    return f"{noun} {listed} of {page_count}"
+
+
+def page_count(pdf: bytes) -> int:
+    """Return the number of pages of ``pdf``."""
+    return len(_page_heights(pdf))
 
 
 def _page_heights(pdf: bytes) -> list[float]:

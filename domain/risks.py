@@ -168,17 +168,89 @@ def entry_from_letter(
     )
 
 
-def check_review_date(accepted_on: date, review_on: date) -> None:
-    """Refuse a review date more than 12 months after acceptance (what the letter promises)."""
+def check_review_date(accepted_on: date, review_on: date, *, field: str = "/review_on") -> None:
+    """Refuse a review date that is not after ``accepted_on`` or more than 12 months after it.
+
+    ``accepted_on`` is the letter's date (today, when it is printed): a review date in the past would
+    make the acceptance lapse before anyone signs, and one years away is not a review (the letter
+    promises one within 12 months). ``field`` names the offending input in the 422.
+    """
     limit_year = accepted_on.year + 1
     limit = accepted_on.replace(
         year=limit_year, day=min(accepted_on.day, 28) if accepted_on.month == 2 else accepted_on.day
     )
-    if review_on > limit or review_on <= accepted_on:
+    if review_on <= accepted_on:
         raise InvalidInput(
-            "The review date must fall within 12 months after acceptance.",
-            errors=[FieldError("/review_on", f"between {accepted_on} and {limit}")],
+            f"The review date {review_on} is not after the letter date {accepted_on}; choose a date within the "
+            "next 12 months.",
+            errors=[FieldError(field, f"must be after {accepted_on} and no later than {limit}")],
         )
+    if review_on > limit:
+        raise InvalidInput(
+            f"The review date {review_on} is more than 12 months after the letter date {accepted_on}; a risk "
+            f"acceptance must be reviewed by {limit}.",
+            errors=[FieldError(field, f"must be after {accepted_on} and no later than {limit}")],
+        )
+
+
+def normalised_name(name: str) -> str:
+    """Return ``name`` as compared for identity: case folded, runs of spaces collapsed, ends trimmed."""
+    return " ".join(name.split()).casefold()
+
+
+def names_match(typed: str, invited: str) -> bool:
+    """Tell whether a typed name is the invited person's name (case and spacing aside)."""
+    return normalised_name(typed) == normalised_name(invited)
+
+
+@dataclass(frozen=True)
+class Approver:
+    """The client's representative a risk letter names as the one who accepts the risk."""
+
+    name: str
+    title: str
+    email: str | None = None
+
+    @classmethod
+    def of_letter(cls, variables: dict[str, Any]) -> Approver:
+        """Return the approver a letter's variables name."""
+        raw = variables.get("approver") or {}
+        return cls(name=str(raw.get("name", "")), title=str(raw.get("title", "")), email=raw.get("email") or None)
+
+    def as_variable(self) -> dict[str, str]:
+        """Return the approver as the letter's ``approver`` variable."""
+        out = {"name": self.name, "title": self.title}
+        if self.email:
+            out["email"] = self.email
+        return out
+
+
+def check_approver_signers(approver: Approver, client_signers: list[tuple[int, str, str]]) -> None:
+    """Refuse a risk letter's envelope unless its one client signer is the approver the letter names.
+
+    ``client_signers`` are ``(index, name, email)`` of the envelope's client-role signers. Only the
+    named approver can accept the risk: anyone else's signature would put a false owner in the register.
+    """
+    if len(client_signers) != 1:
+        raise InvalidInput(
+            f"A risk letter is signed for the client by its approver, {approver.name}, alone.",
+            errors=[FieldError("/signers", f"exactly one client signer: {approver.name}")],
+        )
+    index, name, email = client_signers[0]
+    errors = []
+    if not names_match(name, approver.name):
+        errors.append(FieldError(f"/signers/{index}/name", f"must be the letter's approver, {approver.name}"))
+    if approver.email and email.strip().casefold() != approver.email.strip().casefold():
+        errors.append(FieldError(f"/signers/{index}/email", f"must be the approver's address, {approver.email}"))
+    if errors:
+        raise InvalidInput(
+            f"This letter names {approver.name} as the person who accepts the risk; send it to them, or reassign "
+            "the approver first (which prints a new letter version).",
+            errors=errors,
+        )
+
+
+REASSIGNABLE = frozenset({RiskStatus.DRAFT, RiskStatus.SENT, RiskStatus.VIEWED, RiskStatus.REFUSED, RiskStatus.RENEWED})
 
 
 def review_due(entry: RiskEntry, today: date) -> bool:

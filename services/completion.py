@@ -16,7 +16,15 @@ from dataclasses import replace
 from domain.actor import SYSTEM
 from domain.blobs import Retention
 from domain.documents import SignedDocument
-from domain.envelopes import Envelope, EnvelopeStatus, RetentionPolicy, SignerStatus, stamp_boxes
+from domain.envelopes import (
+    Envelope,
+    EnvelopeStatus,
+    RetentionPolicy,
+    SignerStatus,
+    page_count,
+    pages_seen,
+    stamp_boxes,
+)
 from domain.errors import MailUnavailable, NotFound, StoreUnavailable, TimestampUnavailable
 from domain.ports import (
     Attachment,
@@ -99,6 +107,7 @@ class CompletionService:
             for s in signers
             if s.id in boxes
         ]
+        sent_pages = page_count(sent)
         events = self._envelopes.events(envelope.id)
         sent_at = next((e.at for e in events if e.action == "envelope.created"), envelope.created_at)
         record = CompletionRecord(
@@ -121,6 +130,7 @@ class CompletionService:
                     consent_version=s.consent_version or "",
                     consented_at=s.consented_at or now,
                     viewed_at=s.viewed_at,
+                    pages_seen=pages_seen(s.viewed_pages, sent_pages),
                     signed_at=s.signed_at or now,
                     ip=s.ip or "unknown",
                     user_agent=s.user_agent or "unknown",
@@ -161,6 +171,7 @@ class CompletionService:
                 template_id=envelope.template_id,
                 signed_at=signed_at,
                 sealed=blob,
+                archive_due_at=self._completer.archive_due(sealed.pdf, now),
             )
         )
         envelope = replace(
@@ -195,6 +206,8 @@ class CompletionService:
                 "email": s.email,
                 "title": s.signed_title or s.title,
                 "role": s.role.value,
+                # What the register keeps of "viewed": the pages this signer was actually shown.
+                "pages_viewed": pages_seen(s.viewed_pages, sent_pages),
             }
             for s in signers
         ]

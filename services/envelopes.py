@@ -23,6 +23,7 @@ from domain.envelopes import (
     EnvelopeFilter,
     EnvelopeStatus,
     Signer,
+    SignerRole,
     SignerSpec,
     SignerStatus,
     due_invitations,
@@ -42,6 +43,7 @@ from domain.ports import (
     OutgoingMail,
     SignedDocumentRepository,
 )
+from domain.risks import WAIVER_TEMPLATE, Approver, check_approver_signers
 from domain.roles import Permission
 
 log = logging.getLogger("undersign.envelopes")
@@ -53,7 +55,9 @@ class SigningRules:
     """The deployment's signing settings, as the services need them."""
 
     link_base: str
-    consent_version: str = "esign-consent-1"
+    consent_version: str = "esign-consent-2"
+    # Who takes requests for a paper copy (named in the consent disclosure; never a no-reply address).
+    paper_copy_contact: str | None = None
     link_expiry_days: int = 30
     reminder_every_days: int = 3
     max_reminders: int = 5
@@ -251,6 +255,16 @@ class EnvelopeService:
         pdf = version.file(FileFormat.PDF)
         if pdf is None:
             raise InvalidInput("That version has no PDF.", errors=[FieldError("/version", "no PDF file")])
+        if document.template_id == WAIVER_TEMPLATE:
+            # A risk letter binds the approver it names: nobody else may sign it for the client.
+            check_approver_signers(
+                Approver.of_letter(dict(version.variables)),
+                [
+                    (index, spec.name, spec.email)
+                    for index, spec in enumerate(request.signers)
+                    if spec.role is SignerRole.CLIENT
+                ],
+            )
         if self._envelopes.open_for_document(document.id, version.version):
             raise Conflict("That document version is already out for signature; void that envelope first.")
         now = self._clock.now()

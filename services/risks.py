@@ -9,6 +9,7 @@ Every transition is kept in the entry's history and recorded in the audit chain.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,13 +27,16 @@ from domain.ports import (
 )
 from domain.risks import (
     ALLOWED,
+    REASSIGNABLE,
     WAIVER_TEMPLATE,
+    Approver,
     DocumentLink,
     RiskEntry,
     RiskStatus,
     RiskTransition,
     check_review_date,
     entry_from_letter,
+    names_match,
 )
 
 
@@ -61,6 +65,13 @@ class RiskService:
         if document.template_id != WAIVER_TEMPLATE:
             return
         variables = dict(version.variables)
+        try:
+            review_on = date.fromisoformat(str(variables["review_date"]))
+        except (KeyError, ValueError) as exc:
+            raise InvalidInput(
+                "The review date is not a date.", errors=[FieldError("/variables/review_date", "YYYY-MM-DD")]
+            ) from exc
+        check_review_date(version.created_at.date(), review_on, field="/variables/review_date")
         link = DocumentLink(document.id, version.version, int(variables.get("record_version", 1)))
         existing = self._risks.by_record_id(str(variables["record_id"]), lock=True)
         if existing is None:
@@ -92,6 +103,31 @@ class RiskService:
             },
         )
 
+    def _current_entry(self, actor: Actor, envelope_id: str, document_id: str, version: int) -> RiskEntry | None:
+        """Return the entry whose *current* letter is ``document_id`` v``version``, locked; else ``None``.
+
+        A letter superseded by a newer version (a reassigned approver, a renewal) no longer speaks for
+        the record: what happens to it is kept in the audit chain but moves nothing in the register.
+        """
+        entry = self._risks.by_document(document_id, lock=True)
+        if entry is None or not entry.documents:
+            return entry
+        latest = entry.documents[-1]
+        if (latest.document_id, latest.version) == (document_id, version):
+            return entry
+        self._audit.record(
+            actor,
+            "risk.superseded_letter_used",
+            {"risk": entry.id, "client": entry.client_id, "envelope": envelope_id, "document": document_id},
+            payload={
+                "record_id": entry.record_id,
+                "version": version,
+                "current_document": latest.document_id,
+                "current_version": latest.version,
+            },
+        )
+        return None
+
     def envelope_sent(self, actor: Actor, envelope_id: str, document_id: str, version: int, sent_at: datetime) -> None:
         """A letter sent for signature moves its entry from draft to sent."""
         self._advance(actor, document_id, RiskStatus.SENT, sent_at, "risk.sent", envelope_id, version)
@@ -112,7 +148,7 @@ class RiskService:
         envelope_id: str,
         version: int,
     ) -> None:
-        entry = self._risks.by_document(document_id, lock=True)
+        entry = self._current_entry(actor, envelope_id, document_id, version)
         # Only a forward step is recorded: a second signer's view, or a view after acceptance, changes nothing.
         if entry is None or not entry.can_move(status):
             return
@@ -128,8 +164,8 @@ class RiskService:
         completed_at: datetime,
         signers: list[dict[str, str]],
     ) -> None:
-        """A signed letter accepts the risk."""
-        entry = self._risks.by_document(document_id, lock=True)
+        """A signed letter accepts the risk (only the record's current letter version does)."""
+        entry = self._current_entry(actor, envelope_id, document_id, version)
         if entry is None:
             return
         moved = entry.moved(
@@ -147,7 +183,7 @@ class RiskService:
         self, actor: Actor, envelope_id: str, document_id: str, version: int, declined_at: datetime, reason: str
     ) -> None:
         """A declined letter is refused-to-sign, kept as evidence that the client was told in writing."""
-        entry = self._risks.by_document(document_id, lock=True)
+        entry = self._current_entry(actor, envelope_id, document_id, version)
         if entry is None:
             return
         moved = entry.moved(RiskStatus.REFUSED, declined_at, refused_at=declined_at, envelope_id=envelope_id)
@@ -192,6 +228,56 @@ class RiskService:
         entry = self._locked(risk_id)
         moved = entry.moved(RiskStatus.RENEWED, self._clock.now(), review_on=review_on, envelope_id=None)
         self._save(actor, entry, moved, "risk.renewed", document_id=document_id, version=version)
+        return self.get(risk_id)
+
+    def reassignment_variables(self, risk_id: str, approver: Approver) -> tuple[RiskEntry, dict[str, Any]]:
+        """Return the entry and the variables of its next letter version, naming ``approver``."""
+        entry = self.get(risk_id)
+        if entry.status not in REASSIGNABLE:
+            raise Conflict(
+                f"A risk record that is '{entry.status}' cannot change its approver: the acceptance is given "
+                "(renew the record to have someone else accept it)."
+            )
+        if names_match(approver.name, entry.approver_name) and (approver.email or None) == entry.approver_email:
+            raise InvalidInput(
+                f"{entry.approver_name} is already the approver.",
+                errors=[FieldError("/name", "the same person as the current approver")],
+            )
+        # The letter keeps its review date; it must still be a valid one for a letter printed today.
+        check_review_date(self._clock.now().date(), entry.review_on, field="/review_on")
+        latest = entry.documents[-1]
+        stored = self._documents.get_version(latest.document_id, latest.version)
+        if stored is None:
+            raise NotFound(f"The letter of risk record {entry.record_id} is missing.")
+        variables = dict(stored.variables)
+        variables["record_version"] = latest.record_version + 1
+        variables["approver"] = approver.as_variable()
+        return entry, variables
+
+    def reassign_approver(
+        self, actor: Actor, risk_id: str, approver: Approver, reason: str, document_id: str, version: int
+    ) -> RiskEntry:
+        """Name ``approver`` as the one who accepts the risk; the new letter version is the one to sign."""
+        entry = self._locked(risk_id)
+        moved = replace(
+            entry,
+            approver_name=approver.name,
+            approver_title=approver.title,
+            approver_email=approver.email,
+            updated_at=self._clock.now(),
+        )
+        self._risks.save(moved)
+        why = f"approver changed from {entry.approver_name} to {approver.name}: {reason}"
+        self._step(
+            actor,
+            moved,
+            entry.status,
+            entry.status,
+            "risk.approver_reassigned",
+            why,
+            document_id=document_id,
+            version=version,
+        )
         return self.get(risk_id)
 
     # -- reviews -------------------------------------------------------------------------------------

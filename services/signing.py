@@ -16,7 +16,6 @@ from PIL import Image, UnidentifiedImageError
 
 from domain.actor import Actor, ActorKind
 from domain.envelopes import (
-    CONSENT_DISCLOSURES,
     Envelope,
     EnvelopeStatus,
     OtpCheck,
@@ -25,10 +24,12 @@ from domain.envelopes import (
     attestation_text,
     check_otp,
     current_order,
+    disclosure_text,
     hash_otp,
     hash_token,
     new_otp,
     otp_expiry,
+    pages_seen,
     party_for,
     require_turn,
 )
@@ -42,6 +43,7 @@ from domain.ports import (
     Mailer,
     OutgoingMail,
 )
+from domain.risks import WAIVER_TEMPLATE, names_match
 from services.envelopes import EnvelopeRecorder, Invitations, SigningRules, with_signer
 
 MAX_REASON = 2000
@@ -75,6 +77,15 @@ class SigningView:
     disclosure_version: str
     disclosure_text: str
     page_count: int = 0
+
+
+@dataclass(frozen=True)
+class PageDelivery:
+    """One page image for the signer, and whether this is its first delivery (to be recorded)."""
+
+    png: bytes
+    page_count: int
+    first_delivery: bool
 
 
 def _png_ok(data: bytes) -> bool:
@@ -138,31 +149,24 @@ class SigningService:
         return with_signer(envelope, signer)
 
     def view(self, token: str, caller: Caller) -> SigningView:
-        """Return what the page shows now, recording the first open and the first view of the document.
+        """Return what the page shows now, recording the signer's first open of the link.
 
-        The envelope row is locked only when something is recorded (the first open, the first view),
-        and the page images are rendered before that, so signers of one envelope do not queue behind
-        each other's page loads.
+        Showing the signing page is not viewing the document: a view is recorded only when a page
+        image is delivered (:meth:`page_image`). The envelope row is locked only for the first open,
+        so signers of one envelope do not queue behind each other's page loads.
         """
         envelope, signer = self._resolve(token, lock=False)
         step = self._step(envelope, signer)
         page_count = len(self._document_pages(envelope)) if step == "sign" else 0
-        if signer.opened_at is None or (step == "sign" and signer.viewed_at is None):
+        if signer.opened_at is None:
             envelope, signer = self._resolve(token, lock=True)
-            actor = _actor(signer, caller)
-            now = self._clock.now()
             if signer.opened_at is None:
-                signer = replace(signer, opened_at=now)
+                signer = replace(signer, opened_at=self._clock.now())
                 envelope = self._save(envelope, signer)
-                self._recorder.record(envelope, "signer.opened", actor, signer=signer)
+                self._recorder.record(envelope, "signer.opened", _actor(signer, caller), signer=signer)
             step = self._step(envelope, signer)
-            if step == "sign" and signer.viewed_at is None:
+            if step == "sign" and not page_count:
                 page_count = len(self._document_pages(envelope))
-                signer = replace(signer, viewed_at=now)
-                envelope = self._save(envelope, signer)
-                self._recorder.record(envelope, "signer.viewed", actor, signer=signer, detail={"pages": page_count})
-                for listener in self._listeners:
-                    listener.envelope_viewed(actor, envelope.id, envelope.document_id, envelope.version, now)
         version = signer.consent_version or self._rules.consent_version
         return SigningView(
             envelope=envelope,
@@ -170,7 +174,7 @@ class SigningService:
             step=step,
             party=party_for(envelope, signer.role),
             disclosure_version=version,
-            disclosure_text=CONSENT_DISCLOSURES[version],
+            disclosure_text=disclosure_text(version, self._rules.paper_copy_contact),
             page_count=page_count,
         )
 
@@ -186,15 +190,53 @@ class SigningService:
             envelope.sent_sha256, lambda: self._blobs.get(envelope.sent_key, envelope.sent_version_id)
         )
 
-    def page_image(self, token: str, index: int) -> bytes:
-        """Return page ``index`` (0-based) as PNG; only after consent (and the code, when required)."""
+    def page_image(self, token: str, index: int, caller: Caller | None = None) -> bytes:
+        """Return page ``index`` (0-based) as PNG and record its first delivery, in this unit of work."""
+        delivery = self.deliver_page(token, index)
+        if delivery.first_delivery:
+            self.record_page_view(token, index, delivery.page_count, caller or Caller(None, None))
+        return delivery.png
+
+    def deliver_page(self, token: str, index: int) -> PageDelivery:
+        """Return page ``index`` (0-based) as PNG, only after consent (and the code, when required).
+
+        Nothing is written: ``first_delivery`` tells the caller to record the view with
+        :meth:`record_page_view` (the API does so in a write transaction of its own, so that page
+        images fetched in parallel queue for the write instead of failing).
+        """
         envelope, signer = self._resolve(token, lock=False)
         if self._step(envelope, signer) != "sign":
             raise LinkInvalid("This link is not valid.")
         pages = self._document_pages(envelope)
         if not 0 <= index < len(pages):
             raise NotFound("No such page.")
-        return pages[index]
+        return PageDelivery(pages[index], len(pages), index not in signer.viewed_pages)
+
+    def record_page_view(self, token: str, index: int, count: int, caller: Caller) -> None:
+        """Record that page ``index`` was delivered to the signer (once per page).
+
+        The first page delivered is ``signer.viewed`` (which moves a risk letter to "viewed"); later
+        pages are ``signer.page_viewed``; each names the page and what has been seen so far.
+        """
+        self._record_page(token, index, count, caller)
+
+    def _record_page(self, token: str, index: int, count: int, caller: Caller) -> None:
+        envelope, signer = self._resolve(token, lock=True)
+        if index in signer.viewed_pages:
+            return  # another request for the same page got the lock first
+        actor = _actor(signer, caller)
+        now = self._clock.now()
+        first = signer.viewed_at is None
+        signer = replace(
+            signer, viewed_at=signer.viewed_at or now, viewed_pages=tuple(sorted({*signer.viewed_pages, index}))
+        )
+        envelope = self._save(envelope, signer)
+        detail = {"page": index + 1, "pages": count, "seen": pages_seen(signer.viewed_pages, count)}
+        action = "signer.viewed" if first else "signer.page_viewed"
+        self._recorder.record(envelope, action, actor, signer=signer, detail=detail)
+        if first:
+            for listener in self._listeners:
+                listener.envelope_viewed(actor, envelope.id, envelope.document_id, envelope.version, now)
 
     # -- consent and one-time code ---------------------------------------------------------------------
 
@@ -211,13 +253,18 @@ class SigningService:
             return
         signer = replace(signer, consented_at=self._clock.now(), consent_version=version)
         envelope = self._save(envelope, signer)
-        text = CONSENT_DISCLOSURES[version]
+        text = disclosure_text(version, self._rules.paper_copy_contact)
         self._recorder.record(
             envelope,
             "signer.consented",
             actor,
             signer=signer,
-            detail={"disclosure_version": version, "disclosure_sha256": hashlib.sha256(text.encode()).hexdigest()},
+            # The text exactly as shown, so the wording agreed to (with its paper-copy contact) is reproducible.
+            detail={
+                "disclosure_version": version,
+                "disclosure_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                "disclosure_text": text,
+            },
         )
 
     def send_code(self, token: str, caller: Caller) -> None:
@@ -235,9 +282,10 @@ class SigningService:
         self._mailer.send(
             OutgoingMail(
                 to=(signer.email,),
-                subject=f"Your signing code: {code}",
+                # The code stays out of the Subject: lock screens and mail lists show subjects to anyone nearby.
+                subject=f"Your signing code for {envelope.title}",
                 text=f'Your one-time code to sign "{envelope.title}" is {code}. '
-                f"It works for {self._rules.otp_ttl_minutes} minutes.\n",
+                f"It works for {self._rules.otp_ttl_minutes} minutes. Do not share it with anyone.\n",
             )
         )
         self._recorder.record(envelope, "signer.code_sent", actor, signer=signer, detail={"to": signer.email})
@@ -296,6 +344,15 @@ class SigningService:
             errors.append(FieldError("signature", "draw your signature"))
         if errors:
             raise InvalidInput("Some fields need your attention.", errors=errors)
+        name_matches = names_match(full_name, signer.name)
+        if envelope.template_id == WAIVER_TEMPLATE and not name_matches:
+            # A risk letter records who accepted the risk: only the approver it names may sign it.
+            raise InvalidInput(
+                f"This letter can be signed only by {signer.name}, the person it names as accepting the risk. "
+                f"If that is you, type your name as {signer.name}. If someone else should accept the risk, "
+                "do not sign: ask the sender to name them as the approver.",
+                errors=[FieldError("full_name", f"must be {signer.name} (the approver named in the letter)")],
+            )
         now = self._clock.now()
         attestation = attestation_text(full_name, title, party_for(envelope, signer.role))
         signer = replace(
@@ -323,6 +380,12 @@ class SigningService:
                 "attestation": attestation,
                 "method": method,
                 "consent_version": signer.consent_version,
+                "invited_name": signer.name,
+                # What the signer was shown before signing ("viewed" means the page images were delivered).
+                "viewed_pages": [p + 1 for p in signer.viewed_pages],
+                "page_count": len(self._document_pages(envelope)),
+                "seen": pages_seen(signer.viewed_pages, len(self._document_pages(envelope))),
+                "name_matches_invitation": name_matches,
                 "signature_sha256": hashlib.sha256(drawn_png or full_name.encode()).hexdigest(),
             },
         )

@@ -35,6 +35,7 @@ def _signer_values(signer: Signer) -> dict[str, Any]:
     values["role"] = signer.role.value
     values["status"] = signer.status.value
     values["signing_order"] = signer.order
+    values["viewed_pages"] = ",".join(str(p) for p in signer.viewed_pages) or None
     return values
 
 
@@ -43,6 +44,7 @@ def _signer(row: Row[Any]) -> Signer:
     m["order"] = m.pop("signing_order")
     m["role"] = SignerRole(m["role"])
     m["status"] = SignerStatus(m["status"])
+    m["viewed_pages"] = tuple(int(p) for p in m["viewed_pages"].split(",")) if m["viewed_pages"] else ()
     if m["signature_png"] is not None:
         m["signature_png"] = bytes(m["signature_png"])
     return Signer(**m)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.blobs import StoredBlob
@@ -28,6 +29,7 @@ def _from_row(row: Row[Any]) -> SignedDocument:
             sha256=m["sealed_sha256"],
             size=m["sealed_size"],
         ),
+        archive_due_at=m["archive_due_at"],
     )
 
 
@@ -52,6 +54,33 @@ class SqlSignedDocumentRepository:
                 sealed_version_id=signed.sealed.version_id,
                 sealed_sha256=signed.sealed.sha256,
                 sealed_size=signed.sealed.size,
+                archive_due_at=signed.archive_due_at,
+            )
+        )
+
+    def claim_due_for_archive(self, now: datetime, limit: int) -> list[SignedDocument]:
+        """Lock and return sealed copies whose archive timestamp is due (skipping ones another host holds)."""
+        rows = self._session.execute(
+            select(signed_documents)
+            .where(signed_documents.c.archive_due_at.is_not(None), signed_documents.c.archive_due_at <= now)
+            .order_by(signed_documents.c.archive_due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [_from_row(row) for row in rows]
+
+    def replace_sealed(self, envelope_id: str, sealed: StoredBlob, archive_due_at: datetime | None) -> None:
+        """Point the record at a newer version of its sealed copy (same file plus an archive timestamp)."""
+        self._session.execute(
+            update(signed_documents)
+            .where(signed_documents.c.envelope_id == envelope_id)
+            .values(
+                sealed_bucket=sealed.bucket,
+                sealed_key=sealed.key,
+                sealed_version_id=sealed.version_id,
+                sealed_sha256=sealed.sha256,
+                sealed_size=sealed.size,
+                archive_due_at=archive_due_at,
             )
         )
 

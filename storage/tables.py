@@ -204,6 +204,8 @@ signed_documents = Table(
     Column("sealed_version_id", String(200), nullable=False),
     Column("sealed_sha256", String(64), nullable=False),
     Column("sealed_size", BigInteger, nullable=False),
+    # When the sealed copy needs a fresh archive timestamp (PAdES B-LTA upkeep); NULL = not long-term.
+    Column("archive_due_at", UtcDateTime(), nullable=True),
     ForeignKeyConstraint(["document_id", "version"], ["document_versions.document_id", "document_versions.version"]),
     Index(None, "client_id", "template_id", "signed_at"),
 )

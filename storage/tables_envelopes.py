@@ -73,6 +73,8 @@ envelope_signers = Table(
     Column("consented_at", UtcDateTime(), nullable=True),
     Column("consent_version", String(64), nullable=True),
     Column("viewed_at", UtcDateTime(), nullable=True),
+    # Comma-separated 0-based indexes of the pages whose images were delivered to the signer.
+    Column("viewed_pages", Text, nullable=True),
     Column("otp_verified_at", UtcDateTime(), nullable=True),
     Column("otp_hash", String(64), nullable=True),
     Column("otp_expires_at", UtcDateTime(), nullable=True),

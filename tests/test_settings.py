@@ -53,6 +53,9 @@ class TestProductionRefusal:
             "UNDERSIGN_S3__SECRET_KEY",
             "UNDERSIGN_SIGNING__PKCS12_PATH",
             "UNDERSIGN_MAIL__SMTP_HOST",
+            "UNDERSIGN_SIGNING__TSA_URL",
+            "UNDERSIGN_SIGNING__TSA_ROOTS_PATH",
+            "UNDERSIGN_SIGNING__PAPER_COPY_CONTACT",
         ):
             assert name in message
 
@@ -62,7 +65,13 @@ class TestProductionRefusal:
             mode=Mode.PRODUCTION,
             database={"url": "postgresql+psycopg://u:p@db/undersign"},
             s3={"endpoint_url": "https://s3.example", "access_key": "AKIA123", "secret_key": "k" * 40},
-            signing={"pkcs12_path": tmp_path / "seal.p12", "pkcs12_password": "a-long-password"},
+            signing={
+                "pkcs12_path": tmp_path / "seal.p12",
+                "pkcs12_password": "a-long-password",
+                "tsa_url": "https://tsa.example/tsr",
+                "tsa_roots_path": tmp_path / "tsa-roots.pem",
+                "paper_copy_contact": "contracts@msp.example",
+            },
             mail={"smtp_host": "smtp.example", "smtp_user": "u", "smtp_password": "another-password"},
         )
         assert settings.production_problems() == []

@@ -16,7 +16,7 @@ from email.utils import parseaddr
 from sqlalchemy import select
 
 from domain.actor import Actor, ActorKind
-from domain.errors import UndersignError
+from domain.errors import TimestampUnavailable, UndersignError
 from domain.ports import EnvelopeOutcomeListener
 from services.dunning import ClientTerms, DunningService
 from services.dunning_run import RunReport, UnitFactory, run_dunning
@@ -109,6 +109,23 @@ def envelope_due(runtime: Runtime) -> dict[str, int]:
     return counts
 
 
+def archive_due(runtime: Runtime) -> dict[str, int]:
+    """Add fresh archive timestamps to sealed copies whose certificates near expiry; a TSA outage defers."""
+    counts = {"archived": 0, "deferred": 0}
+    if not runtime.kit.completer.sealer.long_term:
+        return counts
+    for _ in range(MAX_ITEMS):
+        try:
+            with unit_of_work(runtime.sessions) as session:
+                if not ServiceFactory(session, runtime).archive().archive_one():
+                    break
+        except TimestampUnavailable:
+            counts["deferred"] += 1
+            break
+        counts["archived"] += 1
+    return counts
+
+
 def dunning_units(runtime: Runtime) -> UnitFactory:
     """Return a factory of units of work, each yielding a dunning service (one per invoice of a run)."""
     cache: dict[str, ClientTerms] = {}
@@ -167,6 +184,7 @@ JOBS: list[tuple[str, DueJob]] = [
     ("risk-reviews", reviews_due),
     ("envelopes", envelope_due),
     ("dunning", dunning_due),
+    ("archive-timestamps", archive_due),
     # Last, so the signed head covers what the jobs above recorded.
     ("audit-checkpoint", checkpoint_due),
 ]

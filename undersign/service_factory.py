@@ -20,6 +20,7 @@ from undersign.settings import Mode
 # not load the document renderer, the sealing libraries or the ladder with it.
 if TYPE_CHECKING:
     from services.api_keys import ApiKeyService
+    from services.archive import ArchiveService
     from services.audit import AuditService, CheckpointPolicy
     from services.clients import ClientService
     from services.completion import CompletionService
@@ -43,6 +44,7 @@ def signing_rules(runtime: Runtime) -> SigningRules:
     return SigningRules(
         link_base=s.server.public_url,
         consent_version=s.signing.consent_version,
+        paper_copy_contact=s.signing.paper_copy_contact,
         link_expiry_days=s.signing.link_expiry_days,
         reminder_every_days=s.signing.reminder_every_days,
         max_reminders=s.signing.max_reminders,
@@ -278,6 +280,23 @@ class ServiceFactory:
             completer=kit.completer,
             retention=kit.retention,
             listeners=self.envelope_listeners(),
+        )
+
+    def archive(self) -> ArchiveService:
+        """Fresh archive timestamps for long-term seals."""
+        from services.archive import ArchiveService
+        from storage.envelope_repository import SqlEnvelopeRepository
+        from storage.signed_document_repository import SqlSignedDocumentRepository
+
+        kit = self.runtime.kit
+        return ArchiveService(
+            signed=SqlSignedDocumentRepository(self.session),
+            envelopes=SqlEnvelopeRepository(self.session),
+            blobs=self.runtime.blob_store,
+            archiver=kit.completer,
+            retention=kit.retention,
+            audit=self._audit_trail(),
+            clock=self.runtime.clock,
         )
 
     def verification(self) -> VerificationService:

@@ -96,8 +96,21 @@ class SigningSettings(BaseModel):
     tsa_roots_path: Path | None = Field(
         default=None, description="PEM file of the TSA's root certificate(s), trusted when verifying timestamps"
     )
+    archive_margin_days: int = Field(
+        default=90,
+        ge=1,
+        le=36500,
+        description="Days before a seal's newest timestamp certificate expires that run-due adds an archive timestamp",
+    )
     consent_version: str = Field(
-        default="esign-consent-1", description="Version of the electronic-records disclosure shown to signers"
+        default="esign-consent-2", description="Version of the electronic-records disclosure shown to signers"
+    )
+    paper_copy_contact: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=200,
+        description="Where signers ask for a paper copy (an address people read, named in the disclosure); "
+        "required in production",
     )
     link_expiry_days: int = Field(default=30, ge=1, le=365, description="Default days until an envelope expires")
     reminder_every_days: int = Field(default=3, ge=0, le=60, description="Default reminder interval (0 = none)")
@@ -221,6 +234,19 @@ class Settings(BaseSettings):
         smtp_password = self.mail.smtp_password.get_secret_value().strip().lower()
         if self.mail.smtp_host and self.mail.smtp_user and smtp_password in PLACEHOLDER_SECRETS:
             problems.append("UNDERSIGN_MAIL__SMTP_PASSWORD is missing or a placeholder")
+        if not self.signing.tsa_url:
+            # Without a trusted time a seal cannot be extended to B-LT/B-LTA and proves nothing after its
+            # certificate expires: production seals always carry an RFC 3161 timestamp.
+            problems.append("UNDERSIGN_SIGNING__TSA_URL is not set (production seals need a timestamp authority)")
+        if self.signing.tsa_roots_path is None:
+            problems.append(
+                "UNDERSIGN_SIGNING__TSA_ROOTS_PATH is not set (long-term seals validate the TSA against its roots)"
+            )
+        if not (self.signing.paper_copy_contact or "").strip():
+            problems.append(
+                "UNDERSIGN_SIGNING__PAPER_COPY_CONTACT is not set "
+                "(the consent disclosure must name who sends paper copies)"
+            )
         if not self.mail.smtp_host:
             problems.append("UNDERSIGN_MAIL__SMTP_HOST is not set (production mail must go to a relay)")
         return problems

@@ -6,11 +6,11 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from api.deps import ClientServiceDep, DocumentServiceDep, ReaderDep, RiskServiceDep, RiskWriterDep, RuntimeDep
 from domain.risk_report import render_report
-from domain.risks import WAIVER_TEMPLATE, RiskEntry
+from domain.risks import WAIVER_TEMPLATE, Approver, RiskEntry
 
 router = APIRouter(tags=["risks"])
 
@@ -27,6 +27,16 @@ class RenewIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     review_on: date
+
+
+class ApproverIn(BaseModel):
+    """The client's representative who is to accept the risk instead of the one the letter names."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[^\r\n]*\S[^\r\n]*$")
+    title: str = Field(min_length=1, max_length=120, pattern=r"^[^\r\n]*$")
+    email: EmailStr | None = None
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 def entry_out(entry: RiskEntry, *, full: bool = False) -> dict[str, Any]:
@@ -115,6 +125,18 @@ def renew_risk(
     entry, variables = service.renewal_variables(risk_id, body.review_on)
     document, version = documents.create(actor, WAIVER_TEMPLATE, entry.client_id, variables, ["pdf"])
     return entry_out(service.renew(actor, risk_id, body.review_on, document.id, version.version), full=True)
+
+
+@router.post("/v1/risks/{risk_id}/approver")
+def reassign_approver(
+    risk_id: str, body: ApproverIn, actor: RiskWriterDep, service: RiskServiceDep, documents: DocumentServiceDep
+) -> dict[str, Any]:
+    """Name another approver: a new letter version naming them is printed; only they can sign it."""
+    approver = Approver(name=" ".join(body.name.split()), title=body.title.strip(), email=body.email)
+    entry, variables = service.reassignment_variables(risk_id, approver)
+    document, version = documents.create(actor, WAIVER_TEMPLATE, entry.client_id, variables, ["pdf"])
+    reassigned = service.reassign_approver(actor, risk_id, approver, body.reason, document.id, version.version)
+    return entry_out(reassigned, full=True)
 
 
 @router.get("/v1/clients/{client_id}/risk-report.pdf", response_class=Response)

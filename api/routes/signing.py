@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Form, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from api.deps import CallerDep, CompletionRunnerDep, KitDep, SigningServiceDep
+from api.deps import CallerDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
 from api.signing_pages import render
 from domain.envelopes import EnvelopeStatus, OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound
@@ -159,10 +159,10 @@ def check_code(
 
 
 @router.get("/sign/{token}/pages/{index}.png", response_class=Response)
-def page_image(token: str, index: int, service: SigningServiceDep) -> Response:
-    """One page of the document as PNG (only after consent)."""
+def page_image(token: str, index: int, images: PageImagesDep, caller: CallerDep) -> Response:
+    """One page of the document as PNG (only after consent); its first delivery is recorded as seen."""
     try:
-        data = service.page_image(token, index)
+        data = images(token, index, caller)
     except NotFound:
         return Response(status_code=404, headers={"Cache-Control": "no-store"})
     return Response(

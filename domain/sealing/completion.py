@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from io import BytesIO
 
 from pyhanko.pdf_utils.misc import PdfError
@@ -19,9 +19,13 @@ from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 from weasyprint.text.fonts import FontConfiguration
 
 from domain.errors import Conflict, FieldError, InvalidInput
+from domain.sealing.archive import next_archive_due
 from domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord
 from domain.sealing.seal import Sealer, SealMetadata
 from domain.sealing.stamping import SignatureStamp, Stamper
+
+# Re-archive this long before the newest timestamp's certificates expire (the TSA may be down for a while).
+DEFAULT_ARCHIVE_MARGIN = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -46,11 +50,33 @@ def _last_page_size(pdf: bytes) -> tuple[float, float]:
 class Completer:
     """Stamps, certifies and seals sent documents; build one per worker and reuse it."""
 
-    def __init__(self, sealer: Sealer, *, font_config: FontConfiguration | None = None) -> None:
+    def __init__(
+        self,
+        sealer: Sealer,
+        *,
+        font_config: FontConfiguration | None = None,
+        archive_margin: timedelta = DEFAULT_ARCHIVE_MARGIN,
+    ) -> None:
         font_config = font_config or FontConfiguration()
         self._sealer = sealer
+        self._archive_margin = archive_margin
         self._stamper = Stamper(font_config)
         self._certificates = CertificateRenderer(font_config)
+
+    def archive_due(self, sealed_pdf: bytes, now: datetime) -> datetime | None:
+        """Return when ``sealed_pdf`` needs its next archive timestamp (``None`` unless seals are long-term)."""
+        if not self._sealer.long_term:
+            return None
+        return next_archive_due(sealed_pdf, now, self._archive_margin)
+
+    def add_archive_timestamp(self, pdf: bytes) -> bytes:
+        """Return ``pdf`` with validation data and a fresh archive timestamp appended (B-LTA upkeep)."""
+        return self._sealer.add_archive_timestamp(pdf)
+
+    @property
+    def sealer(self) -> Sealer:
+        """The sealer this completer seals with (also used to add archive timestamps later)."""
+        return self._sealer
 
     def complete(
         self,
@@ -71,6 +97,8 @@ class Completer:
                 "The document handed in for completion is not the one that was sent.",
                 errors=[FieldError("sent_sha256", "does not match the bytes of the sent document")],
             )
+        if not record.seal_profile:
+            record = replace(record, seal_profile=self._sealer.profile)
         certificate = self._certificates.render(record, page_size=_last_page_size(sent_pdf))
         stamped = self._stamper.apply(sent_pdf, stamps, append_pdf=certificate)
         metadata = SealMetadata(

@@ -41,6 +41,8 @@ class SignerEvidence:
     user_agent: str
     signature_method: str
     viewed_at: datetime | None = None
+    # Which pages were delivered to the signer, in words ("all 3 pages", "pages 1-2 of 9"); "" = not recorded.
+    pages_seen: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class CompletionRecord:
     signers: Sequence[SignerEvidence]
     events: Sequence[EventRecord]
     issuer: str = "undersign"
+    # The PAdES level of the seal, in words (filled in by the completer, which knows the sealer).
+    seal_profile: str = ""
 
     def __post_init__(self) -> None:
         if not _HEX64.fullmatch(self.sent_sha256):
@@ -122,6 +126,7 @@ file after its first end-of-file marker (<span class="mono">%%EOF</span>) and th
 equals the value above. The signature stamps and this certificate were added as a later revision, and
 the whole file is sealed with the service's PAdES signature. The SHA-256 of the final sealed file cannot
 be printed inside the file itself; it is recorded in the envelope's audit trail and is covered by the seal.</p>
+{% if r.seal_profile %}<p class="note" id="seal-profile">Seal: {{ r.seal_profile|clean }}.</p>{% endif %}
 
 <h2>Signers</h2>
 {% for s in signers %}
@@ -133,7 +138,10 @@ be printed inside the file itself; it is recorded in the envelope's audit trail 
 <div class="row"><div class="k">Authentication</div><div class="v">{{ s.auth_method|clean }}</div></div>
 <div class="row"><div class="k">Electronic records consent</div>
 <div class="v">version {{ s.consent_version|clean }}, {{ s.consented_at }}</div></div>
-{% if s.viewed_at %}<div class="row"><div class="k">Viewed</div><div class="v">{{ s.viewed_at }}</div></div>{% endif %}
+{% if s.viewed_at %}<div class="row"><div class="k">Viewed</div>
+<div class="v">{{ s.viewed_at }}{% if s.pages_seen %} ({{ s.pages_seen|clean }} shown){% endif %}</div></div>
+{% elif s.pages_seen %}<div class="row"><div class="k">Viewed</div><div class="v">{{ s.pages_seen|clean }}</div></div>
+{% endif %}
 <div class="row"><div class="k">Signed</div>
 <div class="v">{{ s.signed_at }} ({{ s.signature_method|clean }})</div></div>
 <div class="row"><div class="k">IP address</div><div class="v mono">{{ s.ip|clean }}</div></div>
@@ -182,6 +190,7 @@ class CertificateRenderer:
                     "consent_version": s.consent_version,
                     "consented_at": format_utc(s.consented_at),
                     "viewed_at": format_utc(s.viewed_at) if s.viewed_at else None,
+                    "pages_seen": s.pages_seen,
                     "signed_at": format_utc(s.signed_at),
                     "signature_method": s.signature_method,
                     "ip": s.ip,

@@ -22,7 +22,9 @@ from domain.errors import FieldError, InvalidInput
 #: RFC 9336 id-kp-documentSigning: the purpose a document seal certificate should declare.
 DOCUMENT_SIGNING_EKU = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 
-DEV_VALIDITY = timedelta(days=5 * 365)
+# The development seal must outlive what it seals: the longest default retention (8 years for risk
+# letters) plus margin, so a development record never outlives its seal's certificate.
+DEV_VALIDITY = timedelta(days=12 * 366)
 # A certificate valid from "now" is rejected by a verifier whose clock runs a little behind.
 _BACKDATE = timedelta(minutes=10)
 
@@ -75,8 +77,12 @@ def _name(common_name: str, organisation: str) -> x509.Name:
     )
 
 
-def generate_dev_pki(now: datetime, *, organisation: str = "undersign development") -> DevPki:
-    """Generate a development CA and a sealing certificate it issued, valid five years from ``now``.
+def generate_dev_pki(
+    now: datetime, *, organisation: str = "undersign development", validity: timedelta = DEV_VALIDITY
+) -> DevPki:
+    """Generate a development CA and a sealing certificate it issued, valid ``validity`` from ``now``.
+
+    The default outlives every default retention period (see :data:`DEV_VALIDITY`).
 
     The CA key is not returned: nothing else is ever issued from it, so it need not exist on disk.
     """
@@ -94,7 +100,7 @@ def generate_dev_pki(now: datetime, *, organisation: str = "undersign developmen
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         # The CA outlives the leaf so a seal made on the leaf's last day still chains.
-        .not_valid_after(now + DEV_VALIDITY + timedelta(days=1))
+        .not_valid_after(now + validity + timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -120,7 +126,7 @@ def generate_dev_pki(now: datetime, *, organisation: str = "undersign developmen
         .public_key(seal_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
-        .not_valid_after(now + DEV_VALIDITY)
+        .not_valid_after(now + validity)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             # nonRepudiation (contentCommitment) is what validators look for on a seal.

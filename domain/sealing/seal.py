@@ -31,17 +31,23 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers import constants
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from domain.errors import FieldError, InvalidInput, TimestampUnavailable
 from domain.sealing.keys import SealingKey
+from domain.sealing.pdfa import keep_pdfa
 
 SEAL_FIELD_NAME = "UndersignSeal"
 REASON_PREFIX = "undersign seal"
@@ -186,11 +192,31 @@ class _TimedPdfSigner(signers.PdfSigner):
         super().__init__(*args, **kwargs)
         self._sealed_at = sealed_at
 
+    def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str) -> None:
+        """Declare PAdES (ESIC, PDF 1.7) only: the ISO/TS 32002 extension would make the file PDF 2.0.
+
+        PDF/A-3 is based on PDF 1.7, so the sealed file must keep declaring 1.7; PAdES already covers
+        ECDSA seals.
+        """
+        if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+            pdf_out.ensure_output_version(version=(1, 7))
+            pdf_out.register_extension(constants.ESIC_EXTENSION_1)
+
     def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False) -> PdfSigningSession:
         """Start pyHanko's signing session, then pin its system time to ``sealed_at``."""
         session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
         session.system_time = self._sealed_at
         return session
+
+
+def _revocation_unavailable(exc: Exception) -> TimestampUnavailable:
+    # A long-term seal without its revocation data would claim more than it proves: fail closed and
+    # let the caller retry later, exactly as for a TSA that is down.
+    return TimestampUnavailable(
+        "The seal certificate's chain or revocation status could not be validated "
+        f"({type(exc).__name__}: OCSP/CRL unreachable, or a certificate revoked or expired); "
+        "the document was not sealed and can be sealed again later."
+    )
 
 
 class Sealer:
@@ -247,12 +273,70 @@ class Sealer:
             raise ValueError("sealed_at must be timezone-aware")
         reserved = self._reservation()
         try:
-            return self._seal(pdf, metadata, sealed_at, reserved)
-        except SigningError as exc:
-            if "larger than expected" not in str(exc):
+            try:
+                sealed = self._seal(pdf, metadata, sealed_at, reserved)
+            except SigningError as exc:
+                if "larger than expected" not in str(exc):
+                    raise
+                # A TSA that embeds a long chain can outgrow the reservation: retry once with room to spare.
+                sealed = self._seal(pdf, metadata, sealed_at, reserved * 4)
+        except (SigningError, PathError, ValidationError) as exc:
+            if not self.long_term:
                 raise
-        # A TSA that embeds a long chain can outgrow the reservation: retry once with room to spare.
-        return self._seal(pdf, metadata, sealed_at, reserved * 4)
+            raise _revocation_unavailable(exc) from exc
+        return self.add_archive_timestamp(sealed) if self.long_term else sealed
+
+    @property
+    def long_term(self) -> bool:
+        """True when seals are PAdES B-LTA: a TSA and a validation context for revocation data are configured."""
+        return self._timestamper is not None and self._vc_factory is not None
+
+    @property
+    def profile(self) -> str:
+        """The PAdES level of the seals this sealer makes, in words for the certificate of completion."""
+        if self.long_term:
+            return (
+                "PAdES B-LTA: a trusted timestamp, the certificate chain and revocation data are embedded, "
+                "and an archive timestamp covers the whole file"
+            )
+        if self._timestamper is not None:
+            return "PAdES B-T: a trusted timestamp is embedded (no revocation data was configured)"
+        return (
+            "PAdES B-B without a trusted timestamp: no timestamp authority is configured (development), "
+            "so the times shown are the server's own clock"
+        )
+
+    def add_archive_timestamp(self, pdf: bytes) -> bytes:
+        """Append validation data for the newest timestamp and a document timestamp over the whole file.
+
+        The first call (right after sealing, whose DSS already holds the seal's and its timestamp's
+        chain and revocation data) makes the file B-LTA. Run again before the newest timestamp's or
+        the seal's certificate expires, it keeps the file verifiable: each archive timestamp protects
+        the validation data and the timestamps before it. The document timestamp is the last thing
+        in the file, so it covers the whole file. Raises ``TimestampUnavailable`` if the TSA fails,
+        ``InvalidInput`` for a file that is not a sealed PDF, and ``ValueError`` without a TSA and
+        validation context.
+        """
+        if self._timestamper is None or self._vc_factory is None:
+            raise ValueError("archive timestamps need a TSA and a validation context")
+        try:
+            reader = PdfFileReader(BytesIO(pdf), strict=False)
+            archived = reader.embedded_timestamp_signatures
+        except (PdfError, ValueError) as exc:
+            raise InvalidInput("The sealed file is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc
+        if archived:
+            # Revocation data for the newest archive timestamp, fetched now, goes under the next one.
+            updated = BytesIO()
+            try:
+                add_validation_info(archived[-1], self._vc_factory(), output=updated)
+            except (SigningError, PathError, ValidationError) as exc:
+                raise _revocation_unavailable(exc) from exc
+            pdf = updated.getvalue()
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        keep_pdfa(writer)
+        out = BytesIO()
+        signers.PdfTimeStamper(self._timestamper).timestamp_pdf(writer, _MD, output=out)
+        return out.getvalue()
 
     def _seal(self, pdf: bytes, metadata: SealMetadata, sealed_at: datetime, reserved: int) -> bytes:
         try:
@@ -261,6 +345,7 @@ class Sealer:
             raise InvalidInput(
                 "The document to seal is not a readable PDF.", errors=[FieldError("pdf", str(exc))]
             ) from exc
+        keep_pdfa(writer)
         vc = self._vc_factory() if self._vc_factory is not None else None
         meta = signers.PdfSignatureMetadata(
             field_name=SEAL_FIELD_NAME,

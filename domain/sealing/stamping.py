@@ -31,6 +31,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from domain.errors import FieldError, InvalidInput
 from domain.sealing.html_pages import HtmlPageWriter, sandboxed_template
+from domain.sealing.pdfa import keep_pdfa
 
 #: fontconfig family used for typed signatures (Debian package fonts-dancingscript).
 SCRIPT_FONT_FAMILY = "Dancing Script"
@@ -201,6 +202,7 @@ class Stamper:
             self._stamp(writer, stamps)
         if append_pdf is not None:
             _append_pages(writer, append_pdf)
+        keep_pdfa(writer)
         out = BytesIO()
         writer.write(out)
         return out.getvalue()

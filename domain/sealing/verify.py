@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -171,7 +172,12 @@ def verify_sealed_pdf(
         return replace(base, problems=tuple(problems))
 
     cert = status.signing_cert
-    covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    # After the seal only long-term validation data (a DSS) and archive timestamps may follow (PAdES
+    # B-LT/B-LTA); pyHanko's difference analysis says so with LTA_UPDATES. Anything else is a change.
+    covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level == ModificationLevel.LTA_UPDATES
+    )
     ts = status.timestamp_validity
     if not status.intact:
         problems.append("the signed bytes were changed after sealing")

@@ -52,6 +52,11 @@ class TestDevSealingKey:
         assert stat.S_IMODE((pki / SEAL_KEY_FILE).stat().st_mode) == 0o600
         assert stat.S_IMODE(pki.stat().st_mode) == 0o700
 
+    def test_configured_retention_stretches_the_dev_certificate(self, tmp_path: Path) -> None:
+        """A development key made for 30-year retention is valid for more than 30 years."""
+        key = load_or_create_dev_sealing_key(tmp_path, NOW, retention_years=30).key
+        assert key.certificate.not_valid_after_utc > NOW.replace(year=NOW.year + 30)
+
     def test_later_starts_reload_the_same_key(self, tmp_path: Path) -> None:
         """A second start loads the same certificate and key instead of generating new ones."""
         first = load_or_create_dev_sealing_key(tmp_path, NOW)

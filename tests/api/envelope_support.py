@@ -15,6 +15,7 @@ from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
 
 LINK = re.compile(r"https?://[^\s/]+(/sign/[A-Za-z0-9_\-]+)")
+CODE = re.compile(r"one-time code .* is (\d{6})\.")
 
 
 def send_msa(api: Api, signers: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
@@ -67,6 +68,14 @@ def link_for(smtp: LoopbackSmtpServer, address: str) -> str:
         if found:
             return found.group(1)
     raise AssertionError(f"no signing link was mailed to {address}")
+
+
+def code_from(message: Message) -> str:
+    """Return the one-time code from the body of a code mail (the Subject never carries it)."""
+    found = CODE.search(text_of(message))
+    assert found, text_of(message)
+    assert found.group(1) not in str(message["Subject"])
+    return found.group(1)
 
 
 def attachment(message: Message) -> bytes | None:

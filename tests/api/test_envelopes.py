@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime
@@ -22,7 +23,7 @@ from storage.database import unit_of_work
 from storage.envelope_repository import SqlEnvelopeRepository
 from storage.signed_document_repository import SqlSignedDocumentRepository
 from storage.tables import audit_events
-from tests.api.envelope_support import attachment, drawn_png, link_for, mails_to, send_msa, text_of
+from tests.api.envelope_support import attachment, code_from, drawn_png, link_for, mails_to, send_msa
 from tests.api.test_documents import sample
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
@@ -74,11 +75,14 @@ def settings(settings: Settings, smtp: LoopbackSmtpServer, request: pytest.Fixtu
 def sign_as(api: Api, path: str, *, drawn: bool = False, name: str = "Dana Wu", title: str = "Owner") -> Any:
     """Consent, view and sign through the signing page's forms."""
     consent = api.client.post(
-        f"{path}/consent", data={"agree": "yes", "version": "esign-consent-1"}, follow_redirects=False
+        f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}, follow_redirects=False
     )
     assert consent.status_code == 303, consent.text
     page = api.client.get(path)
     assert page.status_code == 200 and 'id="sign-form"' in page.text, page.text
+    # Read the document as a browser would: every page image the page lists is fetched.
+    for src in re.findall(r'src="(/sign/[^"]+/pages/\d+\.png)"', page.text):
+        assert api.client.get(src).status_code == 200
     form = {"full_name": name, "title": title, "attest": "yes", "method": "drawn" if drawn else "typed"}
     if drawn:
         form["signature"] = "data:image/png;base64," + base64.b64encode(drawn_png()).decode()
@@ -328,12 +332,11 @@ class TestRemindersAndCodes:
         """With otp the document is shown only after the mailed code; five wrong codes lock until a reminder."""
         envelope = send_msa(api, otp=True)
         path = link_for(smtp, CLIENT)
-        api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-1"})
+        api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"})
         assert 'id="code"' in api.client.get(path).text
         assert api.client.get(f"{path}/pages/0.png").status_code == 404
         api.client.post(f"{path}/code/send")
-        code = str(mails_to(smtp, CLIENT)[-1]["Subject"]).rsplit(" ", 1)[-1]
-        assert len(code) == 6 and code in text_of(mails_to(smtp, CLIENT)[-1])
+        code = code_from(mails_to(smtp, CLIENT)[-1])
         wrong = "000000" if code != "000000" else "111111"
         for _ in range(4):
             assert "not right" in api.client.post(f"{path}/code", data={"code": wrong}).text
@@ -342,16 +345,16 @@ class TestRemindersAndCodes:
         # The sender's reminder unlocks the signer: a new code then opens the document.
         assert api.post(f"/v1/envelopes/{envelope['id']}/remind").status_code == 200
         api.client.post(f"{path}/code/send")
-        fresh = str(mails_to(smtp, CLIENT)[-1]["Subject"]).rsplit(" ", 1)[-1]
+        fresh = code_from(mails_to(smtp, CLIENT)[-1])
         assert 'id="sign-form"' in api.client.post(f"{path}/code", data={"code": fresh}).text
 
     def test_right_code_opens_the_document(self, api: Api, smtp: LoopbackSmtpServer) -> None:
         """The mailed code lets the signer see the pages (PNG) and the signature form."""
         send_msa(api, otp=True)
         path = link_for(smtp, CLIENT)
-        api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-1"})
+        api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"})
         api.client.post(f"{path}/code/send")
-        code = str(mails_to(smtp, CLIENT)[-1]["Subject"]).rsplit(" ", 1)[-1]
+        code = code_from(mails_to(smtp, CLIENT)[-1])
         page = api.client.post(f"{path}/code", data={"code": code})
         assert page.status_code == 200 and 'id="sign-form"' in page.text, page.text
         image = api.client.get(f"{path}/pages/0.png")

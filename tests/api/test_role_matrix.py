@@ -91,6 +91,9 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/risks/{risk_id}/revoke"): Rule(Permission.RISKS_WRITE, body={"reason": "x"}),
     ("POST", "/v1/risks/{risk_id}/remediate"): Rule(Permission.RISKS_WRITE, body={"reason": "x"}),
     ("POST", "/v1/risks/{risk_id}/renew"): Rule(Permission.RISKS_WRITE, body={"review_on": "2027-01-01"}),
+    ("POST", "/v1/risks/{risk_id}/approver"): Rule(
+        Permission.RISKS_WRITE, body={"name": "Ann Lee", "title": "CFO", "reason": "x"}
+    ),
     ("GET", "/v1/clients/{client_id}/risk-report.pdf"): READ,
     ("GET", "/v1/evidence/{envelope_id}.zip"): READ,
     ("GET", "/v1/evidence"): READ,

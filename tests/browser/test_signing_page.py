@@ -196,7 +196,7 @@ class TestSigningPageInChromium:
         state = api.get(f"/v1/envelopes/{envelope['id']}").json()
         methods = {s["email"]: s["signature_method"] for s in state["signers"]}
         assert methods == {CLIENT: "drawn", MSP: "typed"}
-        assert all(s["consent_version"] == "esign-consent-1" for s in state["signers"])
+        assert all(s["consent_version"] == "esign-consent-2" for s in state["signers"])
 
         completed = [m for m in mails_to(smtp, CLIENT) if "Completed" in str(m["Subject"])]
         sealed = attachment(completed[0])

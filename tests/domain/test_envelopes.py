@@ -90,7 +90,7 @@ class TestSecrets:
 
     def test_published_disclosure_exists(self) -> None:
         """The default disclosure version has a text."""
-        assert "electronically" in CONSENT_DISCLOSURES["esign-consent-1"]
+        assert "electronically" in CONSENT_DISCLOSURES["esign-consent-2"]
 
 
 class TestBoxes:

@@ -19,6 +19,7 @@ from domain.sealing.keys import (
     load_pem_sealing_key,
     load_pkcs12_sealing_key,
 )
+from undersign.settings import S3Settings
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -46,13 +47,14 @@ class TestGenerateDevPki:
         assert DOCUMENT_SIGNING_EKU in eku and ExtendedKeyUsageOID.EMAIL_PROTECTION in eku
         assert "Acme IT" in cert.subject.rfc4514_string()
 
-    def test_validity_is_five_years_from_the_time_passed_in(self) -> None:
-        """Validity starts (slightly before) the given time and lasts five years; the CA outlives the leaf."""
+    def test_validity_outlives_the_longest_default_retention(self) -> None:
+        """Validity starts (slightly before) the given time and outlasts every default retention; the CA outlives it."""
         pki = generate_dev_pki(NOW)
         cert = x509.load_pem_x509_certificate(pki.seal_certificate_pem)
         ca = x509.load_pem_x509_certificate(pki.ca_certificate_pem)
         assert NOW - timedelta(hours=1) < cert.not_valid_before_utc <= NOW
-        assert cert.not_valid_after_utc == NOW + timedelta(days=5 * 365)
+        longest = max(S3Settings().contract_retention_years, S3Settings().waiver_retention_years)
+        assert cert.not_valid_after_utc > NOW.replace(year=NOW.year + longest)
         assert ca.not_valid_after_utc > cert.not_valid_after_utc
 
     def test_seal_certificate_is_issued_by_the_ca(self) -> None:
