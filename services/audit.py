@@ -92,7 +92,7 @@ class AuditService:
             if latest is not None and latest.seq == head.seq and latest.signed.statement.hash == head.hash:
                 return None
         now = self._clock.now()
-        signed = sign_checkpoint(checkpoint_for(head, now, self._certificate), self._key)
+        signed = sign_checkpoint(checkpoint_for(head, now, self._certificate, self._log.tree_root(head.seq)), self._key)
         retention = Retention(
             mode=self._policy.retention_mode, retain_until=add_years(now, self._policy.retention_years)
         )
