@@ -1,64 +1,204 @@
-"""FastAPI dependencies of evidence exports: plan in the request, stream from a unit of work of its own."""
+"""FastAPI dependencies of evidence exports: plan in the request, stream the zip afterwards.
+
+Builds the subject (an envelope, a client or a risk record) with its documents, the summary's seal
+(the service key, with the TSA when one is configured) and the retention of filed exports.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Iterator
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import Depends
+from cryptography.hazmat.primitives import serialization
+from fastapi import Depends, Request
 
+from adapters.signing_keys import timestamper_for_url
+from adapters.signing_kit import SigningKit
 from api.deps import RuntimeDep, SessionDep
+from api.deps_envelopes import KitDep
 from domain.actor import Actor
-from domain.audit import AuditEvent
-from services.evidence import EvidencePlan, plan_export, stream_bundle
+from domain.blobs import Retention, StoredBlob
+from domain.envelopes import CONSENT_DISCLOSURES, EnvelopeStatus
+from domain.errors import NotFound
+from domain.sealing.html_pages import HtmlPageWriter
+from domain.sealing.seal import Sealer, SealMetadata
+from services.audit import add_years
+from services.evidence import (
+    EvidencePlan,
+    EvidenceTools,
+    ExportSubject,
+    FiledDocument,
+    plan_export,
+    safe_name,
+    stream_bundle,
+)
 from storage.audit_trail import SqlAuditTrail
-from storage.database import unit_of_work
-from storage.evidence_queries import signed_for_client
+from storage.envelope_repository import SqlEnvelopeRepository
+from storage.evidence_queries import SqlSubjectLog, signed_for_client
+from storage.risk_repository import SqlRiskRepository
 from storage.signed_document_repository import SqlSignedDocumentRepository
 from undersign.audit_runtime import audit_service, runtime_service_key
 from undersign.runtime import Runtime
+
+_OUTCOMES = {
+    EnvelopeStatus.SENT: "waiting for signatures",
+    EnvelopeStatus.COMPLETING: "signed by everyone, being sealed",
+    EnvelopeStatus.COMPLETED: "signed by everyone",
+    EnvelopeStatus.DECLINED: "refused to sign",
+    EnvelopeStatus.VOIDED: "withdrawn by the sender",
+    EnvelopeStatus.EXPIRED: "expired unsigned",
+}
+_TOOLS_LOCK = threading.Lock()
+
+
+class _SummarySeal:
+    """Seals evidence summaries with the service key (one ``Sealer`` and page writer per process)."""
+
+    def __init__(self, kit: SigningKit, tsa_url: str | None) -> None:
+        self.writer = HtmlPageWriter()
+        self._sealer = Sealer(kit.key, timestamper=timestamper_for_url(tsa_url) if tsa_url else None)
+        self._lock = threading.Lock()
+
+    def seal(self, subject: str, pdf: bytes, now: datetime) -> bytes:
+        """Return ``pdf`` sealed (a refusal record is evidence, so it carries our seal too)."""
+        metadata = SealMetadata(
+            envelope_id=f"evidence:{subject}"[:128],
+            document_id="evidence-summary",
+            document_version=1,
+            sent_sha256=hashlib.sha256(pdf).hexdigest(),
+            sent_length=len(pdf),
+        )
+        with self._lock:
+            return self._sealer.seal(pdf, metadata, sealed_at=now)
+
+
+def _summary_seal(request: Request, kit: SigningKit, runtime: Runtime) -> _SummarySeal:
+    state = request.app.state
+    found: _SummarySeal | None = getattr(state, "evidence_seal", None)
+    if found is None:
+        with _TOOLS_LOCK:
+            found = getattr(state, "evidence_seal", None)
+            if found is None:
+                found = _SummarySeal(kit, runtime.settings.signing.tsa_url)
+                state.evidence_seal = found
+    return found
 
 
 class EvidenceExporter:
     """Plans exports in the request's session and streams them afterwards."""
 
-    def __init__(self, session: SessionDep, runtime: RuntimeDep) -> None:
+    def __init__(self, session: SessionDep, runtime: RuntimeDep, kit: KitDep, request: Request) -> None:
         self._session = session
         self._runtime = runtime
+        self._kit = kit
+        self._seal = _summary_seal(request, kit, runtime)
 
-    def plan(self, actor: Actor, *, envelope_id: str | None = None, client_id: str | None = None) -> EvidencePlan:
-        """Record the export and sign a checkpoint; return what the bundle will hold."""
-        if envelope_id is not None:
-            one = SqlSignedDocumentRepository(self._session).by_envelope(envelope_id)
-            signed = [one] if one is not None else []
-            subjects = {"envelope": envelope_id, **({"client": one.client_id} if one else {})}
-            filename = f"evidence-{envelope_id}.zip"
-        else:
-            assert client_id is not None
-            signed = signed_for_client(self._session, client_id)
-            subjects = {"client": client_id}
-            filename = f"evidence-client-{client_id}.zip"
+    def plan(self, actor: Actor, subject_type: str, subject_id: str) -> EvidencePlan:
+        """Record the export and sign a tree head; return what the bundle will hold."""
         runtime = self._runtime
+        now = runtime.clock.now()
+        subject = self._subject(subject_type, subject_id)
+        kit = self._kit
+        store = runtime.blob_store
+        pki = [("pki/service-chain.pem", b"".join(c.public_bytes(serialization.Encoding.PEM) for c in kit.key.chain))]
+        if kit.tsa_roots:
+            pki.append(
+                ("pki/tsa-roots.pem", b"".join(c.public_bytes(serialization.Encoding.PEM) for c in kit.tsa_roots))
+            )
+        disclosures = [(f"disclosure/{safe_name(v)}.txt", text.encode()) for v, text in CONSENT_DISCLOSURES.items()]
+        tools = EvidenceTools(
+            writer=self._seal.writer,
+            seal=lambda pdf: self._seal.seal(f"{subject_type}:{subject_id}", pdf, now),
+            retention=Retention(
+                mode=runtime.settings.s3.retention_mode,
+                retain_until=add_years(now, runtime.settings.audit.checkpoint_retention_years),
+            ),
+            lock_facts=lambda blob: _lock_facts(store, blob),
+            extra_files=(*pki, *disclosures),
+        )
         return plan_export(
             actor,
+            subject,
             audit=audit_service(self._session, runtime),
             trail=SqlAuditTrail(self._session, runtime.clock),
-            signed=signed,
-            subjects=subjects,
-            filename=filename,
+            log=SqlSubjectLog(self._session),
+            blobs=store,
+            tools=tools,
             certificate=runtime_service_key(runtime).certificate,
-            now=runtime.clock.now(),
+            now=now,
+        )
+
+    def _subject(self, subject_type: str, subject_id: str) -> ExportSubject:
+        session = self._session
+        if subject_type == "envelope":
+            envelope = SqlEnvelopeRepository(session).get(subject_id)
+            if envelope is None:
+                raise NotFound(f"No envelope with id '{subject_id}'.")
+            sealed = SqlSignedDocumentRepository(session).by_envelope(subject_id)
+            if sealed is not None:
+                doc = FiledDocument(f"{safe_name(subject_id)}-sealed.pdf", f"{envelope.title} (signed)", sealed.sealed)
+            else:
+                as_sent = StoredBlob(
+                    bucket="", key=envelope.sent_key, version_id=envelope.sent_version_id,
+                    sha256=envelope.sent_sha256, size=0,
+                )  # fmt: skip
+                doc = FiledDocument(f"{safe_name(subject_id)}-as-sent.pdf", f"{envelope.title} (as sent)", as_sent)
+            return ExportSubject(
+                subject_type="envelope",
+                subject_id=subject_id,
+                subjects={"envelope": subject_id, "client": envelope.client_id},
+                label=f'"{envelope.title}" (version {envelope.version}), envelope {subject_id}',
+                outcome=_OUTCOMES.get(envelope.status, envelope.status.value),
+                filename=f"evidence-{safe_name(subject_id)}.zip",
+                documents=(doc,),
+            )
+        if subject_type == "risk":
+            entry = SqlRiskRepository(session).get(subject_id)
+            if entry is None:
+                raise NotFound(f"No risk record with id '{subject_id}'.")
+            return ExportSubject(
+                subject_type="risk",
+                subject_id=subject_id,
+                subjects={"risk": subject_id, "client": entry.client_id},
+                label=f"Risk record {subject_id}",
+                outcome=entry.status.value.replace("_", " ").replace("-", " "),
+                filename=f"evidence-risk-{safe_name(subject_id)}.zip",
+                documents=(),
+            )
+        signed = signed_for_client(session, subject_id)
+        return ExportSubject(
+            subject_type="client",
+            subject_id=subject_id,
+            subjects={"client": subject_id},
+            label=f"Client {subject_id}",
+            outcome=f"{len(signed)} signed document(s)",
+            filename=f"evidence-client-{safe_name(subject_id)}.zip",
+            documents=tuple(
+                FiledDocument(f"{safe_name(s.envelope_id)}-sealed.pdf", f"Envelope {s.envelope_id} (signed)", s.sealed)
+                for s in signed
+            ),
         )
 
     def stream(self, plan: EvidencePlan) -> Iterator[bytes]:
-        """Yield the zip bytes, reading events from a new unit of work (the request's is closed by then)."""
-        runtime: Runtime = self._runtime
+        """Yield the zip bytes (documents are read from the store one at a time)."""
+        return stream_bundle(plan, self._runtime.blob_store)
 
-        def events(up_to_seq: int) -> Iterator[AuditEvent]:
-            with unit_of_work(runtime.sessions) as session:
-                yield from SqlAuditTrail(session, runtime.clock).stream(up_to_seq=up_to_seq)
 
-        return stream_bundle(plan, events, runtime.blob_store)
+def _lock_facts(store: Any, blob: StoredBlob) -> dict[str, Any]:
+    """Return the Object Lock facts the store reports for ``blob`` (mode, retain-until, legal hold, version)."""
+    info = store.head(blob.key, blob.version_id)
+    return {
+        "bucket": blob.bucket or getattr(store, "bucket", ""),
+        "key": blob.key,
+        "version_id": info.version_id,
+        "sha256": info.sha256,
+        "retention_mode": info.retention_mode,
+        "retain_until": info.retain_until.isoformat() if info.retain_until else None,
+        "legal_hold": info.legal_hold,
+    }
 
 
 EvidenceExporterDep = Annotated[EvidenceExporter, Depends(EvidenceExporter, scope="function")]

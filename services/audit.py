@@ -107,6 +107,11 @@ class AuditService:
         self._checkpoints.add(stored)
         return stored
 
+    def latest_head_seq(self) -> int:
+        """Return the seq of the newest event (0 for an empty chain)."""
+        head = self._log.head()
+        return 0 if head is None else head.seq
+
     def trusted_checkpoints(self) -> tuple[list[SignedCheckpoint], int, list[CheckpointProblem]]:
         """Read every listed checkpoint of the service certificate back from the object store and check it.
 

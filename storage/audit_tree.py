@@ -54,7 +54,9 @@ class SqlAuditTree:
             value = self._session.execute(select(audit_events.c.hash).where(audit_events.c.seq == index + 1)).scalar()
         else:
             value = self._session.execute(
-                select(audit_tree_nodes.c.hash).where(audit_tree_nodes.c.level == level, audit_tree_nodes.c.idx == index)
+                select(audit_tree_nodes.c.hash).where(
+                    audit_tree_nodes.c.level == level, audit_tree_nodes.c.idx == index
+                )
             ).scalar()
         if value is None:
             raise NotFound(f"the audit tree has no node at level {level}, index {index}")

@@ -117,7 +117,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes], 
 
 
 def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes, path: Sequence[bytes]) -> bool:
-    """Tell whether ``path`` proves the tree (``first``, ``first_root``) is a prefix of (``second``, ``second_root``)."""
+    """Tell whether ``path`` proves tree (``first``, ``first_root``) is a prefix of (``second``, ``second_root``)."""
     if not 0 < first <= second:
         return False
     if first == second:
