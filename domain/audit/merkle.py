@@ -174,6 +174,18 @@ class CompactRange:
         self.size += 1
         return finished
 
+    def append_subtree(self, level: int, digest: bytes) -> None:
+        """Add a complete subtree of ``2**level`` leaves at once (``size`` must be a multiple of its width)."""
+        if self.size % (1 << level):
+            raise InvalidInput(f"a subtree of 2**{level} leaves cannot start at leaf {self.size}")
+        self.size += 1 << level
+        current = digest
+        while self.nodes and self.nodes[-1][0] == level:
+            _, left = self.nodes.pop()
+            current = node_hash(left, current)
+            level += 1
+        self.nodes.append((level, current))
+
     def root(self) -> bytes:
         """Return the root hash of the leaves appended so far."""
         if not self.nodes:
