@@ -4,8 +4,14 @@
 costs several times the hashing. An exported log (``events.jsonl``) already *is* those bytes, so
 this module checks it where it lies: the ``hash`` member is cut out of each line (in canonical
 JSON a member name preceded by ``,"`` can only be a member, since every quote inside a string is
-escaped), the rest is hashed, and the link, seq and Merkle tree are checked against the signed
-tree heads, a few thousand lines at a time with the per-line work in comprehensions.
+escaped), the rest is hashed, and the Merkle tree over those hashes is compared with every signed
+tree head, a few thousand lines at a time with the per-line work in comprehensions.
+
+Where a signed tree head covers the events, its root already pins every event, its place and
+therefore its seq and link (as in Certificate Transparency, which has no hash chain at all), so
+``prev_hash`` and ``seq`` are read only for the events after the last signed head, or when a
+head has no root (version 1 checkpoints). A root that does not match sends the log to the
+careful path below, which does walk every link.
 
 Anything unexpected (a broken hash or link, a line that is not in canonical form) sends the whole
 log to the careful path: each line is parsed strictly and ``verify_chain`` says exactly what was
@@ -14,6 +20,7 @@ changed. So the fast path only ever confirms; it never explains.
 
 from __future__ import annotations
 
+from binascii import unhexlify
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from hashlib import sha256
 from itertools import islice
@@ -40,7 +47,7 @@ def verify_log_lines(lines: Callable[[], Iterable[bytes]], checkpoints: Sequence
     """
     try:
         return _fast(iter(lines()), checkpoints)
-    except _Mismatch:
+    except (_Mismatch, ValueError):  # ValueError: a stored hash that is not hex
         return _careful(lines(), checkpoints)
 
 
@@ -48,6 +55,8 @@ def _fast(lines: Iterator[bytes], checkpoints: Sequence[Checkpoint]) -> ChainVer
     by_seq: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+    rooted = all(checkpoint.root is not None for checkpoint in checkpoints)
+    last_signed = max(by_seq, default=0)
     tree = CompactRange()
     link = GENESIS_HASH.encode()
     expected = 1
@@ -58,34 +67,35 @@ def _fast(lines: Iterator[bytes], checkpoints: Sequence[Checkpoint]) -> ChainVer
         at = [line.find(b',"hash":"') for line in batch]
         if min(at) < 0:
             raise _Mismatch
-        stored = [line[i + 9 : i + 73] for line, i in zip(batch, at, strict=True)]
         digests = [sha256(line[:i] + line[i + 74 : -1]).digest() for line, i in zip(batch, at, strict=True)]
-        if [d.hex().encode() for d in digests] != stored:
+        if [unhexlify(line[i + 9 : i + 73]) for line, i in zip(batch, at, strict=True)] != digests:
             raise _Mismatch
-        # prev_hash links to the line before and seq counts on: one pattern per line, found after the hash.
-        prevs = [link, *stored[:-1]]
-        if not all(
-            [
-                line.find(b',"prev_hash":"%b","seq":%d,' % (prev, seq), i) > 0
-                for line, i, prev, seq in zip(batch, at, prevs, range(expected, expected + len(batch)), strict=True)
-            ]
-        ):
-            raise _Mismatch
+        if expected > last_signed or not rooted:
+            # Links and seqs matter where no signed tree head vouches for the events (see the module docstring).
+            prevs = [link, *[d.hex().encode() for d in digests[:-1]]]
+            if not all(
+                [
+                    line.find(b',"prev_hash":"%b","seq":%d,' % (prev, seq), i) > 0
+                    for line, i, prev, seq in zip(batch, at, prevs, range(expected, expected + len(batch)), strict=True)
+                ]
+            ):
+                raise _Mismatch
         first = expected
         expected += len(batch)
-        link = stored[-1]
+        link = digests[-1].hex().encode()
         signed_here = [seq for seq in range(first, expected) if seq in by_seq] if by_seq else []
         if len(batch) == BATCH and not signed_here:
             level = digests
             while len(level) > 1:
-                level = [sha256(b"\x01" + a + b).digest() for a, b in zip(level[::2], level[1::2], strict=True)]
+                pairs = iter(level)
+                level = [sha256(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
             tree.append_subtree(_LEVEL, level[0])
             continue
         for offset, digest in enumerate(digests):
             tree.append(digest)
             seq = first + offset
             for checkpoint in by_seq.get(seq, ()):
-                if checkpoint.hash != stored[offset].decode() or (
+                if checkpoint.hash != digest.hex() or (
                     checkpoint.root is not None and checkpoint.root != tree.root().hex()
                 ):
                     raise _Mismatch
