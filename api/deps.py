@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from adapters.signing_kit import retention_policy
 from api.auditor_reads import record_auditor_read
 from api.client_address import client_ip
 from domain.actor import Actor
@@ -112,6 +113,7 @@ def document_service(session: SessionDep, runtime: RuntimeDep) -> DocumentServic
         audit=SqlAuditTrail(session, runtime.clock),
         budget=runtime.render_budget,
         listeners=[risk_service(session, runtime)],
+        evidence_lock=retention_policy(runtime.settings),
     )
 
 

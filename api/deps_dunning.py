@@ -17,6 +17,7 @@ from fastapi import Depends
 from sqlalchemy.orm import Session
 
 from adapters.mail import mailer_from_settings
+from adapters.signing_kit import retention_policy
 from api.deps import ActorDep, RuntimeDep, SessionDep
 from domain.actor import Actor
 from domain.errors import TemplateInvalid
@@ -84,6 +85,7 @@ def make_dunning_service(
         branding=runtime.branding,
         audit=audit,
         budget=runtime.render_budget,
+        evidence_lock=retention_policy(runtime.settings),
     )
     return DunningService(
         invoices=SqlInvoiceRepository(session),

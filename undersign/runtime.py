@@ -148,6 +148,7 @@ def build_runtime(
 ) -> Runtime:
     """Build the runtime for ``settings``; tests may hand in their own blob store, clock or renderer."""
     engine = build_engine(settings)
+    log.info(settings.retention_notice())
     library = TemplateLibrary(settings.templates_dir)
     return Runtime(
         settings=settings,

@@ -193,6 +193,24 @@ class Settings(BaseSettings):
     audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @model_validator(mode="after")
+    def _compliance_lock_in_production(self) -> Self:
+        # Evidence must outlive anyone's wish to delete it: production locks in COMPLIANCE mode
+        # (nobody, not even the bucket owner, can shorten it) unless GOVERNANCE is chosen explicitly.
+        if self.mode is Mode.PRODUCTION and "retention_mode" not in self.s3.model_fields_set:
+            self.s3 = self.s3.model_copy(update={"retention_mode": "COMPLIANCE"})
+        return self
+
+    def retention_notice(self) -> str:
+        """Say in one line how evidence is locked in the object store (logged at start-up)."""
+        s3 = self.s3
+        chosen = "set explicitly" if "retention_mode" in s3.model_fields_set else f"the {self.mode.value} default"
+        return (
+            f"Object Lock: {s3.retention_mode} mode ({chosen}); contracts {s3.contract_retention_years} y, "
+            f"risk letters {s3.waiver_retention_years} y, notices {s3.notice_retention_years} y, "
+            f"checkpoints and evidence exports {self.audit.checkpoint_retention_years} y"
+        )
+
+    @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:
         if self.mode is Mode.DEVELOPMENT:
             return self

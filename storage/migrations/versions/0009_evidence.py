@@ -1,4 +1,4 @@
-"""Evidence: the kept nodes of the audit log's Merkle tree, filled in for events already chained.
+"""Evidence: the kept nodes of the audit log's Merkle tree (filled in for events already chained); legal holds.
 
 Revision ID: 0009
 Revises: 0008
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from domain.audit.merkle import CompactRange
+from storage.tables import UtcDateTime
 
 revision = "0009"
 down_revision = "0008"
@@ -27,6 +28,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("level", "idx", name="pk_audit_tree_nodes"),
     )
     _backfill()
+    op.create_table(
+        "legal_holds",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("subject_type", sa.String(16), nullable=False),
+        sa.Column("subject_id", sa.String(36), nullable=False),
+        sa.Column("client_id", sa.String(36), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("placed_at", UtcDateTime(), nullable=False),
+        sa.Column("placed_by", sa.String(200), nullable=False),
+        sa.Column("released_at", UtcDateTime(), nullable=True),
+        sa.Column("released_by", sa.String(200), nullable=True),
+        sa.Column("release_reason", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_legal_holds"),
+    )
+    op.create_index("ix_legal_holds_subject_type_subject_id", "legal_holds", ["subject_type", "subject_id"])
 
 
 def _backfill() -> None:
@@ -54,4 +70,5 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("legal_holds")
     op.drop_table("audit_tree_nodes")

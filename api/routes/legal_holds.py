@@ -1,0 +1,77 @@
+"""``/v1/legal-holds``: keep a client's, an envelope's or a document's records past retention, and release them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import ActorDep, ReaderDep
+from api.deps_legal_holds import LegalHoldServiceDep
+from domain.legal_holds import LegalHold
+
+router = APIRouter(prefix="/v1/legal-holds", tags=["legal holds"])
+
+
+class HoldIn(BaseModel):
+    """What to hold and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    subject_type: Literal["client", "envelope", "document"]
+    subject_id: str = Field(min_length=1, max_length=36)
+    reason: str = Field(min_length=1, max_length=2000, description="The matter, request or claim")
+
+
+class ReleaseIn(BaseModel):
+    """Why the hold ends."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class HoldOut(BaseModel):
+    """A legal hold as recorded."""
+
+    id: str
+    subject_type: str
+    subject_id: str
+    client_id: str
+    reason: str
+    placed_at: datetime
+    placed_by: str
+    active: bool
+    released_at: datetime | None
+    released_by: str | None
+    release_reason: str | None
+
+    @classmethod
+    def of(cls, hold: LegalHold) -> HoldOut:
+        """Build the response from the record."""
+        return cls(**hold.__dict__, active=hold.active)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=HoldOut)
+def place_hold(body: HoldIn, actor: ActorDep, service: LegalHoldServiceDep, response: Response) -> HoldOut:
+    """Place a legal hold: every filed version of the subject is held in the object store until released."""
+    hold = service.place(actor, body.subject_type, body.subject_id, body.reason)
+    response.headers["Location"] = f"/v1/legal-holds/{hold.id}"
+    return HoldOut.of(hold)
+
+
+@router.post("/{hold_id}/release", response_model=HoldOut)
+def release_hold(hold_id: str, body: ReleaseIn, actor: ActorDep, service: LegalHoldServiceDep) -> HoldOut:
+    """Release a legal hold; versions another active hold covers stay held."""
+    return HoldOut.of(service.release(actor, hold_id, body.reason))
+
+
+@router.get("", response_model=list[HoldOut])
+def list_holds(
+    _actor: ReaderDep,
+    service: LegalHoldServiceDep,
+    subject_type: Annotated[Literal["client", "envelope", "document"], Query()],
+    subject_id: Annotated[str, Query(min_length=1, max_length=36)],
+) -> list[HoldOut]:
+    """The holds of a subject, active and released, oldest first."""
+    return [HoldOut.of(hold) for hold in service.for_subject(subject_type, subject_id)]
