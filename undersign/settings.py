@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -191,6 +191,7 @@ class Settings(BaseSettings):
     branding: BrandingSettings = Field(default_factory=BrandingSettings)
     dunning: DunningSettings = Field(default_factory=DunningSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    _lock_mode_defaulted: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _compliance_lock_in_production(self) -> Self:
@@ -198,12 +199,14 @@ class Settings(BaseSettings):
         # (nobody, not even the bucket owner, can shorten it) unless GOVERNANCE is chosen explicitly.
         if self.mode is Mode.PRODUCTION and "retention_mode" not in self.s3.model_fields_set:
             self.s3 = self.s3.model_copy(update={"retention_mode": "COMPLIANCE"})
+            self._lock_mode_defaulted = True
         return self
 
     def retention_notice(self) -> str:
         """Say in one line how evidence is locked in the object store (logged at start-up)."""
         s3 = self.s3
-        chosen = "set explicitly" if "retention_mode" in s3.model_fields_set else f"the {self.mode.value} default"
+        explicit = "retention_mode" in s3.model_fields_set and not self._lock_mode_defaulted
+        chosen = "set explicitly" if explicit else f"the {self.mode.value} default"
         return (
             f"Object Lock: {s3.retention_mode} mode ({chosen}); contracts {s3.contract_retention_years} y, "
             f"risk letters {s3.waiver_retention_years} y, notices {s3.notice_retention_years} y, "
