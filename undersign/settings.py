@@ -68,7 +68,7 @@ class S3Settings(BaseModel):
     retention_mode: str = Field(
         default="GOVERNANCE",
         pattern="^(GOVERNANCE|COMPLIANCE)$",
-        description="Object Lock mode for sealed files",
+        description="Object Lock mode for evidence (COMPLIANCE by default in production)",
     )
     contract_retention_years: int = Field(default=7, ge=0, le=100, description="Retention of signed contracts")
     waiver_retention_years: int = Field(default=8, ge=0, le=100, description="Retention of risk letters")
