@@ -84,3 +84,14 @@ class SqlLegalHoldRepository:
             sealed = sealed.where(sealed_column == subject_id)
         rows = [*self._session.execute(files).all(), *self._session.execute(sealed).all()]
         return sorted({HeldObject(key, version) for key, version in rows}, key=lambda o: (o.key, o.version_id))
+
+
+def sealed_by_kind(session: Session, client_id: str) -> list[tuple[str, HeldObject]]:
+    """Return (document kind, sealed object version) for every sealed copy of the client's documents."""
+    rows = session.execute(
+        select(documents.c.kind, signed_documents.c.sealed_key, signed_documents.c.sealed_version_id)
+        .join(documents, documents.c.id == signed_documents.c.document_id)
+        .where(signed_documents.c.client_id == client_id)
+        .order_by(signed_documents.c.signed_at)
+    ).all()
+    return [(kind, HeldObject(key, version)) for kind, key, version in rows]

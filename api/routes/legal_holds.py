@@ -1,18 +1,22 @@
-"""``/v1/legal-holds``: keep a client's, an envelope's or a document's records past retention, and release them."""
+"""``/v1/legal-holds`` and ``/v1/retention``: keep records past retention; count retention from the relationship's end.
+
+Legal holds keep a client's, an envelope's or a document's records until released; a retention
+change extends the locks of a client's sealed copies when the relationship ends or is renewed.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ActorDep, ReaderDep
-from api.deps_legal_holds import LegalHoldServiceDep
+from api.deps_legal_holds import LegalHoldServiceDep, RetentionServiceDep
 from domain.legal_holds import LegalHold
 
-router = APIRouter(prefix="/v1/legal-holds", tags=["legal holds"])
+router = APIRouter(tags=["legal holds and retention"])
 
 
 class HoldIn(BaseModel):
@@ -52,7 +56,7 @@ class HoldOut(BaseModel):
         return cls(**hold.__dict__, active=hold.active)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=HoldOut)
+@router.post("/v1/legal-holds", status_code=status.HTTP_201_CREATED, response_model=HoldOut)
 def place_hold(body: HoldIn, actor: ActorDep, service: LegalHoldServiceDep, response: Response) -> HoldOut:
     """Place a legal hold: every filed version of the subject is held in the object store until released."""
     hold = service.place(actor, body.subject_type, body.subject_id, body.reason)
@@ -60,13 +64,13 @@ def place_hold(body: HoldIn, actor: ActorDep, service: LegalHoldServiceDep, resp
     return HoldOut.of(hold)
 
 
-@router.post("/{hold_id}/release", response_model=HoldOut)
+@router.post("/v1/legal-holds/{hold_id}/release", response_model=HoldOut)
 def release_hold(hold_id: str, body: ReleaseIn, actor: ActorDep, service: LegalHoldServiceDep) -> HoldOut:
     """Release a legal hold; versions another active hold covers stay held."""
     return HoldOut.of(service.release(actor, hold_id, body.reason))
 
 
-@router.get("", response_model=list[HoldOut])
+@router.get("/v1/legal-holds", response_model=list[HoldOut])
 def list_holds(
     _actor: ReaderDep,
     service: LegalHoldServiceDep,
@@ -75,3 +79,30 @@ def list_holds(
 ) -> list[HoldOut]:
     """The holds of a subject, active and released, oldest first."""
     return [HoldOut.of(hold) for hold in service.for_subject(subject_type, subject_id)]
+
+
+class RetentionIn(BaseModel):
+    """When the relationship ends (or, renewed, now ends), and what happened."""
+
+    model_config = ConfigDict(extra="forbid")
+    relationship_ends_on: date
+    reason: str = Field(min_length=1, max_length=2000, description="Ended, terminated, renewed until ...")
+
+
+class ExtensionOut(BaseModel):
+    """One sealed copy whose Object Lock was extended."""
+
+    key: str
+    version_id: str
+    kind: str
+    retain_until_before: datetime | None
+    retain_until: datetime
+
+
+@router.post("/v1/retention/clients/{client_id}", response_model=list[ExtensionOut])
+def relationship_ends(
+    client_id: str, body: RetentionIn, actor: ActorDep, service: RetentionServiceDep
+) -> list[ExtensionOut]:
+    """Count the client's retention from the end of the relationship: locks are extended, never shortened."""
+    done = service.relationship_ends(actor, client_id, body.relationship_ends_on, body.reason)
+    return [ExtensionOut(**extension.__dict__) for extension in done]

@@ -11,9 +11,12 @@ from domain.documents import FileFormat
 from domain.roles import Role
 from storage.database import unit_of_work
 from storage.document_repository import SqlDocumentRepository
+from storage.signed_document_repository import SqlSignedDocumentRepository
 from tests.api.test_audit import events
 from tests.api.test_documents import create_msa, make_client, sample
+from tests.api.test_evidence import settings, smtp, two_signer_msa  # noqa: F401 - the mail fixtures
 from tests.conftest import Api
+from tests.support.smtp import LoopbackSmtpServer
 from undersign.runtime import Runtime
 from undersign.settings import Mode, Settings
 
@@ -66,9 +69,9 @@ class TestComplianceInProduction:
             "mail": {"smtp_host": "smtp.example"},
         }
         s3 = {"endpoint_url": "https://s3.example", "access_key": "AKIA123", "secret_key": "k" * 40}
-        settings = Settings(**production, s3=s3)
-        assert settings.s3.retention_mode == "COMPLIANCE"
-        assert "COMPLIANCE mode (the production default)" in settings.retention_notice()
+        defaulted = Settings(**production, s3=s3)
+        assert defaulted.s3.retention_mode == "COMPLIANCE"
+        assert "COMPLIANCE mode (the production default)" in defaulted.retention_notice()
         chosen = Settings(**production, s3={**s3, "retention_mode": "GOVERNANCE"})
         assert chosen.s3.retention_mode == "GOVERNANCE" and "set explicitly" in chosen.retention_notice()
         assert Settings(mode=Mode.DEVELOPMENT).s3.retention_mode == "GOVERNANCE"
@@ -124,3 +127,39 @@ class TestLegalHold:
         hold = api.post("/v1/legal-holds", json={**body, "reason": "x"}).json()
         assert api.post(f"/v1/legal-holds/{hold['id']}/release", json={"reason": "done"}).status_code == 200
         assert api.post(f"/v1/legal-holds/{hold['id']}/release", json={"reason": "done"}).status_code == 409
+
+
+class TestRetentionFromTheEnd:
+    def test_relationship_end_extends_sealed_contract_locks_and_never_shortens_them(
+        self,
+        api: Api,
+        runtime: Runtime,
+        smtp: LoopbackSmtpServer,  # noqa: F811
+    ) -> None:
+        """A really signed MSA is kept contract-years after the relationship ends; an earlier end changes nothing."""
+        envelope = two_signer_msa(api, smtp)
+        with unit_of_work(runtime.sessions) as session:
+            sealed = SqlSignedDocumentRepository(session).by_envelope(envelope["id"])
+        assert sealed is not None
+        store: Any = runtime.blob_store
+        before = store.head(sealed.sealed.key, sealed.sealed.version_id).retain_until
+        years = runtime.settings.s3.contract_retention_years
+        url = f"/v1/retention/clients/{envelope['client_id']}"
+        ends = f"{runtime.clock.now().year + 3}-06-30"
+        extended = api.post(url, json={"relationship_ends_on": ends, "reason": "Renewed until mid-term"})
+        assert extended.status_code == 200, extended.text
+        after = store.head(sealed.sealed.key, sealed.sealed.version_id)
+        assert after.retain_until.date().isoformat() == f"{runtime.clock.now().year + 3 + years}-06-30"
+        assert after.retain_until > before and after.retention_mode == runtime.settings.s3.retention_mode
+        assert [e["kind"] for e in extended.json()] == ["contract"]
+
+        earlier = api.post(url, json={"relationship_ends_on": "2020-01-01", "reason": "typo"})
+        assert earlier.status_code == 200 and earlier.json() == []
+        assert store.head(sealed.sealed.key, sealed.sealed.version_id).retain_until == after.retain_until
+        recorded = events(api, f"action=retention.extended&subject=client:{envelope['client_id']}")["items"]
+        assert len(recorded) == 2
+
+        assert api.post(url, json={"relationship_ends_on": ends, "reason": " "}).status_code == 422
+        assert api.post(url, json={"relationship_ends_on": "someday", "reason": "x"}).status_code == 422
+        missing = api.post("/v1/retention/clients/nope", json={"relationship_ends_on": ends, "reason": "x"})
+        assert missing.status_code == 404
