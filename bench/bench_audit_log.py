@@ -23,6 +23,7 @@ import resource
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 
 from bench.bench_audit_verify import drafts
 from domain.audit import AuditEvent, Checkpoint, chain_next
@@ -55,7 +56,7 @@ def main() -> None:
 
     generation = baseline = 0.0
 
-    def lines() -> Iterator[bytes]:
+    def chunks() -> Iterator[list[bytes]]:
         nonlocal generation, baseline
         previous: AuditEvent | None = None
         sha256 = hashlib.sha256
@@ -70,7 +71,11 @@ def main() -> None:
             for line in chunk:  # the raw floor over the very same bytes
                 sha256(line).hexdigest()
             baseline += time.process_time() - generated
-            yield from chunk
+            yield chunk
+
+    def lines() -> Iterator[bytes]:
+        # Lines arrive in blocks, as from a file read in chunks; chain hands them out one by one in C.
+        return chain.from_iterable(chunks())
 
     began = time.process_time()
     verdict = verify_log_lines(lines, heads)
