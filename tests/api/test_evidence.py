@@ -21,6 +21,7 @@ from domain.roles import Role
 from tests.api.envelope_support import drawn_png, link_for, mails_to, send_msa, text_of
 from tests.api.test_clients import client_body
 from tests.api.test_documents import create_msa, sample
+from tests.api.test_risks import create_letter, only_risk
 from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
 from undersign.audit_runtime import runtime_service_key
@@ -235,3 +236,35 @@ class TestRefusalBundle:
         """An envelope that does not exist is a 404 problem and records nothing."""
         response = api.get("/v1/evidence/ENV-NONE.zip")
         assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+
+
+class TestRiskBundle:
+    def test_refused_risk_letter_exports_the_risk_record_with_proofs(
+        self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer, tmp_path: Path
+    ) -> None:
+        """The risk record of a refused decline-of-service letter exports, verifies, and shows each transition."""
+        client_id = api.post("/v1/clients", json=client_body()).json()["id"]
+        document_id = create_letter(api, client_id)
+        signer = {"name": "Dana Wu", "email": CLIENT_A, "title": "Owner", "role": "client", "order": 1}
+        sent = api.post(
+            "/v1/envelopes", role=Role.TECH, json={"document_id": document_id, "version": 1, "signers": [signer]}
+        )
+        assert sent.status_code == 201, sent.text
+        declined = api.client.post(f"{link_for(smtp, CLIENT_A)}/decline", data={"reason": "MFA slows the front desk."})
+        assert declined.status_code == 200
+        risk = only_risk(api, client_id)
+        response = api.get(f"/v1/evidence/risks/{risk['id']}.zip", role=Role.AUDITOR)
+        assert response.status_code == 200, response.text
+        folder = unpack(response.content, tmp_path / "risk")
+        fingerprint = certificate_fingerprint(runtime_service_key(runtime).certificate)
+        result = clean_verifier(folder, fingerprint, tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        actions = [json.loads(line)["action"] for line in (folder / "events.jsonl").read_text().splitlines()]
+        assert actions[-1] == "evidence.exported" and len(actions) >= 3
+        raw = subprocess.run(
+            ["pdftotext", str(folder / "documents" / "evidence-summary.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "refused" in " ".join(raw.split())
