@@ -39,8 +39,20 @@ PLAIN_ACTIONS: Mapping[str, str] = {
     "envelope.voided": "The sender withdrew the document",
     "envelope.expired": "The signing period ended without every signature",
     "evidence.exported": "This evidence was exported",
-    "risk.recorded": "The risk was recorded",
-    "risk.transitioned": "The risk record changed state",
+    "risk.created": "The risk was recorded",
+    "risk.letter_linked": "A decline-of-service letter was linked to the risk",
+    "risk.sent": "The letter was sent to the client",
+    "risk.viewed": "The client was shown the letter",
+    "risk.accepted": "The client accepted the risk in writing",
+    "risk.refused": "The client refused to sign the letter (they were told in writing)",
+    "risk.revoked": "The risk acceptance was revoked",
+    "risk.remediated": "The recommended control was put in place",
+    "risk.renewed": "The risk acceptance was renewed",
+    "risk.review_due": "The risk acceptance came due for review",
+    "risk.expired": "The risk acceptance expired",
+    "legal_hold.placed": "A legal hold was placed",
+    "legal_hold.released": "A legal hold was released",
+    "retention.extended": "Retention was extended from the end of the relationship",
     "dunning.notice_issued": "A payment notice was issued",
 }
 
@@ -114,7 +126,7 @@ def _details(action: str, payload: Mapping[str, Any] | None, event: AuditEvent) 
         parts.append(f"disclosure version {data.get('disclosure_version', '')}")
     elif action == "signer.viewed" and "pages" in data:
         parts.append(f"{data['pages']} page(s) shown")
-    elif action in ("envelope.voided",) and data.get("reason"):
+    elif data.get("reason") and isinstance(data["reason"], str):
         parts.append(f"reason: {data['reason']}")
     elif action in ("signer.code_sent", "envelope.sent", "signer.invited") and data.get("to"):
         parts.append(f"to {data['to']}")
