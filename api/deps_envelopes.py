@@ -33,6 +33,7 @@ from storage.document_repository import SqlDocumentRepository
 from storage.envelope_repository import SqlEnvelopeRepository
 from storage.signed_document_repository import SqlSignedDocumentRepository
 from undersign.audit_runtime import risk_service
+from undersign.evidence_runtime import refusal_records
 from undersign.runtime import Runtime
 from undersign.settings import Mode
 
@@ -46,6 +47,7 @@ ListenerFactory = Callable[[Session, Runtime], EnvelopeOutcomeListener]
 LISTENER_FACTORIES: list[ListenerFactory] = [
     lambda session, _runtime: DocumentThaw(SqlDocumentRepository(session)),
     risk_service,  # signing accepts a risk letter, declining records the refusal
+    refusal_records,  # a decline files a sealed refusal record (evidence) under Object Lock
 ]
 
 

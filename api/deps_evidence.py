@@ -6,25 +6,20 @@ Builds the subject (an envelope, a client or a risk record) with its documents, 
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from cryptography.hazmat.primitives import serialization
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from adapters.signing_keys import timestamper_for_url
-from adapters.signing_kit import SigningKit
+from adapters.evidence_seal import evidence_seal
 from api.deps import RuntimeDep, SessionDep
 from api.deps_envelopes import KitDep
 from domain.actor import Actor
+from domain.audit_log import EventFilter
 from domain.blobs import Retention, StoredBlob
 from domain.envelopes import CONSENT_DISCLOSURES, EnvelopeStatus
 from domain.errors import NotFound
-from domain.sealing.html_pages import HtmlPageWriter
-from domain.sealing.seal import Sealer, SealMetadata
 from services.audit import add_years
 from services.evidence import (
     EvidencePlan,
@@ -41,7 +36,6 @@ from storage.evidence_queries import SqlSubjectLog, signed_for_client
 from storage.risk_repository import SqlRiskRepository
 from storage.signed_document_repository import SqlSignedDocumentRepository
 from undersign.audit_runtime import audit_service, runtime_service_key
-from undersign.runtime import Runtime
 
 _OUTCOMES = {
     EnvelopeStatus.SENT: "waiting for signatures",
@@ -51,50 +45,16 @@ _OUTCOMES = {
     EnvelopeStatus.VOIDED: "withdrawn by the sender",
     EnvelopeStatus.EXPIRED: "expired unsigned",
 }
-_TOOLS_LOCK = threading.Lock()
-
-
-class _SummarySeal:
-    """Seals evidence summaries with the service key (one ``Sealer`` and page writer per process)."""
-
-    def __init__(self, kit: SigningKit, tsa_url: str | None) -> None:
-        self.writer = HtmlPageWriter()
-        self._sealer = Sealer(kit.key, timestamper=timestamper_for_url(tsa_url) if tsa_url else None)
-        self._lock = threading.Lock()
-
-    def seal(self, subject: str, pdf: bytes, now: datetime) -> bytes:
-        """Return ``pdf`` sealed (a refusal record is evidence, so it carries our seal too)."""
-        metadata = SealMetadata(
-            envelope_id=f"evidence:{subject}"[:128],
-            document_id="evidence-summary",
-            document_version=1,
-            sent_sha256=hashlib.sha256(pdf).hexdigest(),
-            sent_length=len(pdf),
-        )
-        with self._lock:
-            return self._sealer.seal(pdf, metadata, sealed_at=now)
-
-
-def _summary_seal(request: Request, kit: SigningKit, runtime: Runtime) -> _SummarySeal:
-    state = request.app.state
-    found: _SummarySeal | None = getattr(state, "evidence_seal", None)
-    if found is None:
-        with _TOOLS_LOCK:
-            found = getattr(state, "evidence_seal", None)
-            if found is None:
-                found = _SummarySeal(kit, runtime.settings.signing.tsa_url)
-                state.evidence_seal = found
-    return found
 
 
 class EvidenceExporter:
     """Plans exports in the request's session and streams them afterwards."""
 
-    def __init__(self, session: SessionDep, runtime: RuntimeDep, kit: KitDep, request: Request) -> None:
+    def __init__(self, session: SessionDep, runtime: RuntimeDep, kit: KitDep) -> None:
         self._session = session
         self._runtime = runtime
         self._kit = kit
-        self._seal = _summary_seal(request, kit, runtime)
+        self._seal = evidence_seal(runtime.settings, runtime.clock.now())
 
     def plan(self, actor: Actor, subject_type: str, subject_id: str) -> EvidencePlan:
         """Record the export and sign a tree head; return what the bundle will hold."""
@@ -146,6 +106,18 @@ class EvidenceExporter:
                     sha256=envelope.sent_sha256, size=0,
                 )  # fmt: skip
                 doc = FiledDocument(f"{safe_name(subject_id)}-as-sent.pdf", f"{envelope.title} (as sent)", as_sent)
+            refusals = SqlAuditTrail(session, self._runtime.clock).find(
+                EventFilter(subject_type="envelope", subject_id=subject_id, action="envelope.refusal_filed"), 10
+            )
+            filed = tuple(
+                FiledDocument(
+                    f"{safe_name(subject_id)}-refusal-record-{n}.pdf",
+                    "Refusal record (sealed when the signer declined)",
+                    StoredBlob(bucket="", key=p["key"], version_id=p["version_id"], sha256=p["sha256"], size=0),
+                )
+                for n, (_event, p) in enumerate(reversed(refusals), start=1)
+                if p is not None
+            )
             return ExportSubject(
                 subject_type="envelope",
                 subject_id=subject_id,
@@ -153,7 +125,7 @@ class EvidenceExporter:
                 label=f'"{envelope.title}" (version {envelope.version}), envelope {subject_id}',
                 outcome=_OUTCOMES.get(envelope.status, envelope.status.value),
                 filename=f"evidence-{safe_name(subject_id)}.zip",
-                documents=(doc,),
+                documents=(doc, *filed),
             )
         if subject_type == "risk":
             entry = SqlRiskRepository(session).get(subject_id)

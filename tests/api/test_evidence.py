@@ -230,6 +230,13 @@ class TestRefusalBundle:
         signatures = subprocess.run(["pdfsig", str(summary)], capture_output=True, text=True, check=False).stdout
         assert "Signature Validation: Signature is Valid." in signatures
         assert (folder / "documents" / f"{refused['id']}-as-sent.pdf").exists()
+        # The sealed refusal record filed at the moment of the decline is in the bundle and its hash is chained.
+        record = folder / "documents" / f"{refused['id']}-refusal-record-1.pdf"
+        events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+        filed = next(e for e in events if e["action"] == "envelope.refusal_filed")
+        assert filed["document_sha256"] == hashlib.sha256(record.read_bytes()).hexdigest()
+        checked = subprocess.run(["pdfsig", str(record)], capture_output=True, text=True, check=False).stdout
+        assert "Signature Validation: Signature is Valid." in checked
 
     @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
     def test_unknown_envelope_is_404(self, api: Api) -> None:
