@@ -26,6 +26,7 @@ from api.routes import (
     evidence,
     health,
     invoices,
+    legal_holds,
     risks,
     signing,
     templates,
@@ -91,6 +92,7 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
     app.include_router(audit.router)
     app.include_router(risks.router)
     app.include_router(evidence.router)
+    app.include_router(legal_holds.router)
     app.include_router(invoices.router)
     app.include_router(dunning.router)
     app.include_router(envelopes.router)

@@ -25,6 +25,8 @@ from services.documents import DocumentService
 from services.dunning import DunningService
 from services.envelopes import EnvelopeService
 from services.invoices import InvoiceService
+from services.legal_holds import LegalHoldService
+from services.retention import RetentionService
 from services.risks import RiskService
 from services.signing import Caller, SigningService
 from services.verification import VerificationService
@@ -47,6 +49,7 @@ InvoiceWriterDep = Annotated[Actor, providers.permitted(Permission.INVOICES_WRIT
 DunningApproverDep = Annotated[Actor, providers.permitted(Permission.DUNNING_APPROVE)]
 DunningRunActorDep = Annotated[Actor, Depends(providers.dunning_run_session, scope="function")]
 CheckpointerDep = Annotated[Actor, providers.permitted(Permission.AUDIT_CHECKPOINT)]
+LegalHolderDep = Annotated[Actor, providers.permitted(Permission.LEGAL_HOLD)]
 
 # The services of this request.
 ClientServiceDep = Annotated[ClientService, Depends(providers.client_service, scope="function")]
@@ -60,6 +63,8 @@ DunningRunnerDep = Annotated[providers.DunningRunner, Depends(providers.dunning_
 EnvelopeServiceDep = Annotated[EnvelopeService, Depends(providers.envelope_service, scope="function")]
 SigningServiceDep = Annotated[SigningService, Depends(providers.signing_service, scope="function")]
 VerificationServiceDep = Annotated[VerificationService, Depends(providers.verification_service, scope="function")]
+LegalHoldServiceDep = Annotated[LegalHoldService, Depends(providers.legal_hold_service, scope="function")]
+RetentionServiceDep = Annotated[RetentionService, Depends(providers.retention_service, scope="function")]
 EvidenceExporterDep = Annotated[EvidenceExporter, Depends(providers.evidence_exporter, scope="function")]
 
 # The signer's side: the signing kit, where the request came from, sealing after the last signature.

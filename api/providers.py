@@ -31,6 +31,8 @@ from services.dunning import DunningService
 from services.dunning_run import RunReport
 from services.envelopes import EnvelopeService
 from services.invoices import InvoiceService
+from services.legal_holds import LegalHoldService
+from services.retention import RetentionService
 from services.risks import RiskService
 from services.signing import Caller, SigningService
 from services.verification import VerificationService
@@ -152,6 +154,16 @@ def envelope_service(factory: _Factory) -> EnvelopeService:
 def signing_service(factory: _Factory) -> SigningService:
     """Return the signer-facing service for this request."""
     return factory.signing()
+
+
+def legal_hold_service(factory: _Factory) -> LegalHoldService:
+    """Return legal holds for this request."""
+    return factory.legal_holds()
+
+
+def retention_service(factory: _Factory) -> RetentionService:
+    """Return retention changes for this request."""
+    return factory.retention()
 
 
 def verification_service(factory: _Factory) -> VerificationService:

@@ -224,13 +224,16 @@ class RetentionPolicy:
     years_by_kind: dict[DocumentKind, int]
     default_years: int = 7
 
+    def years_for(self, kind: str) -> int:
+        """Return how many years a sealed file of ``kind`` is kept (the default for a kind we do not know)."""
+        try:
+            return self.years_by_kind.get(DocumentKind(kind), self.default_years)
+        except ValueError:
+            return self.default_years
+
     def retain_until(self, kind: str, now: datetime) -> datetime:
         """Return the retain-until date of a sealed file of ``kind`` filed at ``now``."""
-        try:
-            years = self.years_by_kind.get(DocumentKind(kind), self.default_years)
-        except ValueError:  # a kind this version does not know: the longest default applies
-            years = self.default_years
-        return add_years(now, years)
+        return add_years(now, self.years_for(kind))
 
 
 def validate_signers(specs: Sequence[SignerSpec]) -> None:

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     DUNNING_APPROVE = "dunning:approve"
     AUDIT_CHECKPOINT = "audit:checkpoint"
     KEYS_MANAGE = "keys:manage"
+    LEGAL_HOLD = "legal:hold"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {

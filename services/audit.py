@@ -84,7 +84,7 @@ class AuditService:
             if latest is not None and latest.seq == head.seq and latest.signed.statement.hash == head.hash:
                 return None
         now = self._clock.now()
-        signed = sign_checkpoint(checkpoint_for(head, now, self._certificate), self._key)
+        signed = sign_checkpoint(checkpoint_for(head, now, self._certificate, self._log.tree_root(head.seq)), self._key)
         retention = Retention(
             mode=self._policy.retention_mode, retain_until=add_years(now, self._policy.retention_years)
         )
@@ -98,6 +98,11 @@ class AuditService:
         stored = StoredCheckpoint(signed=signed, blob=blob, retention=retention, created_by=actor.label)
         self._checkpoints.add(stored)
         return stored
+
+    def latest_head_seq(self) -> int:
+        """Return the seq of the newest event (0 for an empty chain)."""
+        head = self._log.head()
+        return 0 if head is None else head.seq
 
     def trusted_checkpoints(self) -> tuple[list[SignedCheckpoint], int, list[CheckpointProblem]]:
         """Read every listed checkpoint of the service certificate back from the object store and check it.

@@ -187,6 +187,7 @@ class CompletionService:
             envelope,
             "document.sealed",
             SYSTEM,
+            document_sha256=blob.sha256,
             detail={
                 "bucket": blob.bucket,
                 "key": blob.key,

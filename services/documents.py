@@ -20,6 +20,7 @@ from domain.assembly.context import AssemblyContext, Branding, ClientContact, Cl
 from domain.assembly.manifest import TemplateManifest
 from domain.assembly.redline import Redline, redline
 from domain.assembly.variables import validate_variables
+from domain.blobs import Retention
 from domain.clients import Client
 from domain.documents import (
     WRITE_PERMISSION_BY_KIND,
@@ -33,6 +34,7 @@ from domain.documents import (
     context_snapshot,
     parse_formats,
 )
+from domain.envelopes import RetentionPolicy
 from domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from domain.ports import (
     AuditTrail,
@@ -77,6 +79,10 @@ def _file_stem(template_id: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", template_id.split("/")[-1].lower()).strip("-") or "document"
 
 
+# Document kinds that are evidence as soon as they are issued (not only once signed and sealed).
+EVIDENCE_ON_ISSUE = frozenset({"notice"})
+
+
 class DocumentService:
     """Create documents and versions, and read them back exactly as stored."""
 
@@ -93,8 +99,12 @@ class DocumentService:
         audit: AuditTrail,
         budget: RenderBudget | None = None,
         listeners: Sequence[DocumentListener] = (),
+        evidence_lock: RetentionPolicy | None = None,
     ) -> None:
         self._audit = audit
+        # Documents that are evidence the moment they are issued (a notice proves notice was given)
+        # are filed under Object Lock at once, not only when sealed.
+        self._evidence_lock = evidence_lock
         self._documents = documents
         self._clients = clients
         self._templates = templates
@@ -195,6 +205,12 @@ class DocumentService:
         validate_variables(manifest.schema, variables)
         result = self._render(manifest.id, variables, context, formats)
         stem = _file_stem(manifest.id)
+        lock = self._evidence_lock
+        retention = (
+            Retention(mode=lock.mode, retain_until=lock.retain_until(manifest.kind, now))
+            if lock is not None and manifest.kind in EVIDENCE_ON_ISSUE
+            else None
+        )
         files = tuple(
             StoredFile(
                 format=fmt,
@@ -203,6 +219,7 @@ class DocumentService:
                     f"documents/{client.id}/{document.id}/v{number}/{stem}.{fmt.value}",
                     data,
                     content_type=fmt.content_type,
+                    retention=retention,
                 ),
             )
             for fmt, data in result.files.items()

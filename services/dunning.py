@@ -310,7 +310,8 @@ class DunningService:
             final_notice_on=final_on,
             allowed=set(dict(manifest.schema).get("properties", {})),
         )
-        document, _version = self._document_service.create(actor, manifest.id, client.id, variables, ["pdf"])
+        document, version = self._document_service.create(actor, manifest.id, client.id, variables, ["pdf"])
+        notice_pdf = version.file(FileFormat.PDF)
         suspended = False
         if facts.kind is StepKind.SUSPENSION and client.suspended_since is None:
             self._clients.update(replace(client, suspended_since=day, updated_at=self._clock.now()))
@@ -340,6 +341,8 @@ class DunningService:
                 "moved_reason": variables.get("moved_reason"),
                 "mail": message_id,
             },
+            # The notice as issued is the proof that notice was given: its hash goes in the chained fields.
+            document_sha256=notice_pdf.blob.sha256 if notice_pdf else None,
         )
         return suspended
 

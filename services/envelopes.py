@@ -98,8 +98,13 @@ class EnvelopeRecorder:
         *,
         signer: Signer | None = None,
         detail: Mapping[str, Any] | None = None,
+        document_sha256: str | None = None,
     ) -> None:
-        """Record ``action`` (like ``signer.signed``) on ``envelope``."""
+        """Record ``action`` (like ``signer.signed``) on ``envelope``.
+
+        The chained ``document_sha256`` is the file the event is about: the document as sent,
+        unless the event stored another file (the sealed copy), whose hash is then passed.
+        """
         payload = dict(detail or {})
         self._envelopes.add_event(
             EnvelopeEvent(
@@ -116,7 +121,9 @@ class EnvelopeRecorder:
         subjects = {"envelope": envelope.id, "document": envelope.document_id, "client": envelope.client_id}
         if signer is not None:
             subjects["signer"] = signer.id
-        self._audit.record(actor, action, subjects, payload=payload, document_sha256=envelope.sent_sha256)
+        self._audit.record(
+            actor, action, subjects, payload=payload, document_sha256=document_sha256 or envelope.sent_sha256
+        )
 
 
 class Invitations:

@@ -21,6 +21,7 @@ from domain.audit.event import Actor as AuditActor
 from domain.audit.event import AuditEvent, AuditEventDraft, chain_next, payload_digest
 from domain.audit_log import EventFilter
 from domain.ports import Clock
+from storage.audit_tree import SqlAuditTree
 from storage.tables import audit_events, audit_head, audit_subjects
 
 _ACTOR_KINDS = {"key": "api_key", "signer": "signer", "system": "system"}
@@ -104,6 +105,7 @@ class SqlAuditTrail:
             self._session.execute(
                 insert(audit_subjects).values(seq=event.seq, subject_type=subject_type, subject_id=subject_id)
             )
+        SqlAuditTree(self._session).add_leaf(event.seq, event.hash, previous.hash if previous else None)
         self._session.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=event.seq, hash=event.hash))
         return event
 
@@ -130,6 +132,10 @@ class SqlAuditTrail:
                     continue
                 yield event
             last_id = rows[-1]._mapping["id"]
+
+    def tree_root(self, size: int) -> bytes:
+        """Return the Merkle tree head over events 1..``size``."""
+        return SqlAuditTree(self._session).root(size)
 
     def payload(self, seq: int) -> dict[str, Any] | None:
         """Return the stored payload of an event (its digest is in the chain)."""

@@ -414,6 +414,17 @@ class S3BlobStore:
                 LegalHold={"Status": "ON" if on else "OFF"},
             )
 
+    def extend_retention(self, key: str, version_id: str, retention: Retention) -> None:
+        """Set a later retain-until on one version (S3 refuses to shorten COMPLIANCE; callers only extend)."""
+        params = self._retention_params(retention)
+        with translate_s3_errors("retention", bucket=self.bucket, key=key, version_id=version_id):
+            self._client.put_object_retention(
+                Bucket=self.bucket,
+                Key=key,
+                VersionId=version_id,
+                Retention={"Mode": params["ObjectLockMode"], "RetainUntilDate": params["ObjectLockRetainUntilDate"]},
+            )
+
     def _object_params(self, key: str, version_id: str | None) -> dict[str, Any]:
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if version_id is not None:

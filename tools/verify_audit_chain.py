@@ -2,14 +2,20 @@
 """Check an undersign evidence bundle with nothing but Python and the ``cryptography`` package.
 
 This file is the outsider's independent check, so it deliberately shares no code with the
-undersign service: it re-implements the hashing rules from docs/audit-chain.md. It checks that
+undersign service: it re-implements the hashing rules from docs/audit-chain.md. For every bundle
+it checks that every file matches ``manifest.json`` (SHA-256 and size), that no file is missing or
+extra, and that the signed statements are signed by the key of ``service-cert.pem`` (and, with
+``--cert-sha256``, that this is the certificate you expected). Then:
 
-1. every file matches ``manifest.json`` (SHA-256 and size) and no file is missing or extra;
-2. each checkpoint in ``checkpoints.jsonl`` is signed by the key of ``service-cert.pem``
-   (and, with ``--cert-sha256``, that this is the certificate you expected);
-3. ``events.jsonl`` is an unbroken hash chain from seq 1, agreeing with every checkpoint, and
-   the last checkpoint covers the last event;
-4. every file under ``documents/`` is named (by SHA-256) in some event.
+Per-subject bundles (format version 2: one envelope, client or risk record):
+  each event's hash matches its contents and its payload matches ``payload_sha256``; each event
+  is in the audit log by an RFC 9162 inclusion proof against the last signed tree head; the
+  consistency proof shows the previous signed tree head is a prefix of it; every document and
+  disclosure text is named (by SHA-256) in a proven event or payload.
+
+Whole-chain bundles (format version 1, the operator's):
+  ``events.jsonl`` is an unbroken hash chain from seq 1, agreeing with every checkpoint, and the
+  last checkpoint covers the last event; every document is named in some event.
 
 Usage: python verify_audit_chain.py BUNDLE(.zip or directory) [--cert-sha256 HEX]
 Exit status: 0 if every check passes, 1 if any fails, 2 for a usage error.
@@ -38,6 +44,56 @@ EVENT_MEMBERS = {
     "prev_hash", "seq", "subjects", "user_agent", "v",
 }  # fmt: skip
 STATEMENT_MEMBERS = {"at", "hash", "seq", "signer_cert_sha256", "type", "v"}
+STATEMENT_MEMBERS_V2 = STATEMENT_MEMBERS | {"root"}
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """An interior node of the Merkle tree: SHA-256(0x01 || left || right); a leaf is the event's hash."""
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def inclusion_ok(leaf: bytes, index: int, size: int, path: list[bytes], root: bytes) -> bool:
+    """Check an inclusion proof as RFC 9162 section 2.1.3.2 does: ``leaf`` at ``index`` in (``size``, ``root``)."""
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def consistency_ok(first: int, second: int, first_root: bytes, second_root: bytes, path: list[bytes]) -> bool:
+    """Check a consistency proof as RFC 9162 section 2.1.4.2 does: (``first``) is a prefix of (``second``)."""
+    if not 0 < first <= second:
+        return False
+    if first == second:
+        return not path and first_root == second_root
+    if not path:
+        return False
+    proof = ([first_root] if first & (first - 1) == 0 else []) + list(path)
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return fr == first_root and sr == second_root and sn == 0
 
 
 def canonical(value: object) -> bytes:
@@ -92,13 +148,13 @@ class Bundle:
                 yield number, line[:-1]
 
 
-def check_manifest(bundle: Bundle, problems: list[str]) -> None:
+def check_manifest(bundle: Bundle, problems: list[str]) -> int:
     """Every file but the manifest is listed with the right SHA-256 and size, and nothing else is."""
     data = bundle.read("manifest.json")
     manifest = parse_canonical(data[:-1], "manifest.json") if data.endswith(b"\n") else None
     if not isinstance(manifest, dict) or set(manifest) != {"files", "format", "v"}:
         raise ValueError("manifest.json is not a bundle manifest")
-    if manifest["format"] != "undersign-evidence-bundle" or manifest["v"] != 1:
+    if manifest["format"] != "undersign-evidence-bundle" or manifest["v"] not in (1, 2):
         raise ValueError("manifest.json names an unknown bundle format")
     listed, present = manifest["files"], set(bundle.names) - {"manifest.json"}
     before = len(problems)
@@ -118,6 +174,7 @@ def check_manifest(bundle: Bundle, problems: list[str]) -> None:
                 problems.append(f"{name}: SHA-256 or size differs from manifest.json (the file was changed)")
     if len(problems) == before:
         print(f"ok    {len(listed)} files match manifest.json")
+    return int(manifest["v"])
 
 
 def signature_ok(public_key: object, algorithm: str, signature: bytes, data: bytes) -> bool:
@@ -138,19 +195,25 @@ def signature_ok(public_key: object, algorithm: str, signature: bytes, data: byt
     return False
 
 
-def check_checkpoints(bundle: Bundle, certificate: x509.Certificate, problems: list[str]) -> dict[int, str]:
-    """Return {seq: hash} of the checkpoints whose signature verifies with the bundle certificate."""
+def check_checkpoints(
+    bundle: Bundle,
+    certificate: x509.Certificate,
+    problems: list[str],
+    name: str = "checkpoints.jsonl",
+    roots: dict[int, str] | None = None,
+) -> dict[int, str]:
+    """Return {seq: hash} of the checkpoints whose signature verifies (and fill ``roots`` with {seq: root})."""
     fingerprint = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
     heads: dict[int, str] = {}
-    for number, line in bundle.lines("checkpoints.jsonl"):
-        doc = parse_canonical(line, f"checkpoints.jsonl line {number}")
+    for number, line in bundle.lines(name):
+        doc = parse_canonical(line, f"{name} line {number}")
         statement = doc.get("statement") if isinstance(doc, dict) else None
         if not isinstance(statement, dict) or set(doc) != {"algorithm", "signature", "statement"}:
-            raise ValueError(f"checkpoints.jsonl line {number} is not a signed checkpoint")
-        if set(statement) != STATEMENT_MEMBERS:
-            raise ValueError(f"checkpoints.jsonl line {number} is not a signed checkpoint")
-        if statement["type"] != "undersign.audit-checkpoint" or statement["v"] != 1:
-            raise ValueError(f"checkpoints.jsonl line {number} has an unknown type or version")
+            raise ValueError(f"{name} line {number} is not a signed checkpoint")
+        if set(statement) not in (STATEMENT_MEMBERS, STATEMENT_MEMBERS_V2):
+            raise ValueError(f"{name} line {number} is not a signed checkpoint")
+        if statement["type"] != "undersign.audit-checkpoint" or statement["v"] != (2 if "root" in statement else 1):
+            raise ValueError(f"{name} line {number} has an unknown type or version")
         seq = statement["seq"]
         if statement["signer_cert_sha256"] != fingerprint:
             problems.append(f"checkpoint at seq {seq}: names a different certificate than service-cert.pem")
@@ -165,10 +228,93 @@ def check_checkpoints(bundle: Bundle, certificate: x509.Certificate, problems: l
             problems.append(f"checkpoint at seq {seq}: checkpoints are not in ascending seq order")
         else:
             heads[seq] = statement["hash"]
+            if roots is not None and "root" in statement:
+                roots[seq] = statement["root"]
             print(f"ok    checkpoint at seq {seq} signed {statement['at']}")
     if not heads:
-        problems.append("checkpoints.jsonl: no valid signed checkpoint")
+        problems.append(f"{name}: no valid signed checkpoint")
     return heads
+
+
+def check_subject(bundle: Bundle, certificate: x509.Certificate, problems: list[str]) -> None:
+    """Check a per-subject bundle: events, payloads, inclusion proofs, consistency, documents."""
+    roots: dict[int, str] = {}
+    check_checkpoints(bundle, certificate, problems, "tree-heads.jsonl", roots)
+    if not roots:
+        problems.append("tree-heads.jsonl: no signed tree head with a Merkle root")
+        return
+    size = max(roots)
+    root = bytes.fromhex(roots[size])
+    if len(roots) > 1:
+        first = max(seq for seq in roots if seq < size)
+        if "consistency.json" not in bundle.names:
+            problems.append("consistency.json: missing, though the bundle holds two tree heads")
+        else:
+            proof = parse_canonical(bundle.read("consistency.json")[:-1], "consistency.json")
+            if proof["first"] != {"root": roots[first], "size": first} or proof["second"] != {
+                "root": roots[size], "size": size}:  # fmt: skip
+                problems.append("consistency.json: does not name the two signed tree heads")
+            elif not consistency_ok(first, size, bytes.fromhex(roots[first]), root,
+                                    [bytes.fromhex(p) for p in proof["path"]]):  # fmt: skip
+                problems.append(f"consistency.json: the log of {first} events is not a prefix of the one of {size}")
+            else:
+                print(f"ok    the log grew from {first} to {size} events by appending only (consistency proof)")
+    events: dict[int, dict[str, Any]] = {}
+    for number, line in bundle.lines("events.jsonl"):
+        event = parse_canonical(line, f"events.jsonl line {number}")
+        if not isinstance(event, dict) or set(event) != EVENT_MEMBERS or event["v"] != 1:
+            raise ValueError(f"events.jsonl line {number} is not an audit event")
+        body = {key: value for key, value in event.items() if key != "hash"}
+        if hashlib.sha256(canonical(body)).hexdigest() != event["hash"]:
+            problems.append(f"events.jsonl line {number}: seq {event['seq']} does not match its hash (edited)")
+        elif event["seq"] in events:
+            problems.append(f"events.jsonl line {number}: seq {event['seq']} appears twice")
+        else:
+            events[event["seq"]] = event
+    payloads: dict[int, Any] = {}
+    for number, line in bundle.lines("payloads.jsonl"):
+        row = parse_canonical(line, f"payloads.jsonl line {number}")
+        seq: Any = row.get("seq") if isinstance(row, dict) else None
+        event = events.get(seq)
+        if event is None or set(row) != {"payload", "seq"}:
+            problems.append(f"payloads.jsonl line {number}: not the payload of an event in this bundle")
+        elif hashlib.sha256(canonical(row["payload"])).hexdigest() != event["payload_sha256"]:
+            problems.append(f"payloads.jsonl line {number}: the payload of seq {seq} was changed")
+        else:
+            payloads[seq] = row["payload"]
+    missing = [seq for seq, event in events.items() if event["payload_sha256"] is not None and seq not in payloads]
+    if missing:
+        problems.append(f"payloads.jsonl: the payloads of seq {missing[:5]} are missing")
+    proven: set[int] = set()
+    for number, line in bundle.lines("proofs.jsonl"):
+        row = parse_canonical(line, f"proofs.jsonl line {number}")
+        seq = row.get("seq") if isinstance(row, dict) else None
+        event = events.get(seq)
+        if event is None or row.get("leaf_index") != seq - 1 or row.get("tree_size") != size:
+            problems.append(f"proofs.jsonl line {number}: not a proof of an event in this bundle against the head")
+        elif not inclusion_ok(bytes.fromhex(event["hash"]), seq - 1, size, [bytes.fromhex(p) for p in row["path"]],
+                              root):  # fmt: skip
+            problems.append(f"proofs.jsonl line {number}: seq {seq} is not in the signed audit log (proof fails)")
+        else:
+            proven.add(seq)
+    unproven = sorted(set(events) - proven)
+    if unproven:
+        problems.append(f"events.jsonl: seq {unproven[:5]} have no valid inclusion proof")
+    else:
+        print(f"ok    {len(events)} events of this subject proven in the signed log of {size} events")
+    named = {events[seq]["document_sha256"] for seq in proven}
+    texts = json.dumps([payloads.get(seq) for seq in proven])
+    for name in bundle.names:
+        digest = hashlib.sha256(bundle.read(name)).hexdigest() if "/" in name else ""
+        if name.startswith("documents/") and digest not in named:
+            problems.append(f"{name}: its SHA-256 is not recorded in any proven event")
+        elif name.startswith("documents/"):
+            print(f"ok    {name} is the document recorded in the log")
+        elif name.startswith("disclosure/") and digest in texts:
+            print(f"ok    {name} is the disclosure text a signer consented to")
+    for seq in sorted(proven):
+        event = events[seq]
+        print(f"event {event['at']}  {event['action']:<24} {event['actor']['id']}")
 
 
 def check_events(bundle: Bundle, heads: dict[int, str], problems: list[str]) -> set[str]:
@@ -214,12 +360,15 @@ def verify(path: Path, expected_cert_sha256: str | None) -> list[str]:
     problems: list[str] = []
     try:
         bundle = Bundle(path)
-        check_manifest(bundle, problems)
+        version = check_manifest(bundle, problems)
         certificate = x509.load_pem_x509_certificate(bundle.read("service-cert.pem"))
         fingerprint = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
         print(f"info  signer {certificate.subject.rfc4514_string()}, certificate SHA-256 {fingerprint}")
         if expected_cert_sha256 and expected_cert_sha256.lower() != fingerprint:
             problems.append("service-cert.pem is not the certificate given with --cert-sha256")
+        if version == 2:
+            check_subject(bundle, certificate, problems)
+            return problems
         heads = check_checkpoints(bundle, certificate, problems)
         named = check_events(bundle, heads, problems)
         for name in bundle.names:

@@ -30,6 +30,7 @@ from undersign.settings import Settings
 # The heavy parts (WeasyPrint, pyHanko, boto3, Alembic) are imported where they are first built, so a
 # command that needs only the database (``undersign keys list``) never loads them.
 if TYPE_CHECKING:
+    from adapters.evidence_seal import EvidenceSeal
     from adapters.renderers import PooledRenderer
     from adapters.signing_kit import SigningKit
     from adapters.template_library import TemplateLibrary
@@ -59,6 +60,7 @@ class Runtime:
     _blob_store: BlobStore | None = None
     _mailer: Mailer | None = None
     _kit: SigningKit | None = None
+    _evidence_seal: EvidenceSeal | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -107,6 +109,17 @@ class Runtime:
             if self._kit is None:
                 self._kit = build_signing_kit(self.settings, self.clock.now(), mailer=mailer)
             return self._kit
+
+    @property
+    def evidence_seal(self) -> EvidenceSeal:
+        """The seal on evidence summaries and refusal records (the service key; WeasyPrint loads once)."""
+        from adapters.evidence_seal import build_evidence_seal
+
+        key = self.service_key
+        with self._lock:
+            if self._evidence_seal is None:
+                self._evidence_seal = build_evidence_seal(key, self.settings.signing.tsa_url)
+            return self._evidence_seal
 
     @property
     def service_key(self) -> SealingKey:
@@ -216,6 +229,7 @@ def build_runtime(
 ) -> Runtime:
     """Build the runtime for ``settings``; tests may hand in their own blob store, clock, renderer or mailer."""
     engine = build_engine(settings)
+    log.info(settings.retention_notice())
     return Runtime(
         settings=settings,
         engine=engine,

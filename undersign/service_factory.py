@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from services.dunning_notices import NoticeSettings
     from services.envelopes import EnvelopeRecorder, EnvelopeService, SigningRules
     from services.invoices import InvoiceService
+    from services.legal_holds import LegalHoldService
+    from services.refusal_records import RefusalRecords
+    from services.retention import RetentionService
     from services.risks import RiskService
     from services.signing import SigningService
     from services.verification import VerificationService
@@ -110,6 +113,7 @@ class ServiceFactory:
 
     def documents(self, *, with_listeners: bool = True) -> DocumentService:
         """Document assembly, versions and files; the risk register listens to new letters."""
+        from adapters.signing_kit import retention_policy
         from services.documents import DocumentService
         from storage.client_repository import SqlClientRepository
         from storage.document_repository import SqlDocumentRepository
@@ -126,6 +130,7 @@ class ServiceFactory:
             audit=self._audit_trail(),
             budget=runtime.render_budget,
             listeners=[self.risks()] if with_listeners else [],
+            evidence_lock=retention_policy(runtime.settings),
         )
 
     def risks(self) -> RiskService:
@@ -208,8 +213,43 @@ class ServiceFactory:
         from services.documents import DocumentThaw
         from storage.document_repository import SqlDocumentRepository
 
-        wired: list[EnvelopeOutcomeListener] = [DocumentThaw(SqlDocumentRepository(self.session)), self.risks()]
+        wired: list[EnvelopeOutcomeListener] = [
+            DocumentThaw(SqlDocumentRepository(self.session)),
+            self.risks(),  # signing accepts a risk letter, declining records the refusal
+            self.refusal_records(),  # a decline files a sealed refusal record (evidence) under Object Lock
+        ]
         return wired + list(self.runtime.envelope_listeners) + list(extra)
+
+    def refusal_records(self) -> RefusalRecords:
+        """The listener that files a sealed refusal record when a signer declines."""
+        from domain.audit import certificate_fingerprint
+        from domain.blobs import Retention
+        from domain.calendar_years import add_years
+        from services.refusal_records import RefusalRecords
+        from storage.envelope_repository import SqlEnvelopeRepository
+        from storage.evidence_queries import SqlSubjectLog
+
+        runtime = self.runtime
+        s3 = runtime.settings.s3
+        trail = self._audit_trail()
+        seal = runtime.evidence_seal
+
+        def head_seq() -> int:
+            head = trail.head()
+            return 0 if head is None else head.seq
+
+        years = max(s3.waiver_retention_years, s3.contract_retention_years)
+        return RefusalRecords(
+            envelopes=SqlEnvelopeRepository(self.session),
+            log=SqlSubjectLog(self.session),
+            head_seq=head_seq,
+            trail=trail,
+            blobs=runtime.blob_store,
+            writer=seal.writer,
+            seal=seal.seal,
+            retention=lambda now: Retention(mode=s3.retention_mode, retain_until=add_years(now, years)),
+            fingerprint=certificate_fingerprint(runtime.service_key.certificate),
+        )
 
     def _recorder(self, envelopes: SqlEnvelopeRepository) -> EnvelopeRecorder:
 
@@ -295,6 +335,40 @@ class ServiceFactory:
             blobs=self.runtime.blob_store,
             archiver=kit.completer,
             retention=kit.retention,
+            audit=self._audit_trail(),
+            clock=self.runtime.clock,
+        )
+
+    def legal_holds(self) -> LegalHoldService:
+        """Legal holds on a client's, an envelope's or a document's filed records."""
+        from typing import cast
+
+        from services.legal_holds import HoldStore, LegalHoldService
+        from storage.legal_hold_repository import SqlLegalHoldRepository
+
+        return LegalHoldService(
+            holds=SqlLegalHoldRepository(self.session),
+            # The S3 store implements per-version legal holds; the generic BlobStore port does not name it.
+            store=cast(HoldStore, self.runtime.blob_store),
+            audit=self._audit_trail(),
+            clock=self.runtime.clock,
+        )
+
+    def retention(self) -> RetentionService:
+        """Retention counted from the end of a client relationship."""
+        from typing import cast
+
+        from adapters.signing_kit import retention_policy
+        from services.retention import RetentionService, RetentionStore
+        from storage.client_repository import SqlClientRepository
+        from storage.legal_hold_repository import sealed_by_kind
+
+        session = self.session
+        return RetentionService(
+            sealed=lambda client_id: sealed_by_kind(session, client_id),
+            client_exists=lambda client_id: SqlClientRepository(session).get(client_id) is not None,
+            store=cast(RetentionStore, self.runtime.blob_store),
+            policy=retention_policy(self.runtime.settings),
             audit=self._audit_trail(),
             clock=self.runtime.clock,
         )

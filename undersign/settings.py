@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -68,7 +68,7 @@ class S3Settings(BaseModel):
     retention_mode: str = Field(
         default="GOVERNANCE",
         pattern="^(GOVERNANCE|COMPLIANCE)$",
-        description="Object Lock mode for sealed files",
+        description="Object Lock mode for evidence (COMPLIANCE by default in production)",
     )
     contract_retention_years: int = Field(default=7, ge=0, le=100, description="Retention of signed contracts")
     waiver_retention_years: int = Field(default=8, ge=0, le=100, description="Retention of risk letters")
@@ -204,6 +204,27 @@ class Settings(BaseSettings):
     branding: BrandingSettings = Field(default_factory=BrandingSettings)
     dunning: DunningSettings = Field(default_factory=DunningSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    _lock_mode_defaulted: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _compliance_lock_in_production(self) -> Self:
+        # Evidence must outlive anyone's wish to delete it: production locks in COMPLIANCE mode
+        # (nobody, not even the bucket owner, can shorten it) unless GOVERNANCE is chosen explicitly.
+        if self.mode is Mode.PRODUCTION and "retention_mode" not in self.s3.model_fields_set:
+            self.s3 = self.s3.model_copy(update={"retention_mode": "COMPLIANCE"})
+            self._lock_mode_defaulted = True
+        return self
+
+    def retention_notice(self) -> str:
+        """Say in one line how evidence is locked in the object store (logged at start-up)."""
+        s3 = self.s3
+        explicit = "retention_mode" in s3.model_fields_set and not self._lock_mode_defaulted
+        chosen = "set explicitly" if explicit else f"the {self.mode.value} default"
+        return (
+            f"Object Lock: {s3.retention_mode} mode ({chosen}); contracts {s3.contract_retention_years} y, "
+            f"risk letters {s3.waiver_retention_years} y, notices {s3.notice_retention_years} y, "
+            f"checkpoints and evidence exports {self.audit.checkpoint_retention_years} y"
+        )
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:

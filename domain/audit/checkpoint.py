@@ -7,9 +7,13 @@ then disagrees with a signed head.
 
 Statement (canonical JSON, see ``canonical.py``)::
 
-    {"at":"2026-01-05T10:00:00.000000Z","hash":"<64 hex>","seq":1042,
+    {"at":"2026-01-05T10:00:00.000000Z","hash":"<64 hex>","root":"<64 hex>","seq":1042,
      "signer_cert_sha256":"<64 hex: SHA-256 of the DER certificate>",
-     "type":"undersign.audit-checkpoint","v":1}
+     "type":"undersign.audit-checkpoint","v":2}
+
+``seq`` is the number of events (the tree size), ``hash`` the last event's hash and ``root`` the
+Merkle tree head over events 1..seq (``merkle.py``): a signed tree head in RFC 9162's sense.
+Version 1 statements (written before the tree existed) have no ``root`` and are still read.
 
 Signed document (canonical JSON; one per line in ``checkpoints.jsonl``)::
 
@@ -41,7 +45,8 @@ from domain.audit.event import AuditEvent
 from domain.errors import FieldError, InvalidInput
 
 CHECKPOINT_TYPE = "undersign.audit-checkpoint"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+CHECKPOINT_VERSION_WITHOUT_ROOT = 1
 ALG_ECDSA_P256_SHA256 = "ecdsa-p256-sha256"
 ALG_RSA_PKCS1V15_SHA256 = "rsa-pkcs1v15-sha256"
 MIN_RSA_BITS = 2048
@@ -51,24 +56,28 @@ VerifyingKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _STATEMENT_MEMBERS = frozenset({"at", "hash", "seq", "signer_cert_sha256", "type", "v"})
+_STATEMENT_MEMBERS_V2 = _STATEMENT_MEMBERS | {"root"}
 _SIGNED_MEMBERS = frozenset({"algorithm", "signature", "statement"})
 
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """A statement that the chain's event ``seq`` had hash ``hash`` at time ``at``, by the named signer."""
+    """A statement that the chain's event ``seq`` had hash ``hash`` (and tree root ``root``) at time ``at``."""
 
     seq: int
     hash: str
     at: datetime
     signer_cert_sha256: str
+    root: str | None = None
 
     def __post_init__(self) -> None:
         problems = []
         if type(self.seq) is not int or self.seq < 1:
             problems.append(FieldError("seq", "must be an integer >= 1"))
-        for name in ("hash", "signer_cert_sha256"):
+        for name in ("hash", "signer_cert_sha256", "root"):
             value = getattr(self, name)
+            if name == "root" and value is None:
+                continue
             if not isinstance(value, str) or not _HEX64.fullmatch(value):
                 problems.append(FieldError(name, "must be 64 lowercase hex digits"))
         if not isinstance(self.at, datetime) or self.at.utcoffset() is None:
@@ -79,15 +88,18 @@ class Checkpoint:
             object.__setattr__(self, "at", self.at.astimezone(UTC))
 
     def to_json_dict(self) -> dict[str, object]:
-        """Return the statement as its JSON members."""
-        return {
+        """Return the statement as its JSON members (version 1 when it has no tree root)."""
+        members: dict[str, object] = {
             "at": format_time(self.at),
             "hash": self.hash,
             "seq": self.seq,
             "signer_cert_sha256": self.signer_cert_sha256,
             "type": CHECKPOINT_TYPE,
-            "v": CHECKPOINT_VERSION,
+            "v": CHECKPOINT_VERSION_WITHOUT_ROOT if self.root is None else CHECKPOINT_VERSION,
         }
+        if self.root is not None:
+            members["root"] = self.root
+        return members
 
     def canonical_bytes(self) -> bytes:
         """Return the canonical JSON of the statement: the bytes that are signed."""
@@ -123,9 +135,10 @@ class SignedCheckpoint:
         if not isinstance(doc, dict) or set(doc) != _SIGNED_MEMBERS:
             raise InvalidInput("checkpoint must have exactly the members algorithm, signature, statement")
         statement = doc["statement"]
-        if not isinstance(statement, dict) or set(statement) != _STATEMENT_MEMBERS:
+        if not isinstance(statement, dict) or set(statement) not in (_STATEMENT_MEMBERS, _STATEMENT_MEMBERS_V2):
             raise InvalidInput("checkpoint statement does not have exactly the statement members")
-        if statement["type"] != CHECKPOINT_TYPE or statement["v"] != CHECKPOINT_VERSION:
+        version = CHECKPOINT_VERSION if "root" in statement else CHECKPOINT_VERSION_WITHOUT_ROOT
+        if statement["type"] != CHECKPOINT_TYPE or statement["v"] != version:
             raise InvalidInput("not an undersign audit checkpoint of a known version")
         if not isinstance(doc["signature"], str) or not isinstance(doc["algorithm"], str):
             raise InvalidInput("checkpoint algorithm and signature must be strings")
@@ -139,6 +152,7 @@ class SignedCheckpoint:
                 hash=statement["hash"],
                 at=parse_time(statement["at"]),
                 signer_cert_sha256=statement["signer_cert_sha256"],
+                root=statement.get("root"),
             ),
             algorithm=doc["algorithm"],
             signature=signature,
@@ -158,9 +172,17 @@ def certificate_fingerprint(certificate: x509.Certificate) -> str:
     return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def checkpoint_for(head: AuditEvent, at: datetime, certificate: x509.Certificate) -> Checkpoint:
-    """Return the statement for chain head ``head`` at time ``at``, naming ``certificate`` as the signer."""
-    return Checkpoint(seq=head.seq, hash=head.hash, at=at, signer_cert_sha256=certificate_fingerprint(certificate))
+def checkpoint_for(
+    head: AuditEvent, at: datetime, certificate: x509.Certificate, root: bytes | None = None
+) -> Checkpoint:
+    """Return the statement for chain head ``head`` (and tree ``root``) at ``at``, naming ``certificate``."""
+    return Checkpoint(
+        seq=head.seq,
+        hash=head.hash,
+        at=at,
+        signer_cert_sha256=certificate_fingerprint(certificate),
+        root=None if root is None else root.hex(),
+    )
 
 
 def sign_checkpoint(statement: Checkpoint, private_key: SigningKey) -> SignedCheckpoint:

@@ -37,6 +37,7 @@ from hashlib import sha256
 from domain.audit.canonical import format_time
 from domain.audit.checkpoint import Checkpoint
 from domain.audit.event import GENESIS_HASH, AuditEvent, event_canonical_text
+from domain.audit.merkle import CompactRange
 
 
 class TamperKind(StrEnum):
@@ -274,6 +275,8 @@ class ChainChecker:
         self._confirmed_seq = 0
         self._anomaly: _Anomaly | None = None
         self._verdict: ChainVerdict | None = None
+        # The Merkle tree is rebuilt only when a checkpoint signs a tree head to compare with.
+        self._tree = CompactRange() if any(c.root is not None for c in checkpoints) else None
 
     @property
     def done(self) -> bool:
@@ -296,6 +299,8 @@ class ChainChecker:
         elif event.prev_hash != link:
             reason = _LINK
         else:
+            if self._tree is not None:
+                self._tree.append(bytes.fromhex(event.hash))
             if event.seq in self._checkpoints:
                 self._check_checkpoints(event)
             self._prev = event
@@ -308,6 +313,14 @@ class ChainChecker:
         """Compare a linked event with the checkpoints signed for its seq."""
         signed_here = self._checkpoints[event.seq]
         for checkpoint in signed_here:
+            if checkpoint.root is not None and self._tree is not None and checkpoint.root != self._tree.root().hex():
+                self._verdict = self._failure(
+                    TamperKind.CHECKPOINT_MISMATCH,
+                    self._confirmed_seq + 1,
+                    f"every link holds, but at seq {event.seq} the Merkle tree head differs from the one signed "
+                    f"at {format_time(checkpoint.at)}: events up to seq {event.seq} were rewritten",
+                )
+                return
             if checkpoint.hash != event.hash:
                 self._verdict = self._failure(
                     TamperKind.CHECKPOINT_MISMATCH,

@@ -45,6 +45,10 @@ class AuditLog(Protocol):
         """Return up to ``limit`` events matching ``where`` with their payloads, newest first."""
         ...
 
+    def tree_root(self, size: int) -> bytes:
+        """Return the Merkle tree head over events 1..``size`` (see ``domain.audit.merkle``)."""
+        ...
+
 
 class CheckpointRepository(Protocol):
     """Where signed checkpoints are listed (their documents live in the object store); append-only."""

@@ -1,117 +1,276 @@
-"""Evidence bundles exported through the API pass the standalone verifier, and fail it after any change."""
+"""Evidence bundles of real envelopes: signed through the signing forms, exported, checked by the one-file verifier."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import json
+import re
 import subprocess
 import sys
 import zipfile
-from datetime import timedelta
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from domain.actor import SYSTEM
 from domain.audit import certificate_fingerprint
-from domain.documents import SignedDocument
 from domain.roles import Role
-from storage.audit_trail import SqlAuditTrail
-from storage.database import unit_of_work
-from storage.signed_document_repository import SqlSignedDocumentRepository
-from tests.api.test_audit import events, make_clients
-from tests.api.test_documents import sample
+from tests.api.envelope_support import drawn_png, link_for, mails_to, send_msa, text_of
+from tests.api.test_clients import client_body
+from tests.api.test_documents import create_msa, sample
+from tests.api.test_risks import create_letter, only_risk
 from tests.conftest import Api
+from tests.support.smtp import LoopbackSmtpServer
 from undersign.runtime import Runtime
-from undersign.settings import REPO_ROOT
+from undersign.settings import REPO_ROOT, Settings
 
 VERIFIER = REPO_ROOT / "tools" / "verify_audit_chain.py"
-SEALED = b"%PDF-1.7\n% a sealed letter stand-in\n" + bytes(range(256)) + b"\n%%EOF\n"
+CLIENT_A, MSP = "dana@northwind.example", "sam@msp.example"
+CLIENT_B = "bo@contoso-b.example"
+BROWSER_A = "Mozilla/5.0 (ClientA-Laptop) Firefox/140.0"
+BROWSER_B = "Mozilla/5.0 (ClientB-Desk) Edge/140.0"
 
 
-def signed_envelope(api: Api, runtime: Runtime) -> str:
-    """File a letter, put a 'sealed' PDF in the store, record it signed and sealed; return the envelope id."""
-    (client_id,) = make_clients(api, 1)
-    created = api.post(
-        "/v1/documents",
-        role=Role.TECH,
-        json={
-            "template": "waivers/decline-of-service",
-            "client_id": client_id,
-            "variables": sample("waivers/decline-of-service", "mfa-ra-2026-0042"),
-        },
+@pytest.fixture
+def smtp() -> Iterator[LoopbackSmtpServer]:
+    """A real SMTP server on loopback that keeps every message."""
+    server = LoopbackSmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp: LoopbackSmtpServer) -> Settings:
+    """The shared settings, mailing through the loopback SMTP server."""
+    mail = settings.mail.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "starttls": False})
+    return settings.model_copy(update={"mail": mail})
+
+
+def open_with_code(api: Api, smtp: LoopbackSmtpServer, address: str, browser: str) -> str:
+    """Consent, ask for the one-time code, read it from the mail and enter it; return the signing path."""
+    path = link_for(smtp, address)
+    headers = {"User-Agent": browser}
+    consent = api.client.post(
+        f"{path}/consent", data={"agree": "yes", "version": "esign-consent-1"}, headers=headers, follow_redirects=False
     )
-    assert created.status_code == 201, created.text
-    document_id = created.json()["id"]
-    blob = runtime.blob_store.put(f"sealed/{document_id}/v1.pdf", SEALED, content_type="application/pdf")
-    with unit_of_work(runtime.sessions) as session:
-        SqlSignedDocumentRepository(session).add(
-            SignedDocument(
-                envelope_id="ENV-2026-0001",
-                document_id=document_id,
-                version=1,
-                client_id=client_id,
-                template_id="waivers/decline-of-service",
-                signed_at=runtime.clock.now() - timedelta(minutes=1),
-                sealed=blob,
-            )
-        )
-        SqlAuditTrail(session, runtime.clock).record(
-            SYSTEM,
-            "document.sealed",
-            {"envelope": "ENV-2026-0001", "document": document_id},
-            document_sha256=hashlib.sha256(SEALED).hexdigest(),
-        )
-    return client_id
+    assert consent.status_code == 303, consent.text
+    api.client.post(f"{path}/code/send", headers=headers)
+    mail = mails_to(smtp, address)[-1]
+    found = re.search(r"\b(\d{6})\b", text_of(mail))
+    assert found, text_of(mail)
+    page = api.client.post(f"{path}/code", data={"code": found.group(1)}, headers=headers)
+    assert page.status_code == 200 and 'id="sign-form"' in page.text, page.text
+    image = api.client.get(f"{path}/pages/0.png", headers=headers)
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    return path
 
 
-def verify_file(path: Path, fingerprint: str) -> subprocess.CompletedProcess[str]:
-    """Run the standalone verifier on a bundle."""
+def sign(api: Api, path: str, browser: str, *, name: str, title: str, drawn: bool) -> None:
+    """Submit the signing form as the signer's browser would."""
+    form = {"full_name": name, "title": title, "attest": "yes", "method": "drawn" if drawn else "typed"}
+    if drawn:
+        form["signature"] = "data:image/png;base64," + base64.b64encode(drawn_png()).decode()
+    signed = api.client.post(f"{path}/sign", data=form, headers={"User-Agent": browser})
+    assert signed.status_code == 200 and "you have signed" in signed.text, signed.text
+
+
+def clean_verifier(bundle: Path, fingerprint: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run the verifier with the standard library and only ``cryptography`` (no site-packages, no undersign)."""
+    import cffi  # noqa: F401 - located only to copy next to cryptography
+    import cryptography
+
+    only = tmp_path / "only-cryptography"
+    if not only.exists():
+        only.mkdir()
+        site = Path(cryptography.__file__).parent.parent
+        for entry in site.iterdir():
+            if entry.name.startswith(("cryptography", "cffi", "_cffi_backend", "pycparser")):
+                (only / entry.name).symlink_to(entry)
+    boot = (
+        "import sys, runpy; sys.path.insert(0, sys.argv[1]); sys.argv = sys.argv[2:]; "
+        "runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
     return subprocess.run(
-        [sys.executable, str(VERIFIER), str(path), "--cert-sha256", fingerprint],
+        [sys.executable, "-I", "-S", "-c", boot, str(only), str(VERIFIER), str(bundle), "--cert-sha256", fingerprint],
         capture_output=True,
         text=True,
         check=False,
+        cwd=tmp_path,
     )
 
 
-class TestEvidenceBundle:
-    def test_bundle_verifies_standalone_and_any_changed_byte_fails(
-        self, api: Api, runtime: Runtime, tmp_path: Path
+def unpack(data: bytes, folder: Path) -> Path:
+    """Extract a zip into ``folder``."""
+    zipfile.ZipFile(io.BytesIO(data)).extractall(folder)
+    return folder
+
+
+def two_signer_msa(api: Api, smtp: LoopbackSmtpServer) -> dict[str, Any]:
+    """Client A's MSA with OTP, signed by the client (typed) and the MSP (drawn) through the forms."""
+    envelope = send_msa(api, otp=True)
+    path = open_with_code(api, smtp, CLIENT_A, BROWSER_A)
+    sign(api, path, BROWSER_A, name="Dana Wu", title="Office Manager", drawn=False)
+    path = open_with_code(api, smtp, MSP, BROWSER_A)
+    sign(api, path, BROWSER_A, name="Sam Provider", title="Director", drawn=True)
+    done = api.get(f"/v1/envelopes/{envelope['id']}", role=Role.AUDITOR).json()
+    assert done["status"] == "completed", done
+    return done
+
+
+def declined_by_b(api: Api, smtp: LoopbackSmtpServer) -> dict[str, Any]:
+    """Client B refuses to sign its MSA, from its own browser."""
+    body = client_body(
+        legal_name="Contoso Bakery Inc.",
+        short_name="Contoso",
+        billing_email="ap@contoso-b.example",
+        primary_contact={"name": "Bo Berg", "title": "Owner", "email": CLIENT_B},
+    )
+    client = api.post("/v1/clients", json=body)
+    assert client.status_code == 201, client.text
+    document = create_msa(api, client.json()["id"], sample("msa/msa", "us-tx-monthly"))
+    assert document.status_code == 201, document.text
+    signers = [{"name": "Bo Berg", "email": CLIENT_B, "title": "Owner", "role": "client", "order": 1}]
+    created = api.post(
+        "/v1/envelopes",
+        role=Role.SALES,
+        json={"document_id": document.json()["id"], "version": 1, "signers": signers},
+    )
+    assert created.status_code == 201, created.text
+    envelope: dict[str, Any] = created.json()
+    path = link_for(smtp, CLIENT_B)
+    headers = {"User-Agent": BROWSER_B}
+    api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-1"}, headers=headers)
+    declined = api.client.post(f"{path}/decline", data={"reason": "We keep our old backups."}, headers=headers)
+    assert declined.status_code == 200, declined.text
+    return envelope
+
+
+class TestRealEnvelopeBundle:
+    def test_signed_envelope_bundle_passes_the_clean_verifier_and_any_changed_byte_fails(
+        self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer, tmp_path: Path
     ) -> None:
-        """The auditor's export is accepted by tools/verify_audit_chain.py; a flipped byte is rejected."""
-        client_id = signed_envelope(api, runtime)
-        response = api.get("/v1/evidence/ENV-2026-0001.zip", role=Role.AUDITOR)
+        """Two real signers (typed and drawn, OTP on): the bundle verifies outside our venv; one flipped byte fails."""
+        envelope = two_signer_msa(api, smtp)
+        response = api.get(f"/v1/evidence/{envelope['id']}.zip", role=Role.AUDITOR)
         assert response.status_code == 200, response.text
-        assert response.headers["content-type"] == "application/zip"
+        fingerprint = certificate_fingerprint(runtime.service_key.certificate)
         bundle = tmp_path / "bundle.zip"
         bundle.write_bytes(response.content)
-        names = set(zipfile.ZipFile(io.BytesIO(response.content)).namelist())
-        assert {"manifest.json", "README.txt", "events.jsonl", "checkpoints.jsonl", "verification.json"} <= names
-        sealed = [n for n in names if n.startswith("documents/")]
-        assert len(sealed) == 1
-        assert zipfile.ZipFile(bundle).read(sealed[0]) == SEALED
+        result = clean_verifier(bundle, fingerprint, tmp_path)
+        assert result.returncode == 0 and "VERDICT: VALID" in result.stdout, result.stdout + result.stderr
+
+        folder = unpack(response.content, tmp_path / "unpacked")
+        verdict = json.loads((folder / "verification.json").read_text())
+        assert verdict["ok"] is True, verdict
+        events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+        sealed = next(e for e in events if e["action"] == "document.sealed")
+        sealed_pdf = folder / "documents" / f"{envelope['id']}-sealed.pdf"
+        assert sealed["document_sha256"] == hashlib.sha256(sealed_pdf.read_bytes()).hexdigest()
+        payloads = [json.loads(line)["payload"] for line in (folder / "payloads.jsonl").read_text().splitlines()]
+        assert {"Dana Wu", "Sam Provider"} <= {p.get("name") for p in payloads}
+        assert (folder / "documents" / "evidence-summary.pdf").read_bytes().startswith(b"%PDF")
+        assert (folder / "disclosure" / "esign-consent-1.txt").exists()
+        storage = json.loads((folder / "storage.json").read_text())
+        assert {o["retention_mode"] for o in storage["objects"]} == {runtime.settings.s3.retention_mode}
+
+        # One changed byte anywhere fails: in the sealed PDF, in an event, in a payload, in a proof.
+        for name in (sealed_pdf.relative_to(folder).as_posix(), "events.jsonl", "payloads.jsonl", "proofs.jsonl"):
+            copy = unpack(response.content, tmp_path / f"tampered-{name.replace('/', '-')}")
+            target = copy / name
+            data = bytearray(target.read_bytes())
+            data[len(data) // 2] ^= 0x01
+            target.write_bytes(bytes(data))
+            assert clean_verifier(copy, fingerprint, tmp_path).returncode == 1, name
+
+    def test_client_bundle_discloses_nothing_of_another_client(
+        self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer, tmp_path: Path
+    ) -> None:
+        """Client A's bundle carries no id, e-mail or browser of client B, and still verifies."""
+        signed = two_signer_msa(api, smtp)
+        refused = declined_by_b(api, smtp)
+        response = api.get(f"/v1/evidence?client_id={signed['client_id']}", role=Role.AUDITOR)
+        assert response.status_code == 200, response.text
+        everything = b""
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            for name in archive.namelist():
+                if not name.endswith(".pdf"):
+                    everything += archive.read(name)
+        text = everything.decode()
+        for secret in (refused["client_id"], refused["id"], refused["document_id"], CLIENT_B, BROWSER_B):
+            assert secret not in text, secret
+        assert signed["client_id"] in text and BROWSER_A in text
+        bundle = tmp_path / "client.zip"
+        bundle.write_bytes(response.content)
         fingerprint = certificate_fingerprint(runtime.service_key.certificate)
-        result = verify_file(bundle, fingerprint)
+        result = clean_verifier(bundle, fingerprint, tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "VERDICT: VALID" in result.stdout
 
-        unpacked = tmp_path / "unpacked"
-        zipfile.ZipFile(bundle).extractall(unpacked)
-        target = unpacked / sealed[0]
-        data = bytearray(target.read_bytes())
-        data[20] ^= 0x01
-        target.write_bytes(bytes(data))
-        assert verify_file(unpacked, fingerprint).returncode == 1
 
-        # The export (and the auditor's read) are in the chain; the client-wide export works too.
-        assert events(api, "action=evidence.exported")["items"][0]["subjects"]["envelope"] == "ENV-2026-0001"
-        by_client = api.get(f"/v1/evidence?client_id={client_id}")
-        assert by_client.status_code == 200
-        (tmp_path / "client.zip").write_bytes(by_client.content)
-        assert verify_file(tmp_path / "client.zip", fingerprint).returncode == 0
+class TestRefusalBundle:
+    def test_declined_envelope_exports_a_sealed_summary_that_verifies(
+        self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer, tmp_path: Path
+    ) -> None:
+        """A refusal to sign is exportable: the bundle verifies and its summary PDF is sealed and says so."""
+        refused = declined_by_b(api, smtp)
+        response = api.get(f"/v1/evidence/{refused['id']}.zip", role=Role.AUDITOR)
+        assert response.status_code == 200, response.text
+        folder = unpack(response.content, tmp_path / "refusal")
+        fingerprint = certificate_fingerprint(runtime.service_key.certificate)
+        result = clean_verifier(folder, fingerprint, tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        summary = folder / "documents" / "evidence-summary.pdf"
+        raw = subprocess.run(["pdftotext", str(summary), "-"], capture_output=True, text=True, check=True).stdout
+        text = " ".join(raw.split())
+        assert "refused to sign" in text and "We keep our old backups." in text and "Bo Berg" in text
+        signatures = subprocess.run(["pdfsig", str(summary)], capture_output=True, text=True, check=False).stdout
+        assert "Signature Validation: Signature is Valid." in signatures
+        assert (folder / "documents" / f"{refused['id']}-as-sent.pdf").exists()
+        # The sealed refusal record filed at the moment of the decline is in the bundle and its hash is chained.
+        record = folder / "documents" / f"{refused['id']}-refusal-record-1.pdf"
+        events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
+        filed = next(e for e in events if e["action"] == "envelope.refusal_filed")
+        assert filed["document_sha256"] == hashlib.sha256(record.read_bytes()).hexdigest()
+        checked = subprocess.run(["pdfsig", str(record)], capture_output=True, text=True, check=False).stdout
+        assert "Signature Validation: Signature is Valid." in checked
 
     @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
     def test_unknown_envelope_is_404(self, api: Api) -> None:
-        """An envelope with nothing signed is a 404 problem."""
-        assert api.get("/v1/evidence/ENV-NONE.zip").status_code == 404
+        """An envelope that does not exist is a 404 problem and records nothing."""
+        response = api.get("/v1/evidence/ENV-NONE.zip")
+        assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+
+
+class TestRiskBundle:
+    def test_refused_risk_letter_exports_the_risk_record_with_proofs(
+        self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer, tmp_path: Path
+    ) -> None:
+        """The risk record of a refused decline-of-service letter exports, verifies, and shows each transition."""
+        client_id = api.post("/v1/clients", json=client_body()).json()["id"]
+        document_id = create_letter(api, client_id)
+        signer = {"name": "Dana Wu", "email": CLIENT_A, "title": "Owner", "role": "client", "order": 1}
+        sent = api.post(
+            "/v1/envelopes", role=Role.TECH, json={"document_id": document_id, "version": 1, "signers": [signer]}
+        )
+        assert sent.status_code == 201, sent.text
+        declined = api.client.post(f"{link_for(smtp, CLIENT_A)}/decline", data={"reason": "MFA slows the front desk."})
+        assert declined.status_code == 200
+        risk = only_risk(api, client_id)
+        response = api.get(f"/v1/evidence/risks/{risk['id']}.zip", role=Role.AUDITOR)
+        assert response.status_code == 200, response.text
+        folder = unpack(response.content, tmp_path / "risk")
+        fingerprint = certificate_fingerprint(runtime.service_key.certificate)
+        result = clean_verifier(folder, fingerprint, tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        actions = [json.loads(line)["action"] for line in (folder / "events.jsonl").read_text().splitlines()]
+        assert actions[-1] == "evidence.exported" and len(actions) >= 3
+        raw = subprocess.run(
+            ["pdftotext", str(folder / "documents" / "evidence-summary.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "refused" in " ".join(raw.split())

@@ -97,6 +97,15 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/clients/{client_id}/risk-report.pdf"): READ,
     ("GET", "/v1/evidence/{envelope_id}.zip"): READ,
     ("GET", "/v1/evidence"): READ,
+    ("GET", "/v1/evidence/risks/{risk_id}.zip"): READ,
+    ("GET", "/v1/legal-holds"): READ,
+    ("POST", "/v1/legal-holds"): Rule(
+        Permission.LEGAL_HOLD, body={"subject_type": "client", "subject_id": "nope", "reason": "x"}
+    ),
+    ("POST", "/v1/legal-holds/{hold_id}/release"): Rule(Permission.LEGAL_HOLD, body={"reason": "x"}),
+    ("POST", "/v1/retention/clients/{client_id}"): Rule(
+        Permission.LEGAL_HOLD, body={"relationship_ends_on": "2030-01-01", "reason": "ended"}
+    ),
     # envelopes and signing (signing pages answer to the link token, never to an API key)
     ("POST", "/v1/envelopes"): Rule(Permission.ENVELOPES_WRITE),
     ("GET", "/v1/envelopes"): READ,

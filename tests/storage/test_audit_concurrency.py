@@ -10,8 +10,10 @@ from sqlalchemy import Engine, select
 
 from domain.actor import Actor
 from domain.audit import verify_chain
+from domain.audit.merkle import root_from_leaves
 from domain.roles import Role
 from storage.audit_trail import SqlAuditTrail
+from storage.audit_tree import SqlAuditTree
 from storage.database import make_engine, make_session_factory, unit_of_work
 from storage.tables import audit_events
 from tests.fakes.clock import FixedClock
@@ -57,8 +59,12 @@ class TestConcurrentAppends:
         with unit_of_work(sessions) as session:
             events = list(SqlAuditTrail(session, clock).stream())
             writers = set(session.execute(select(audit_events.c.actor_id)).scalars())
+            # The kept Merkle nodes, written by the concurrent appenders, fold to the tree over the events.
+            kept_roots = [SqlAuditTree(session).root(size) for size in (1, 7, 32, WRITERS)]
         assert [event.seq for event in events] == list(range(1, WRITERS + 1))
         assert len({event.prev_hash for event in events}) == WRITERS  # no two events share a predecessor
         assert writers == {f"writer-{i}" for i in range(WRITERS)}
         verdict = verify_chain(events, [])
         assert verdict.ok and verdict.head_seq == WRITERS
+        leaves = [bytes.fromhex(event.hash) for event in events]
+        assert kept_roots == [root_from_leaves(leaves[:size]) for size in (1, 7, 32, WRITERS)]

@@ -1,0 +1,80 @@
+"""The Merkle tree over audit events: roots, inclusion and consistency proofs as RFC 9162 defines them."""
+
+from __future__ import annotations
+
+import hashlib
+
+from domain.audit.merkle import (
+    CompactRange,
+    consistency_proof,
+    frontier_positions,
+    inclusion_proof,
+    node_hash,
+    root_from_leaves,
+    tree_root,
+    verify_consistency,
+    verify_inclusion,
+)
+
+
+def leaves(n: int) -> list[bytes]:
+    """Distinct 32-byte leaf hashes."""
+    return [hashlib.sha256(b"event %d" % i).digest() for i in range(n)]
+
+
+def mth(items: list[bytes]) -> bytes:
+    """RFC 9162's recursive definition, written the plain way (the reference to compare with)."""
+    if len(items) == 1:
+        return items[0]
+    k = 1 << ((len(items) - 1).bit_length() - 1)
+    return node_hash(mth(items[:k]), mth(items[k:]))
+
+
+def kept_nodes(items: list[bytes]) -> dict[tuple[int, int], bytes]:
+    """Every complete subtree, as storage keeps them (leaves at level 0)."""
+    edge = CompactRange()
+    nodes = {(0, i): leaf for i, leaf in enumerate(items)}
+    for leaf in items:
+        for level, index, value in edge.append(leaf):
+            nodes[(level, index)] = value
+    return nodes
+
+
+class TestTree:
+    def test_root_matches_the_recursive_definition_for_every_size(self) -> None:
+        """The compact range, the kept-node fold and RFC 9162's MTH agree on 1..70 leaves."""
+        items = leaves(70)
+        nodes = kept_nodes(items)
+        for n in range(1, 71):
+            expected = mth(items[:n])
+            assert root_from_leaves(items[:n]) == expected
+            assert tree_root(lambda level, index: nodes[(level, index)], n) == expected
+
+    def test_frontier_positions_cover_the_tree_left_to_right(self) -> None:
+        """A tree of 13 leaves is made of complete subtrees of 8, 4 and 1 leaves."""
+        assert frontier_positions(13) == [(3, 0), (2, 2), (0, 12)]
+
+    def test_inclusion_proofs_verify_and_reject_a_changed_leaf_or_index(self) -> None:
+        """Every leaf of trees of 1..40 leaves proves; another leaf, index or root does not."""
+        items = leaves(40)
+        nodes = kept_nodes(items)
+        for n in range(1, 41):
+            root = mth(items[:n])
+            for m in range(n):
+                path = inclusion_proof(lambda level, index: nodes[(level, index)], m, n)
+                assert verify_inclusion(items[m], m, n, path, root)
+                assert not verify_inclusion(hashlib.sha256(b"x").digest(), m, n, path, root)
+                if n > 1:
+                    assert not verify_inclusion(items[m], (m + 1) % n, n, path, root)
+                assert not verify_inclusion(items[m], m, n, path, hashlib.sha256(b"y").digest())
+
+    def test_consistency_proofs_verify_and_reject_a_rewritten_history(self) -> None:
+        """Every (m, n) pair up to 33 proves consistent; a changed old root does not."""
+        items = leaves(33)
+        nodes = kept_nodes(items)
+        for n in range(1, 34):
+            for m in range(1, n + 1):
+                path = consistency_proof(lambda level, index: nodes[(level, index)], m, n)
+                assert verify_consistency(m, n, mth(items[:m]), mth(items[:n]), path), (m, n)
+                forged = mth([hashlib.sha256(b"forged").digest(), *items[1:m]])
+                assert not verify_consistency(m, n, forged, mth(items[:n]), path), (m, n)
