@@ -3,7 +3,9 @@
 The CSV has a header row with the columns ``number, client_id, amount, currency, issued_on,
 due_on`` (amount as a plain decimal such as ``1250.00``, dates as ``YYYY-MM-DD``). Each good row
 is recorded; each bad row is reported with its line number and reason, and the others still go
-in. A row whose invoice number is already stored with the same details changes nothing, so the
+in. The file must be UTF-8 (a byte-order mark is fine): a line with bytes that are not UTF-8 (a
+Latin-1 or Windows-1252 export, say) is reported with the column of the first bad byte, and the
+other lines still go in. A row whose invoice number is already stored with the same details changes nothing, so the
 same file can be imported again safely; one that contradicts the stored invoice is reported.
 Exit code 0 when every row is good, 1 when some were reported.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import typer
 from pydantic import ValidationError
@@ -41,6 +44,19 @@ def _reason(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _require_utf8(row: dict[str | Any, str | Any]) -> None:
+    """Raise ``ValueError`` naming the first field of ``row`` that held bytes which are not UTF-8."""
+    for name, value in row.items():
+        if not isinstance(value, str):
+            continue
+        for column, char in enumerate(value, start=1):
+            if "\udc80" <= char <= "\udcff":
+                raise ValueError(
+                    f"{name}: not UTF-8 text (byte 0x{ord(char) - 0xDC00:02X} at character {column}); "
+                    "save the file as UTF-8 and import it again"
+                )
+
+
 def import_rows(
     session: Session, actor: Actor, path: Path, progress: Progress | None = None
 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
@@ -51,7 +67,9 @@ def import_rows(
     )
     counts = {ImportResult.CREATED.value: 0, ImportResult.UNCHANGED.value: 0}
     bad: list[tuple[int, str]] = []
-    text = path.read_text(encoding="utf-8-sig")
+    # surrogateescape keeps undecodable bytes as lone surrogates, so each line can be judged on its
+    # own (and line numbers stay right) instead of one bad byte aborting the whole file.
+    text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
     total = max(len(text.splitlines()) - 1, 0)
     task = progress.add_task("Importing invoices", total=total) if progress else None
     reader = csv.DictReader(text.splitlines(keepends=True))
@@ -61,6 +79,7 @@ def import_rows(
     for row in reader:
         line = reader.line_num
         try:
+            _require_utf8(row)
             extra = [k for k in row if k not in COLUMNS]
             if extra or None in row.values():
                 raise ValueError("the row has more fields than the header")

@@ -10,6 +10,7 @@ the commit then fail, the next run sends the same message again with the same Me
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
@@ -55,6 +56,7 @@ from services.documents import DocumentService
 from services.dunning_notices import MsaFacts, NoticeFacts, NoticeSettings, interest_on, notice_variables
 
 MSA_TEMPLATE = "msa/msa"
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -546,7 +548,12 @@ class DunningService:
                 (i.ladder_invoice(), [s for s in (r.issued_step() for r in records[i.id]) if s is not None])
                 for i in items
             ]
-            view = client_overview(client_id, pairs, ct.policy, ct.terms, as_of)
+            try:
+                view = client_overview(client_id, pairs, ct.policy, ct.terms, as_of)
+            except Exception:
+                # One client's odd record must not blank the overview for every other client.
+                _log.exception("dunning overview %s: client %s skipped", as_of, client_id)
+                continue
             if view.overdue_invoices or view.current_step or view.next_step:
                 result.append((view, self._client(client_id).legal_name))
         return result

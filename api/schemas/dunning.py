@@ -74,6 +74,10 @@ class RunRequest(BaseModel):
 
     date: Day | None = None
     dry_run: bool = False
+    backfill: bool = Field(
+        default=False,
+        description="Required for a past date: issue now, dated that day, every step due by then and not sent",
+    )
 
 
 class PlannedStepOut(BaseModel):

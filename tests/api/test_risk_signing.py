@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.roles import Role
-from tests.api.envelope_support import link_for
+from tests.api.envelope_support import link_for, post_form
 from tests.api.test_clients import client_body
 from tests.api.test_envelopes import settings, sign_as, smtp  # noqa: F401 - fixtures reused by name
 from tests.api.test_risks import create_letter, only_risk
@@ -49,6 +49,6 @@ class TestRiskFollowsSigning:
         """Declining the letter keeps the entry as refused-to-sign evidence."""
         client_id = api.post("/v1/clients", json=client_body()).json()["id"]
         send_letter(api, client_id)
-        declined = api.client.post(f"{link_for(smtp, CLIENT)}/decline", data={"reason": "We accept the risk verbally."})
+        declined = post_form(api, f"{link_for(smtp, CLIENT)}/decline", data={"reason": "We accept the risk verbally."})
         assert declined.status_code == 200
         assert only_risk(api, client_id)["status"] == "refused-to-sign"
