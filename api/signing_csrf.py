@@ -37,6 +37,12 @@ def _mac(secret: str, nonce: str, link_token: str) -> str:
     return _b64(hmac.new(secret.encode(), message, hashlib.sha256).digest())
 
 
+def issue_form_token(secret: str, link_token: str) -> str:
+    """Return a fresh form token for ``link_token`` under the browser secret ``secret``."""
+    nonce = secrets.token_urlsafe(12)
+    return f"{nonce}.{_mac(secret, nonce, link_token)}"
+
+
 class SigningFormGuard:
     """Issues form tokens for one request's pages and checks the token a form sent back."""
 
@@ -50,8 +56,7 @@ class SigningFormGuard:
         """Return a new form token for a page of ``link_token`` (setting up the browser secret if needed)."""
         if self._secret is None:
             self._secret = secrets.token_urlsafe(32)
-        nonce = secrets.token_urlsafe(12)
-        return f"{nonce}.{_mac(self._secret, nonce, link_token)}"
+        return issue_form_token(self._secret, link_token)
 
     def accepts(self, link_token: str, submitted: str) -> bool:
         """Return whether ``submitted`` was issued with this browser's secret for ``link_token``."""

@@ -95,7 +95,9 @@ def dev(
         if key:
             typer.echo("First start: created the API key 'admin' (role admin). It is shown once:")
             typer.echo(key)
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+        # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1, and signer
+        # IPs are evidence; forwarded headers are judged by settings.server.trusted_proxies only.
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info", proxy_headers=False)
     finally:
         if runtime is not None:
             close = getattr(runtime.renderer, "close", None)

@@ -11,6 +11,7 @@ trailing bytes from the sender.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 
 from PIL import Image, UnidentifiedImageError
@@ -32,19 +33,23 @@ def normalise_drawn_signature(data: bytes) -> bytes:
         raise SignatureImageError(f"the drawing is too large (over {MAX_BYTES // 1024} KB); clear it and draw again")
     if not data.startswith(_PNG_MAGIC):
         raise SignatureImageError("the drawing did not arrive as a PNG image; clear it and draw again")
+    # The first chunk of a PNG must be IHDR, whose first 8 bytes are the width and height: judge
+    # them before Pillow sees the file, so no pixel of an oversized image is ever decoded.
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        raise SignatureImageError("the drawing could not be read; clear it and draw again")
+    width, height = struct.unpack(">II", data[16:24])
+    if not (0 < width <= MAX_WIDTH and 0 < height <= MAX_HEIGHT):
+        raise SignatureImageError(
+            f"the drawing is {width} x {height} pixels; at most {MAX_WIDTH} x {MAX_HEIGHT} is accepted"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
-                width, height = image.size  # from the header: nothing is decoded yet
-                if not (0 < width <= MAX_WIDTH and 0 < height <= MAX_HEIGHT):
-                    raise SignatureImageError(
-                        f"the drawing is {width} x {height} pixels; at most {MAX_WIDTH} x {MAX_HEIGHT} is accepted"
-                    )
+                if image.size != (width, height):
+                    raise SignatureImageError("the drawing could not be read; clear it and draw again")
                 image.load()
                 drawn = image.convert("RGBA")
-    except SignatureImageError:
-        raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
         raise SignatureImageError("the drawing could not be read; clear it and draw again") from None
     if drawn.getbbox() is None:

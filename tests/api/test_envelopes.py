@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.signing_kit import build_signing_kit
+from api.signing_csrf import COOKIE, issue_form_token
 from cli.envelopes_due import envelope_due
 from domain.actor import Actor
 from domain.envelopes import hash_token
@@ -206,9 +207,12 @@ class TestRefusals:
         token = "forged-token-for-a-waiting-signer-0123456789"
         with unit_of_work(runtime.sessions) as session:
             SqlEnvelopeRepository(session).add_token(hash_token(token), msp["id"], envelope["id"], runtime.clock.now())
-        response = post_form(
-            api, f"/sign/{token}/sign", data={"full_name": "Sam", "title": "Dir", "attest": "yes", "method": "typed"}
-        )
+        # The waiting signer's page is refused, so there is no page to take a form token from; a
+        # signer can still mint one for their own browser secret, so the order must hold server-side.
+        secret = "s" * 43
+        api.client.cookies.set(COOKIE, secret)
+        form = {"full_name": "Sam", "title": "Dir", "attest": "yes", "method": "typed"}
+        response = api.client.post(f"/sign/{token}/sign", data={**form, "csrf": issue_form_token(secret, token)})
         assert response.status_code in (404, 409) and INVALID_TEXT in response.text
         state = api.get(f"/v1/envelopes/{envelope['id']}").json()
         assert [s["status"] for s in state["signers"]] == ["invited", "waiting"]
