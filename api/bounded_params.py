@@ -1,6 +1,6 @@
 """Path and query parameters with bounds, so an out-of-range number is a 422 and never reaches a driver.
 
-Both databases store versions as 64-bit signed integers; 2^63 in a URL used to answer 500 on SQLite.
+Versions are 32-bit columns; 2^63 in a URL used to answer 500 on SQLite, and 2^31 on PostgreSQL.
 """
 
 from __future__ import annotations

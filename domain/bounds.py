@@ -1,7 +1,8 @@
 """Bounds on numbers and dates that callers send, so that a value is refused before it can overflow.
 
-Integers are stored as 64-bit signed columns on both databases: a version or id at or above 2^63
-must be a 422 at the edge, not an overflow inside the driver. Dates that drive notices (invoice
+Versions are stored in 32-bit signed columns (``Integer``) and sequence numbers in 64-bit ones: a
+number beyond its column (2^31 for a version, 2^63 for a sequence) must be a 422 at the edge, not
+an overflow inside the database driver (a 500 on PostgreSQL and on SQLite alike). Dates that drive notices (invoice
 issue and due dates) must lie within a window around today: the ladder counts forward from them,
 and a due date of 9999-12-31 has no day 7 after it.
 """
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 from datetime import date
 
+MAX_INT32 = 2**31 - 1
 MAX_INT64 = 2**63 - 1
-MAX_VERSION = MAX_INT64
+MAX_VERSION = MAX_INT32
 INVOICE_DATE_YEARS = 10
 """How far before or after today an invoice's issue and due dates may lie."""
 

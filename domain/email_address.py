@@ -31,7 +31,7 @@ def parse_email(value: str) -> str:
     """Return ``value`` as one normalised address (domain lower-cased); raise ``ValueError`` saying why not."""
     if len(value) > MAX_LENGTH:
         raise ValueError(f"must be at most {MAX_LENGTH} characters")
-    if any(c in value for c in "<>,;\"()") or any(c.isspace() for c in value):
+    if any(c in value for c in '<>,;"()') or any(c.isspace() for c in value):
         raise ValueError("must be one plain address such as name@example.com, without a display name or a list")
     try:
         parsed = validate_email(value, check_deliverability=False, allow_smtputf8=False, allow_quoted_local=False)

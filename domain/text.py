@@ -44,6 +44,8 @@ def text_problem(value: str, *, multi_line: bool = False) -> str | None:
         if multi_line and char in "\n\r\t":
             continue
         if char in _LINE_BREAKS or char == "\t":
+            if multi_line:
+                return "must not contain control characters or unusual line separators (use plain new lines)"
             return "must be a single line (no line breaks or tabs)"
         if char in _BIDI_CONTROLS:
             return "must not contain text-direction control characters (they can make text print differently)"
