@@ -276,7 +276,7 @@ class SigningService:
         if not 1 <= len(title) <= 200:
             errors.append(FieldError("title", "type your title"))
         cleaned: dict[str, str] = {}
-        for pointer, label, value in (("full_name", "your name", full_name), ("title", "your title", title)):
+        for pointer, label, value in (("full_name", "Your name", full_name), ("title", "Your title", title)):
             try:
                 cleaned[pointer] = single_line(value)
             except ValueError as exc:

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from api.deps_dunning import unit_factory
+from domain.blobs import StoredBlob
+from domain.documents import SignedDocument
 from domain.invoices import InvoiceRecord
 from domain.roles import Role
 from storage.database import unit_of_work
 from storage.invoice_repository import SqlInvoiceRepository
+from storage.signed_document_repository import SqlSignedDocumentRepository
 from storage.tables import audit_head
 from tests.api.envelope_support import mails_to
 from tests.api.test_clients import client_body, count_clients
@@ -262,6 +266,28 @@ class TestDunningDates:
         assert len(notices) == 1
         variables = api.get(f"/v1/documents/{notices[0]['id']}/versions/1").json()["variables"]
         assert variables["invoices"][0]["days_overdue"] == 8, variables  # counted to the run day, not today
+
+    def test_backfill_reads_the_msa_in_force_on_its_day(self, api: Api, runtime: Runtime) -> None:
+        """A run dated before the MSA was signed cites no MSA; from the signing day on, it cites that MSA."""
+        client_id = make_client(api)
+        msa = create_msa(api, client_id, sample("msa/msa", "us-tx-monthly")).json()
+        blob = msa["files"][0]
+        with unit_of_work(runtime.sessions) as session:
+            SqlSignedDocumentRepository(session).add(
+                SignedDocument(
+                    envelope_id="env-msa-in-force",
+                    document_id=msa["id"],
+                    version=1,
+                    client_id=client_id,
+                    template_id="msa/msa",
+                    signed_at=datetime(2026, 11, 20, 15, tzinfo=UTC),
+                    sealed=StoredBlob(blob["bucket"], blob["key"], blob["version_id"], blob["sha256"], blob["size"]),
+                )
+            )
+        with unit_factory(runtime)() as service:
+            assert service.client_terms(client_id, date(2026, 11, 19)).msa is None
+            in_force = service.client_terms(client_id, date(2026, 11, 20)).msa
+            assert in_force is not None and in_force.signed_on == date(2026, 11, 20)
 
     @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
     def test_overview_date_out_of_window_is_a_422(self, api: Api, day: str) -> None:
