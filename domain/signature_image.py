@@ -56,5 +56,5 @@ def normalise_drawn_signature(data: bytes) -> bytes:
         raise SignatureImageError("the drawing is empty; draw your signature in the box")
     drawn.thumbnail(STAMP_BOX)
     out = io.BytesIO()
-    drawn.save(out, "PNG", optimize=True)
+    drawn.save(out, "PNG")
     return out.getvalue()
