@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from adapters.clock import SystemClock
+from cli import run_due
 from cli.context import cli_actor, database_session
 from cli.main import app
 from domain.clients import ClientDraft
@@ -19,6 +21,7 @@ from storage.client_repository import SqlClientRepository
 from storage.tables import documents
 from storage.tables_dunning import invoices
 from tests.api.test_clients import client_body
+from undersign.runtime import Runtime
 from undersign.settings import Settings
 
 runner = CliRunner()
@@ -83,3 +86,22 @@ class TestCsvEncoding:
         assert "imported 2, unchanged 0, refused 1" in result.stdout
         assert "line 3: number: not UTF-8 text (byte 0xE9 at character 5)" in result.stderr, result.stderr
         assert "Traceback" not in result.output and count(data_dir, "invoices") == before + 2
+
+
+class TestRunDueKeepsGoing:
+    def test_a_failing_job_does_not_stop_the_jobs_after_it(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """When one due job raises, the next ones (the audit checkpoint last of all) still run and are reported."""
+        ran: list[str] = []
+
+        def broken(_runtime: Runtime) -> dict[str, int]:
+            ran.append("broken")
+            raise OverflowError("date value out of range")
+
+        def checkpoint(_runtime: Runtime) -> dict[str, int]:
+            ran.append("audit-checkpoint")
+            return {"signed": 1}
+
+        monkeypatch.setattr(run_due, "JOBS", [("dunning", broken), ("audit-checkpoint", checkpoint)])
+        results = run_due.run_jobs(cast(Runtime, None))
+        assert ran == ["broken", "audit-checkpoint"]
+        assert results == {"dunning": {"job_failed": 1}, "audit-checkpoint": {"signed": 1}}
