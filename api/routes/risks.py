@@ -14,6 +14,7 @@ from domain.actor import Actor
 from domain.risk_report import render_report
 from domain.risks import WAIVER_TEMPLATE, RiskEntry
 from domain.roles import Permission
+from domain.text import LongText
 
 router = APIRouter(tags=["risks"])
 RiskWriterDep = Annotated[Actor, permission(Permission.RISKS_WRITE)]
@@ -23,7 +24,7 @@ class ReasonIn(BaseModel):
     """Why a record is revoked or remediated."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[LongText, Field(min_length=1, max_length=2000)]
 
 
 class RenewIn(BaseModel):

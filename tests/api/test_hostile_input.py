@@ -141,6 +141,23 @@ class TestInvoiceValues:
         assert api.get(url).json() == invoice and head_seq(runtime) == before
 
 
+class TestOtherFreeText:
+    @pytest.mark.parametrize(
+        ("url", "body", "pointer"),
+        [
+            ("/v1/risks/any-risk/revoke", {"reason": "Client asked \u202eteg"}, "/reason"),
+            ("/v1/dunning/approvals/any-step/approve", {"note": "ok\x1b[2J"}, "/note"),
+        ],
+    )
+    def test_reasons_and_notes_follow_the_text_rules(
+        self, api: Api, runtime: Runtime, url: str, body: dict[str, str], pointer: str
+    ) -> None:
+        """A revocation reason with an override or an approval note with an escape sequence is a 422."""
+        before = head_seq(runtime)
+        refused(api.post(url, json=body), 422, pointer)
+        assert head_seq(runtime) == before
+
+
 class TestBoundedNumbers:
     @pytest.mark.parametrize("number", [str(2**31), str(2**63), str(2**64), "0", "-1"])
     def test_version_out_of_range_in_a_path_is_a_422(self, api: Api, number: str) -> None:
