@@ -52,7 +52,7 @@ _ERRORS = """{% if errors %}<div class="alert" role="alert" id="errors"><p>{{ me
 {% for e in errors %}<li>{{ e }}</li>{% endfor %}</ul></div>{% endif %}"""
 
 _DECLINE = """<details class="card"><summary>I do not want to sign</summary>
-<form method="post" action="/sign/{{ token }}/decline">
+<form method="post" action="/sign/{{ token }}/decline"><input type="hidden" name="csrf" value="{{ csrf }}">
 <label for="reason">Why do you decline? (required; the sender will see this)</label>
 <textarea id="reason" name="reason" rows="3" required minlength="3" maxlength="2000"></textarea>
 <p><button type="submit" class="danger" id="decline-button">Decline to sign</button></p>
@@ -66,7 +66,7 @@ _CONSENT = """{% extends "base" %}{% block body %}
 <h2 id="consent-heading">Before you start: electronic records and signatures</h2>
 <p id="disclosure">{{ disclosure_text }}</p>
 <p class="note">Disclosure version {{ disclosure_version }}.</p>
-<form method="post" action="/sign/{{ token }}/consent">
+<form method="post" action="/sign/{{ token }}/consent"><input type="hidden" name="csrf" value="{{ csrf }}">
 <input type="hidden" name="version" value="{{ disclosure_version }}">
 <label class="inline" for="agree"><input type="checkbox" id="agree" name="agree" value="yes" required
  aria-describedby="disclosure"> I have read the disclosure and agree to do business electronically.</label>
@@ -82,9 +82,10 @@ _OTP = """{% extends "base" %}{% block body %}
 <section class="card" aria-labelledby="otp-heading">
 <h2 id="otp-heading">Confirm it is you</h2>
 <p>We e-mail a 6-digit code to {{ signer.email }}. It works for 10 minutes.</p>
-<form method="post" action="/sign/{{ token }}/code/send"><button type="submit" class="secondary" id="send-code">
+<form method="post" action="/sign/{{ token }}/code/send"><input type="hidden" name="csrf" value="{{ csrf }}">
+<button type="submit" class="secondary" id="send-code">
 Send me a code</button></form>
-<form method="post" action="/sign/{{ token }}/code">
+<form method="post" action="/sign/{{ token }}/code"><input type="hidden" name="csrf" value="{{ csrf }}">
 <label for="code">Code from the e-mail</label>
 <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}"
  maxlength="6" required>
@@ -102,6 +103,7 @@ _SIGN = """{% extends "base" %}{% block body %}
  alt="Page {{ i + 1 }} of {{ page_count }} of {{ envelope.title }}">{% endfor %}
 </section>
 <form method="post" action="/sign/{{ token }}/sign" id="sign-form" class="card" aria-labelledby="sign-heading">
+<input type="hidden" name="csrf" value="{{ csrf }}">
 <h2 id="sign-heading">Sign</h2>
 <label for="full_name">Your full name</label>
 <input type="text" id="full_name" name="full_name" autocomplete="name" required maxlength="200"

@@ -1,39 +1,67 @@
-"""``undersign dunning run [--date D] [--dry-run]``: the daily ladder run, for cron, with progress.
+"""``undersign dunning run [--date D] [--dry-run] [--backfill]``: the daily ladder run, for cron, with progress.
 
 Safe to run again for the same day and on several hosts at once: each invoice is claimed with
-SKIP LOCKED and every step is recorded once (see ``services.dunning``).
+SKIP LOCKED and every step is recorded once (see ``services.dunning``). A future day is refused
+unless it is a dry run; a past day is a backfill that must be asked for and says what it will send.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.context import DataDirOption, cli_actor, command_runtime, load_settings
+from domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from services.dunning_run import RunReport
 
 app = typer.Typer(help="The payment escalation ladder.", no_args_is_help=True)
+
+
+def _backfill_notice(plan: RunReport) -> str:
+    """Say, before anything is sent, what a backfill will issue and how it is dated."""
+    issued = [s for s in plan.steps if s.disposition == "issued"]
+    lines = [
+        f"Backfill for {plan.as_of.isoformat()}: {len(issued)} step(s) will be issued now, dated "
+        f"{plan.as_of.isoformat()} (steps needing approval wait for a person):"
+    ]
+    lines += [f"  {s.invoice_number}: {s.step_key} ({s.kind})" for s in issued]
+    return "\n".join(lines)
 
 
 @app.command("run")
 def run(
     day: str | None = typer.Option(None, "--date", help="The run's day, YYYY-MM-DD (default: today)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would be issued; change nothing"),
+    backfill: bool = typer.Option(
+        False, "--backfill", help="For a past --date: issue now, dated that day, every step due by then and not sent"
+    ),
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Issue every ladder step due on the day (notices filed and mailed, approvals queued)."""
-    try:
-        as_of = date.fromisoformat(day) if day else datetime.now().astimezone().date()
-    except ValueError as exc:
-        typer.secho(f"error: --date must be YYYY-MM-DD, not {day!r}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
+    from domain.dunning.run_day import check_run_day
     from undersign.jobs import dunning_counts, run_dunning_for
 
+    today = datetime.now().astimezone().date()
+    try:
+        as_of = date.fromisoformat(day) if day else today
+    except ValueError as exc:
+        typer.secho(f"error: --date must be YYYY-MM-DD, not {day!r}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    try:
+        check_run_day(as_of, today, dry_run=dry_run, backfill=backfill)
+    except InvalidInput as exc:
+        hint = " Add --backfill to do that." if any(e.reason.startswith("in the past") for e in exc.errors) else ""
+        typer.secho(f"error: {exc.detail}{hint}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
     console = Console(stderr=True)
     with (
         command_runtime(load_settings(data_dir)) as runtime,
@@ -46,6 +74,8 @@ def run(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
+        if backfill:
+            console.print(_backfill_notice(run_dunning_for(runtime, cli_actor(), as_of, dry_run=True)))
         report = run_dunning_for(runtime, cli_actor(), as_of, dry_run=dry_run, progress=advance)
     table = Table("invoice", "step", "kind", "disposition", "approval")
     for step in sorted(report.steps, key=lambda s: (s.invoice_number, s.step_key)):

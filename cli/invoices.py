@@ -3,7 +3,9 @@
 The CSV has a header row with the columns ``number, client_id, amount, currency, issued_on,
 due_on`` (amount as a plain decimal such as ``1250.00``, dates as ``YYYY-MM-DD``). Each good row
 is recorded; each bad row is reported with its line number and reason, and the others still go
-in. A row whose invoice number is already stored with the same details changes nothing, so the
+in. The file must be UTF-8 (a byte-order mark is fine): a line with bytes that are not UTF-8 (a
+Latin-1 or Windows-1252 export, say) is reported with the column of the first bad byte, and the
+other lines still go in. A row whose invoice number is already stored with the same details changes nothing, so the
 same file can be imported again safely; one that contradicts the stored invoice is reported.
 Exit code 0 when every row is good, 1 when some were reported.
 """

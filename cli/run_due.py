@@ -2,7 +2,8 @@
 
 Each job claims its own work (row locks with SKIP LOCKED on PostgreSQL) and commits each item's
 effect together with its "done" mark, so a crash repeats nothing and loses nothing, and two hosts
-running at once never do the same item twice.
+running at once never do the same item twice. A job that fails is reported and the others still run;
+the command then exits 1.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ def run_due(data_dir: Path | None = DataDirOption) -> None:
     from undersign.jobs import run_jobs
 
     with command_runtime(load_settings(data_dir)) as runtime:
-        for name, counts in run_jobs(runtime).items():
-            summary = ", ".join(f"{key}={value}" for key, value in counts.items()) or "nothing due"
-            typer.echo(f"{name}: {summary}")
+        results = run_jobs(runtime)
+    for name, counts in results.items():
+        summary = ", ".join(f"{key}={value}" for key, value in counts.items()) or "nothing due"
+        typer.echo(f"{name}: {summary}")
+    if any("job_failed" in counts for counts in results.values()):
+        raise typer.Exit(1)

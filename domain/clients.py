@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from domain.email_address import EmailAddress
 from domain.jurisdiction import Jurisdiction
 from domain.keyset_cursor import decode_cursor, encode_cursor
 from domain.text import Address, LongText, Name, ShortText
@@ -19,7 +20,7 @@ class Contact(BaseModel):
 
     name: Name
     title: ShortText = ""
-    email: EmailStr
+    email: EmailAddress
 
 
 class ClientDraft(BaseModel):
@@ -31,7 +32,7 @@ class ClientDraft(BaseModel):
     short_name: ShortText = Field(default="", max_length=60)
     address: Address = ""
     jurisdiction: Jurisdiction
-    billing_email: EmailStr
+    billing_email: EmailAddress
     primary_contact: Contact
     notes: LongText = ""
 
@@ -45,7 +46,7 @@ class ClientPatch(BaseModel):
     short_name: ShortText | None = Field(default=None, max_length=60)
     address: Address | None = None
     jurisdiction: Jurisdiction | None = None
-    billing_email: EmailStr | None = None
+    billing_email: EmailAddress | None = None
     primary_contact: Contact | None = None
     notes: LongText | None = None
 

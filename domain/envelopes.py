@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,13 +28,14 @@ from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 from domain.assembly.records import SignatureBoxRecord
 from domain.calendar_years import add_years
 from domain.document_kind import DocumentKind
+from domain.email_address import email_problem
 from domain.errors import FieldError, InvalidInput, InvalidTransition
 from domain.sealing.stamping import SignatureBox
+from domain.text import text_problem
 
 MAX_SIGNERS = 10
 TOKEN_BYTES = 32  # 256 bits
 OTP_DIGITS = 6
-_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
 class EnvelopeStatus(StrEnum):
@@ -248,8 +248,13 @@ def validate_signers(specs: Sequence[SignerSpec]) -> None:
         where = f"/signers/{index}"
         if not spec.name.strip():
             errors.append(FieldError(f"{where}/name", "must not be empty"))
-        if not _EMAIL.fullmatch(spec.email):
-            errors.append(FieldError(f"{where}/email", "is not an e-mail address"))
+        # Signers also come from letters' variables (risk approvers), not only from the API schema:
+        # the same text and address rules apply whichever way they arrive.
+        for name, value in (("name", spec.name), ("title", spec.title)):
+            if (problem := text_problem(value)) is not None:
+                errors.append(FieldError(f"{where}/{name}", problem))
+        if (problem := email_problem(spec.email)) is not None:
+            errors.append(FieldError(f"{where}/email", problem))
         elif spec.email.lower() in seen:
             # One person, one signer: a second slot for the same address would let one link sign twice.
             errors.append(FieldError(f"{where}/email", "appears twice"))

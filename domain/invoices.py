@@ -20,11 +20,13 @@ from domain.dunning import Invoice, InvoiceState, LadderStatus, ladder_hold
 from domain.money import is_currency
 from domain.text import LongText
 
-INVOICE_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+INVOICE_NUMBER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
 
 
 def _number(value: str) -> str:
-    if not INVOICE_NUMBER_RE.match(value):
+    # fullmatch, not match with "$": "$" also matches before a final newline, and a number ending in
+    # one was stored and then broke every mail header and file name it went into.
+    if not INVOICE_NUMBER_RE.fullmatch(value):
         raise ValueError("must be 1-40 letters, digits, '.', '_', '/' or '-', starting with a letter or digit")
     return value
 

@@ -10,10 +10,11 @@ the commit then fail, the next run sends the same message again with the same Me
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from domain.actor import Actor
@@ -33,6 +34,7 @@ from domain.dunning import (
     plan,
     terms_from_msa,
 )
+from domain.dunning.calendar import add_days
 from domain.dunning.records import REINSTATEMENT_STEP, StepRecord, StepStatus
 from domain.errors import Conflict, InvalidTransition, NotFound
 from domain.invoices import InvoiceRecord
@@ -55,6 +57,7 @@ from services.documents import DocumentService
 from services.dunning_notices import MsaFacts, NoticeFacts, NoticeSettings, interest_on, notice_variables
 
 MSA_TEMPLATE = "msa/msa"
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -149,22 +152,30 @@ class DunningService:
         self._client(client_id)
         policy = apply_override(self._default, override)
         self._steps.set_policy_override(client_id, override, self._clock.now(), actor.label)
-        self._cache.pop(client_id, None)
+        for key in [k for k in self._cache if k == client_id or k.startswith(f"{client_id}@")]:
+            self._cache.pop(key, None)
         self._audit.record(actor, "dunning.policy_changed", {"client": client_id}, payload={"override": override})
         return policy
 
-    def client_terms(self, client_id: str) -> ClientTerms:
-        """Return the client's ladder and signed terms (the latest signed MSA), cached for this run."""
-        cached = self._cache.get(client_id)
+    def client_terms(self, client_id: str, as_of: date | None = None) -> ClientTerms:
+        """Return the client's ladder and signed terms, cached for this run.
+
+        The terms are those of the MSA in force on ``as_of`` (the latest signed by the end of that
+        day; a backfill must not cite a contract signed after the day it is dated), or of the latest
+        MSA when no day is given.
+        """
+        key = client_id if as_of is None else f"{client_id}@{as_of.isoformat()}"
+        cached = self._cache.get(key)
         if cached is not None:
             return cached
-        terms, msa = self._signed_terms(client_id)
+        terms, msa = self._signed_terms(client_id, as_of)
         found = ClientTerms(policy=self.effective_policy(client_id), terms=terms, msa=msa)
-        self._cache[client_id] = found
+        self._cache[key] = found
         return found
 
-    def _signed_terms(self, client_id: str) -> tuple[ContractTerms | None, MsaFacts | None]:
-        signed = self._signed.latest_for_client(client_id, MSA_TEMPLATE)
+    def _signed_terms(self, client_id: str, as_of: date | None) -> tuple[ContractTerms | None, MsaFacts | None]:
+        before = None if as_of is None else datetime.combine(add_days(as_of, 1), time.min, tzinfo=UTC)
+        signed = self._signed.latest_for_client(client_id, MSA_TEMPLATE, signed_before=before)
         if signed is None:
             return None, None
         version = self._documents.get_version(signed.document_id, signed.version)
@@ -216,7 +227,7 @@ class DunningService:
     def _plan(self, invoice: InvoiceRecord, records: list[StepRecord], as_of: date) -> list[DueStep]:
         if any(r.status is StepStatus.AWAITING_APPROVAL for r in records):
             return []  # the ladder waits for a person's decision before it goes further
-        ct = self.client_terms(invoice.client_id)
+        ct = self.client_terms(invoice.client_id, as_of)
         issued = [s for s in (r.issued_step() for r in records) if s is not None]
         return plan(invoice.ladder_invoice(), ct.policy, ct.terms, issued, as_of)
 
@@ -234,7 +245,7 @@ class DunningService:
         due_steps = self._plan(invoice, records, as_of)
         if not due_steps and any(r.status is StepStatus.AWAITING_APPROVAL for r in records):
             outcome.held = True
-        final_on = _final_notice_on(records, self.client_terms(invoice.client_id).policy)
+        final_on = _final_notice_on(records, self.client_terms(invoice.client_id, as_of).policy)
         for due in due_steps:
             outcome.steps.append(_planned(invoice, due))
             if not due.issued:
@@ -295,7 +306,7 @@ class DunningService:
         final_on: date | None,
     ) -> bool:
         """File and mail the notice of ``record``; suspend the client for a suspension. Return if suspended."""
-        ct = self.client_terms(invoice.client_id)
+        ct = self.client_terms(invoice.client_id, day)
         client = self._client(invoice.client_id)
         assert facts.template_id is not None
         manifest = self._templates.get(facts.template_id)
@@ -492,7 +503,7 @@ class DunningService:
         self._steps.add_step(record)  # once per suspending invoice, whoever runs at once
         self._clients.update(replace(client, suspended_since=None, updated_at=self._clock.now()))
         manifest = self._templates.get("notices/reinstatement")
-        ct = self.client_terms(client_id)
+        ct = self.client_terms(client_id, as_of)
         facts = NoticeFacts(
             step_key=REINSTATEMENT_STEP,
             kind=StepKind.SUSPENSION,
@@ -540,12 +551,17 @@ class DunningService:
             by_client.setdefault(invoice.client_id, []).append(invoice)
         result = []
         for client_id, items in sorted(by_client.items()):
-            ct = self.client_terms(client_id)
+            ct = self.client_terms(client_id, as_of)
             pairs = [
                 (i.ladder_invoice(), [s for s in (r.issued_step() for r in records[i.id]) if s is not None])
                 for i in items
             ]
-            view = client_overview(client_id, pairs, ct.policy, ct.terms, as_of)
+            try:
+                view = client_overview(client_id, pairs, ct.policy, ct.terms, as_of)
+            except Exception:
+                # One client's odd record must not blank the overview for every other client.
+                _log.exception("dunning overview %s: client %s skipped", as_of, client_id)
+                continue
             if view.overdue_invoices or view.current_step or view.next_step:
                 result.append((view, self._client(client_id).legal_name))
         return result

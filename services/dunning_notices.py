@@ -9,11 +9,12 @@ the rate the signed MSA states, capped by the policy), never when no rate was ag
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from domain.dunning import ClauseCitation, ContractTerms, DueStep, InterestAccrual, StepKind, accrue
+from domain.dunning.calendar import add_days
 from domain.invoices import InvoiceRecord
 from domain.money import to_decimal
 
@@ -135,14 +136,14 @@ class NoticeFacts:
         Later dates keep their distance from the notice (the ladder keeps its gaps after a late
         step), and a suspension takes effect on the day it is approved, never before.
         """
-        shift = timedelta(days=max((day - self.planned_on).days, 0))
+        shift = max((day - self.planned_on).days, 0)
         return replace(
             self,
             planned_on=day,
-            pay_by=self.pay_by + shift if self.pay_by else None,
+            pay_by=add_days(self.pay_by, shift) if self.pay_by else None,
             suspension_on=day
             if self.kind is StepKind.SUSPENSION
-            else (self.suspension_on + shift if self.suspension_on else None),
+            else (add_days(self.suspension_on, shift) if self.suspension_on else None),
         )
 
 
@@ -211,7 +212,7 @@ def notice_variables(
         values["payment"]["portal_url"] = settings.portal_url
     if settings.bank_details:
         values["payment"]["bank_details"] = settings.bank_details
-    pay_by = facts.pay_by or (day + timedelta(days=settings.answer_days))
+    pay_by = facts.pay_by or add_days(day, settings.answer_days)
     values["pay_by"] = pay_by.isoformat()
     if facts.suspension_on is not None:
         values["suspension_date"] = facts.suspension_on.isoformat()

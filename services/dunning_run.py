@@ -6,10 +6,14 @@ nothing else: it is reported and retried by the next run. Invoices are spread ov
 threads; the rendering itself happens in the pool of render processes, so with two workers both
 cores lay out notices while the threads wait on the database, the object store and the relay.
 A dry run plans in one read-only transaction and changes nothing.
+
+An unexpected error on one invoice (a record no check foresaw) is logged and reported as a
+failure of that invoice only; the run goes on for everybody else.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -24,6 +28,8 @@ from services.dunning import DunningService, InvoiceOutcome, PlannedStep
 UnitFactory = Callable[[], AbstractContextManager[DunningService]]
 Progress = Callable[[int, int], None]
 _PLAN_CHUNK = 500
+_log = logging.getLogger(__name__)
+UNEXPECTED = "an unexpected error; the invoice was skipped and the error logged for the operator"
 
 
 @dataclass
@@ -74,7 +80,7 @@ def run_dunning(
     if dry_run:
         with open_unit() as service:
             for start in range(0, total, _PLAN_CHUNK):
-                report.steps.extend(service.plan_invoices(ids[start : start + _PLAN_CHUNK], as_of))
+                report.steps.extend(_plan_chunk(service, ids[start : start + _PLAN_CHUNK], as_of, report))
                 if progress:
                     progress(min(start + _PLAN_CHUNK, total), total)
         return report
@@ -95,6 +101,10 @@ def run_dunning(
             except UndersignError as exc:
                 outcome = InvoiceOutcome()
                 report.failed.append((futures[future], exc.detail))
+            except Exception:  # one bad record must not stop the run for every other client
+                _log.exception("dunning run %s: invoice %s failed", as_of, futures[future])
+                outcome = InvoiceOutcome()
+                report.failed.append((futures[future], UNEXPECTED))
             with lock:
                 report.add(outcome)
                 done += 1
@@ -110,4 +120,24 @@ def run_dunning(
             continue  # another run reinstated the client first
         except UndersignError as exc:
             report.failed.append((client_id, exc.detail))
+        except Exception:  # as above: one client's failure is reported, the others go on
+            _log.exception("dunning run %s: reinstating client %s failed", as_of, client_id)
+            report.failed.append((client_id, UNEXPECTED))
     return report
+
+
+def _plan_chunk(service: DunningService, ids: list[str], as_of: date, report: RunReport) -> list[PlannedStep]:
+    """Plan ``ids``; if the chunk fails, plan them one by one so only the bad invoice is reported."""
+    try:
+        return service.plan_invoices(ids, as_of)
+    except Exception:  # fall back to one by one to find the bad record
+        planned: list[PlannedStep] = []
+        for invoice_id in ids:
+            try:
+                planned.extend(service.plan_invoices([invoice_id], as_of))
+            except UndersignError as exc:
+                report.failed.append((invoice_id, exc.detail))
+            except Exception:
+                _log.exception("dunning dry run %s: invoice %s failed", as_of, invoice_id)
+                report.failed.append((invoice_id, UNEXPECTED))
+        return planned

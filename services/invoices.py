@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.actor import Actor
+from domain.bounds import date_problem
 from domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from domain.invoices import InvoiceDraft, InvoicePatch, InvoiceRecord, InvoiceStatus
 from domain.money import format_amount, parse_amount
@@ -51,6 +52,7 @@ class InvoiceService:
         """Record a new invoice; a number already stored is a ``Conflict``."""
         _require_write(actor)
         amount_minor = self._amount(draft)
+        self._check_dates([("/issued_on", draft.issued_on), ("/due_on", draft.due_on)])
         if self._clients.get(draft.client_id) is None:
             raise InvalidInput(
                 f"No client with id '{draft.client_id}'.", errors=[FieldError("/client_id", "no such client")]
@@ -122,6 +124,10 @@ class InvoiceService:
             changes["promise_to_pay_on"] = patch.promise_to_pay_on
         if not changes:
             return current
+        self._check_dates(
+            [(f"/{name}", value) for name, value in changes.items() if isinstance(value, date)],
+            pointers={"/disputed_since": "/dispute/since"},
+        )
         updated = replace(current, updated_at=self._clock.now(), **changes)
         self._invoices.update(updated)
         self._audit.record(
@@ -158,6 +164,17 @@ class InvoiceService:
             cursor = rows[-1].number
         page = items[:limit]
         return InvoicePage(items=page, next_after=page[-1].number if len(items) > limit else None)
+
+    def _check_dates(self, dates: list[tuple[str, date]], pointers: dict[str, str] | None = None) -> None:
+        """Refuse dates far from today: the ladder counts days from them and must not run off the calendar."""
+        today = self._clock.now().date()
+        errors = [
+            FieldError((pointers or {}).get(pointer, pointer), problem)
+            for pointer, day in dates
+            if (problem := date_problem(day, today)) is not None
+        ]
+        if errors:
+            raise InvalidInput("Some dates are too far from today. Nothing was stored.", errors=errors)
 
     @staticmethod
     def _amount(draft: InvoiceDraft) -> int:

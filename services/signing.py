@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from io import BytesIO
-
-from PIL import Image, UnidentifiedImageError
 
 from domain.actor import Actor, ActorKind
 from domain.envelopes import (
@@ -44,10 +41,11 @@ from domain.ports import (
     OutgoingMail,
 )
 from domain.risks import WAIVER_TEMPLATE, names_match
+from domain.signature_image import SignatureImageError, normalise_drawn_signature
+from domain.text import multi_line, single_line
 from services.envelopes import EnvelopeRecorder, Invitations, SigningRules, with_signer
 
 MAX_REASON = 2000
-MAX_PNG = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -86,17 +84,6 @@ class PageDelivery:
     png: bytes
     page_count: int
     first_delivery: bool
-
-
-def _png_ok(data: bytes) -> bool:
-    if len(data) > MAX_PNG or not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return False
-    try:
-        with Image.open(BytesIO(data)) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        return False
-    return True
 
 
 class SigningService:
@@ -336,12 +323,25 @@ class SigningService:
             errors.append(FieldError("full_name", "type your full name"))
         if not 1 <= len(title) <= 200:
             errors.append(FieldError("title", "type your title"))
+        cleaned: dict[str, str] = {}
+        for pointer, label, value in (("full_name", "Your name", full_name), ("title", "Your title", title)):
+            try:
+                cleaned[pointer] = single_line(value)
+            except ValueError as exc:
+                # The name printed on the sealed PDF must be the name stored: no direction overrides.
+                errors.append(FieldError(pointer, f"{label} {exc}"))
+        full_name, title = cleaned.get("full_name", full_name), cleaned.get("title", title)
         if not attested:
             errors.append(FieldError("attest", "confirm that you are authorised"))
         if method not in ("typed", "drawn"):
             errors.append(FieldError("method", "typed or drawn"))
-        if method == "drawn" and (drawn_png is None or not _png_ok(drawn_png)):
-            errors.append(FieldError("signature", "draw your signature"))
+        if method == "drawn":
+            try:
+                if drawn_png is None:
+                    raise SignatureImageError("draw your signature")
+                drawn_png = normalise_drawn_signature(drawn_png)
+            except SignatureImageError as exc:
+                errors.append(FieldError("signature", f"Signature: {exc}"))
         if errors:
             raise InvalidInput("Some fields need your attention.", errors=errors)
         name_matches = names_match(full_name, signer.name)
@@ -402,6 +402,10 @@ class SigningService:
         reason = reason.strip()
         if not 3 <= len(reason) <= MAX_REASON:
             raise InvalidInput("Please say why you decline.", errors=[FieldError("reason", "3-2000 characters")])
+        try:
+            reason = multi_line(reason)
+        except ValueError as exc:
+            raise InvalidInput("Please check your reason.", errors=[FieldError("reason", f"The reason {exc}")]) from exc
         now = self._clock.now()
         signer = replace(
             signer,

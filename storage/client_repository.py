@@ -10,11 +10,14 @@ from sqlalchemy.orm import Session
 
 from domain.clients import Client, ClientCursor, Contact
 from domain.errors import Conflict
+from domain.text import comparison_key
 from storage.tables import clients
 
 
 def _name_key(legal_name: str) -> str:
-    return " ".join(legal_name.casefold().split())
+    # Look-alikes (fullwidth letters, ligatures, case, zero-width and soft hyphens) share one key,
+    # so the duplicate check and the unique index cannot be sidestepped with a second "ACME".
+    return comparison_key(legal_name)
 
 
 def _escape_like(text: str) -> str:
@@ -99,7 +102,7 @@ class SqlClientRepository:
         """Return up to ``limit`` clients matching ``query``, ordered by (legal name, id), after ``after``."""
         stmt = select(clients)
         if query:
-            pattern = f"%{_escape_like(query.casefold())}%"
+            pattern = f"%{_escape_like(_name_key(query))}%"
             stmt = stmt.where(
                 or_(
                     clients.c.legal_name_key.like(pattern, escape="\\"),

@@ -27,6 +27,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Undo migrations down to ``revision`` on ``engine`` (tests of data migrations, operators rolling back)."""
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 def head_revision() -> str | None:
     """Return the newest revision shipped with this code."""
     return ScriptDirectory.from_config(_config()).get_current_head()

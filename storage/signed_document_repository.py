@@ -91,14 +91,19 @@ class SqlSignedDocumentRepository:
         ).first()
         return _from_row(row) if row else None
 
-    def latest_for_client(self, client_id: str, template_id: str) -> SignedDocument | None:
-        """Return the most recently signed document of ``template_id`` for the client (e.g. its current MSA)."""
-        row = self._session.execute(
-            select(signed_documents)
-            .where(signed_documents.c.client_id == client_id, signed_documents.c.template_id == template_id)
-            .order_by(signed_documents.c.signed_at.desc())
-            .limit(1)
-        ).first()
+    def latest_for_client(
+        self, client_id: str, template_id: str, signed_before: datetime | None = None
+    ) -> SignedDocument | None:
+        """Return the most recently signed document of ``template_id`` for the client (e.g. its current MSA).
+
+        With ``signed_before``, only documents signed before that time count: the MSA in force then.
+        """
+        query = select(signed_documents).where(
+            signed_documents.c.client_id == client_id, signed_documents.c.template_id == template_id
+        )
+        if signed_before is not None:
+            query = query.where(signed_documents.c.signed_at < signed_before)
+        row = self._session.execute(query.order_by(signed_documents.c.signed_at.desc()).limit(1)).first()
         return _from_row(row) if row else None
 
     def for_document(self, document_id: str) -> list[SignedDocument]:

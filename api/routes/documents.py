@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import HTMLResponse
 
+from api.bounded_params import VersionNumber
 from api.deps import DocumentServiceDep, DocumentWriterDep, ReaderDep
 from api.schemas.documents import (
     CreatedOut,
@@ -19,6 +20,7 @@ from api.schemas.documents import (
     decode_document_cursor,
     encode_document_cursor,
 )
+from domain.bounds import MAX_VERSION
 from domain.document_kind import DocumentKind
 from domain.documents import DocumentFilter, FileFormat
 
@@ -77,7 +79,7 @@ def get_document(document_id: str, _actor: ReaderDep, service: DocumentServiceDe
 
 
 @router.get("/{document_id}/versions/{number}", response_model=VersionOut)
-def get_version(document_id: str, number: int, _actor: ReaderDep, service: DocumentServiceDep) -> VersionOut:
+def get_version(document_id: str, number: VersionNumber, _actor: ReaderDep, service: DocumentServiceDep) -> VersionOut:
     """Return one version: template and clause versions and hashes, input data, files."""
     return VersionOut.of(service.version(document_id, number))
 
@@ -100,7 +102,7 @@ def _file_response(
 @router.get("/{document_id}/versions/{number}/file.{extension}", response_class=Response)
 def get_file(
     document_id: str,
-    number: int,
+    number: VersionNumber,
     extension: Literal["pdf", "docx"],
     _actor: ReaderDep,
     service: DocumentServiceDep,
@@ -113,10 +115,10 @@ def get_file(
 @router.get("/{document_id}/versions/{number}/diff", response_model=None)
 def diff_versions(
     document_id: str,
-    number: int,
+    number: VersionNumber,
     _actor: ReaderDep,
     service: DocumentServiceDep,
-    against: Annotated[int, Query(ge=1, description="The version to compare with")],
+    against: Annotated[int, Query(ge=1, le=MAX_VERSION, description="The version to compare with")],
     format: Annotated[Literal["json", "html"], Query()] = "json",
 ) -> dict[str, object] | HTMLResponse:
     """Clause-level redline from version ``against`` to this one (added, removed, changed with word diffs)."""

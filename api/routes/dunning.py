@@ -17,6 +17,9 @@ from api.schemas.dunning import (
     RunRequest,
     policy_as_data,
 )
+from domain.bounds import date_problem
+from domain.dunning.run_day import check_run_day
+from domain.errors import FieldError, InvalidInput
 
 router = APIRouter(tags=["dunning"])
 
@@ -24,7 +27,9 @@ router = APIRouter(tags=["dunning"])
 @router.post("/v1/dunning/run", response_model=RunOut)
 def run(body: RunRequest, actor: DunningRunActorDep, runner: DunningRunnerDep, runtime: RuntimeDep) -> RunOut:
     """Issue (or with ``dry_run`` only plan) every step due on ``date`` (default today); nothing twice."""
-    as_of = body.date or runtime.clock.now().date()
+    today = runtime.clock.now().date()
+    as_of = body.date or today
+    check_run_day(as_of, today, dry_run=body.dry_run, backfill=body.backfill)
     return RunOut.of(runner(actor, as_of, body.dry_run))
 
 
@@ -68,7 +73,10 @@ def overview(
     as_of: Annotated[date | None, Query(alias="date")] = None,
 ) -> list[OverviewOut]:
     """Per client: overdue total, oldest days overdue, current step, next step and its date."""
-    day = as_of or runtime.clock.now().date()
+    today = runtime.clock.now().date()
+    day = as_of or today
+    if (problem := date_problem(day, today)) is not None:
+        raise InvalidInput(f"The date {day.isoformat()} is not usable.", errors=[FieldError("query:date", problem)])
     return [OverviewOut.of(view, name) for view, name in service.overview(day)]
 
 

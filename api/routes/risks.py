@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from api.deps import ClientServiceDep, DocumentServiceDep, ReaderDep, RiskServiceDep, RiskWriterDep, RuntimeDep
 from domain.risk_report import render_report
 from domain.risks import WAIVER_TEMPLATE, Approver, RiskEntry
+from domain.text import LongText
 
 router = APIRouter(tags=["risks"])
 
@@ -19,7 +20,7 @@ class ReasonIn(BaseModel):
     """Why a record is revoked or remediated."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[LongText, Field(min_length=1, max_length=2000)]
 
 
 class RenewIn(BaseModel):

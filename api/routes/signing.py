@@ -16,6 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from api.deps import CallerDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
+from api.signing_csrf import FormGuardDep, SigningFormGuard
 from api.signing_pages import render
 from domain.envelopes import EnvelopeStatus, OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound
@@ -53,6 +54,7 @@ def _view_page(
     token: str,
     caller: Caller,
     kit_font: bool,
+    guard: SigningFormGuard,
     *,
     errors: list[str] | None = None,
     message: str = "",
@@ -64,7 +66,7 @@ def _view_page(
         view = service.view(token, caller)
     except LinkInvalid:
         return _invalid()
-    return _page(
+    response = _page(
         view.step,
         status=status,
         title=view.envelope.title,
@@ -80,11 +82,26 @@ def _view_page(
         info=info,
         form=form or {"full_name": view.signer.name, "title": view.signer.title, "method": "typed"},
         script_font=kit_font,
+        csrf=guard.token_for(token),
+    )
+    guard.set_cookie(response, token)
+    return response
+
+
+def _forged() -> HTMLResponse:
+    """The page for a form that did not come from this link's signing page (or whose page is too old)."""
+    return _page(
+        "done",
+        status=403,
+        title="Please reload the page",
+        heading="This form could not be accepted",
+        text="Nothing was recorded. Open the link in your e-mail again and repeat the step from that page.",
+        script_font=False,
     )
 
 
 def _refused_input_page(
-    service: SigningService, token: str, caller: Caller, kit_font: bool, exc: InvalidInput
+    service: SigningService, token: str, caller: Caller, kit_font: bool, guard: SigningFormGuard, exc: InvalidInput
 ) -> HTMLResponse:
     """Show the signing page again with the reasons a form was refused (422)."""
     return _view_page(
@@ -92,6 +109,7 @@ def _refused_input_page(
         token,
         caller,
         kit_font,
+        guard,
         errors=[e.reason for e in exc.errors],
         message=exc.detail,
         status=422,
@@ -99,9 +117,11 @@ def _refused_input_page(
 
 
 @router.get("/sign/{token}", response_class=HTMLResponse)
-def signing_page(token: str, service: SigningServiceDep, caller: CallerDep, kit: KitDep) -> HTMLResponse:
+def signing_page(
+    token: str, service: SigningServiceDep, caller: CallerDep, kit: KitDep, guard: FormGuardDep
+) -> HTMLResponse:
     """Show the step the signer is at: consent, one-time code, or the document and the signature form."""
-    return _view_page(service, token, caller, kit.script_font is not None)
+    return _view_page(service, token, caller, kit.script_font is not None, guard)
 
 
 @router.post("/sign/{token}/consent", response_model=None)
@@ -110,29 +130,42 @@ def consent(
     service: SigningServiceDep,
     caller: CallerDep,
     kit: KitDep,
+    guard: FormGuardDep,
     version: Annotated[str, Form(max_length=64)] = "",
     agree: Annotated[str, Form(max_length=8)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Record consent to do business electronically, then continue."""
+    if not guard.accepts(token, csrf):
+        return _forged()
     try:
         service.consent(token, caller, agreed=agree == "yes", version=version)
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
-        return _refused_input_page(service, token, caller, kit.script_font is not None, exc)
+        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, exc)
     return RedirectResponse(f"/sign/{token}", status_code=303, headers={"Referrer-Policy": "no-referrer"})
 
 
 @router.post("/sign/{token}/code/send", response_class=HTMLResponse)
-def send_code(token: str, service: SigningServiceDep, caller: CallerDep, kit: KitDep) -> HTMLResponse:
+def send_code(
+    token: str,
+    service: SigningServiceDep,
+    caller: CallerDep,
+    kit: KitDep,
+    guard: FormGuardDep,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
     """E-mail a one-time code."""
+    if not guard.accepts(token, csrf):
+        return _forged()
     try:
         service.send_code(token, caller)
     except LinkInvalid:
         return _invalid()
     except InvalidTransition as exc:
-        return _view_page(service, token, caller, kit.script_font is not None, errors=[exc.detail], status=409)
-    return _view_page(service, token, caller, kit.script_font is not None, info="We sent you a code.")
+        return _view_page(service, token, caller, kit.script_font is not None, guard, errors=[exc.detail], status=409)
+    return _view_page(service, token, caller, kit.script_font is not None, guard, info="We sent you a code.")
 
 
 @router.post("/sign/{token}/code", response_model=None)
@@ -141,9 +174,13 @@ def check_code(
     service: SigningServiceDep,
     caller: CallerDep,
     kit: KitDep,
+    guard: FormGuardDep,
     code: Annotated[str, Form(max_length=12)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Check the one-time code."""
+    if not guard.accepts(token, csrf):
+        return _forged()
     try:
         result = service.check_code(token, caller, code)
     except LinkInvalid:
@@ -155,7 +192,7 @@ def check_code(
         OtpCheck.EXPIRED: "That code has expired or was never sent. Ask for a new one.",
         OtpCheck.LOCKED: "Too many wrong codes. Ask the sender to send the invitation again.",
     }
-    return _view_page(service, token, caller, kit.script_font is not None, errors=[messages[result]], status=422)
+    return _view_page(service, token, caller, kit.script_font is not None, guard, errors=[messages[result]], status=422)
 
 
 @router.get("/sign/{token}/pages/{index}.png", response_class=Response)
@@ -189,13 +226,17 @@ def sign(
     kit: KitDep,
     complete: CompletionRunnerDep,
     background: BackgroundTasks,
+    guard: FormGuardDep,
     full_name: Annotated[str, Form(max_length=200)] = "",
     title: Annotated[str, Form(max_length=200)] = "",
     attest: Annotated[str, Form(max_length=8)] = "",
     method: Annotated[str, Form(max_length=8)] = "typed",
     signature: Annotated[str, Form(max_length=1_500_000)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """Sign; the last signature starts completion (sealing) after the answer is sent."""
+    if not guard.accepts(token, csrf):
+        return _forged()
     try:
         envelope = service.sign(
             token,
@@ -216,6 +257,7 @@ def sign(
             token,
             caller,
             kit.script_font is not None,
+            guard,
             errors=[e.reason for e in exc.errors],
             message=exc.detail,
             status=422,
@@ -240,15 +282,19 @@ def decline(
     service: SigningServiceDep,
     caller: CallerDep,
     kit: KitDep,
+    guard: FormGuardDep,
     reason: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """Decline to sign, with a reason."""
+    if not guard.accepts(token, csrf):
+        return _forged()
     try:
         service.decline(token, caller, reason)
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
-        return _refused_input_page(service, token, caller, kit.script_font is not None, exc)
+        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, exc)
     return _page(
         "done",
         title="Declined",

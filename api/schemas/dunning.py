@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +11,7 @@ from domain.dunning import ClientOverview, LadderPolicy
 from domain.dunning.records import StepRecord
 from domain.invoices import InvoiceRecord
 from domain.money import format_amount
+from domain.text import LongText
 from services.dunning import PlannedStep
 from services.dunning_run import RunReport
 
@@ -74,6 +75,10 @@ class RunRequest(BaseModel):
 
     date: Day | None = None
     dry_run: bool = False
+    backfill: bool = Field(
+        default=False,
+        description="Required for a past date: issue now, dated that day, every step due by then and not sent",
+    )
 
 
 class PlannedStepOut(BaseModel):
@@ -186,7 +191,7 @@ class DecisionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(default=None, max_length=1000)
+    note: Annotated[LongText, Field(max_length=1000)] | None = None
 
 
 class PolicyOut(BaseModel):

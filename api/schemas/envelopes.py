@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.bounds import MAX_VERSION
+from domain.email_address import EmailAddress
 from domain.envelopes import Envelope, EnvelopeEvent
+from domain.text import LongText, Name, ShortText
 
 
 class SignerIn(BaseModel):
@@ -15,9 +18,9 @@ class SignerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320)
-    title: str = Field(default="", max_length=200)
+    name: Name
+    email: EmailAddress
+    title: ShortText = ""
     role: Literal["client", "msp"]
     order: int = Field(default=1, ge=1, le=100)
 
@@ -28,9 +31,9 @@ class EnvelopeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     document_id: str = Field(min_length=1, max_length=36)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
     signers: list[SignerIn] = Field(min_length=1, max_length=10)
-    message: str = Field(default="", max_length=4000)
+    message: Annotated[LongText, Field(max_length=4000)] = ""
     expires_in_days: int | None = Field(default=None, ge=1, le=365)
     reminder_every_days: int | None = Field(default=None, ge=0, le=60)
     otp: bool = False
@@ -42,7 +45,7 @@ class VoidIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[LongText, Field(min_length=1, max_length=2000)]
 
 
 class SignerOut(BaseModel):

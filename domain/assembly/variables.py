@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from domain.errors import FieldError, TemplateDataInvalid
+from domain.text import text_problem
 
 # Names that Jinja resolves to dict methods (``x.items`` is the method, not the key) and names the
 # context itself provides: a variable with one of these names would silently read something else.
@@ -32,7 +33,6 @@ DICT_METHOD_NAMES = frozenset(
 )
 CONTEXT_NAMES = frozenset({"data", "branding", "client", "document", "loop", "self", "range", "namespace"})
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,14 @@ def _cap_problems(variables: Mapping[str, Any], limits: VariableLimits) -> list[
         if key is not None:
             if key in DICT_METHOD_NAMES or (len(path) == 1 and key in CONTEXT_NAMES):
                 problems.append(FieldError(pointer_of(path), "is a reserved name"))
-            elif _FORBIDDEN_CHARS.search(key):
-                problems.append(FieldError(pointer_of(path), "name contains control characters"))
+            elif text_problem(key) is not None:
+                problems.append(FieldError(pointer_of(path), f"name {text_problem(key)}"))
         if isinstance(value, str):
             if len(value) > limits.max_string_length:
                 problems.append(FieldError(pointer_of(path), f"longer than {limits.max_string_length} characters"))
-            elif _FORBIDDEN_CHARS.search(value):
-                problems.append(FieldError(pointer_of(path), "contains control characters"))
+            elif (problem := text_problem(value, multi_line=True)) is not None:
+                # The same rules as every other human-entered string (domain.text).
+                problems.append(FieldError(pointer_of(path), problem))
     return problems
 
 

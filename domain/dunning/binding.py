@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
-from domain.dunning.calendar import BusinessCalendar, DayCount
+from domain.dunning.calendar import BusinessCalendar, DayCount, add_days
 from domain.dunning.contract_terms import ClauseCitation, ContractTerms
 from domain.dunning.invoice_state import Invoice
 from domain.dunning.issued import Disposition, IssuedStep
@@ -93,7 +93,7 @@ class BoundLadder:
 def contractual_due_on(invoice: Invoice, terms: ContractTerms | None) -> date:
     """Return the day payment is due: the invoice's due date, never earlier than the MSA allows."""
     if terms is not None and terms.payment is not None:
-        return max(invoice.due_on, invoice.issued_on + timedelta(days=terms.payment.net_days))
+        return max(invoice.due_on, add_days(invoice.issued_on, terms.payment.net_days))
     return invoice.due_on
 
 
@@ -122,7 +122,7 @@ def bind(
             base_on = calendar.add(invoice.issued_on, step.offset, policy.day_count)
         on = base_on
         if policy.anchor is Anchor.INVOICE_DATE and on <= due_on:
-            first_overdue = due_on + timedelta(days=1)
+            first_overdue = add_days(due_on, 1)
             if policy.day_count is DayCount.BUSINESS:
                 first_overdue = calendar.next_business_day(first_overdue)
             reason = f"the invoice is not overdue until after its due date {due_on.isoformat()}"

@@ -3,6 +3,9 @@
 A business day is a day that is neither a weekend day (Saturday and Sunday unless the policy says
 otherwise, e.g. Friday and Saturday) nor on the policy's holiday list. Counting ``n`` business days
 from a date never counts the start date itself: from Friday, one business day later is Monday.
+
+Day arithmetic saturates at the ends of the calendar (``add_days``): a date stored long ago with a
+due date of 9999-12-31 must make its own steps "never", not stop the run for every other invoice.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ WEEKDAY_NAMES: tuple[str, ...] = (
     "sunday",
 )
 """Weekday names in ``date.weekday()`` order, as written in a policy's ``weekend`` list."""
+
+
+def add_days(day: date, days: int) -> date:
+    """Return ``day`` plus ``days`` calendar days, held at ``date.min`` / ``date.max`` instead of overflowing."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 class DayCount(StrEnum):
@@ -52,7 +63,7 @@ class BusinessCalendar:
             raise ValueError("a calendar whose every weekday is weekend has no business days")
         day = start
         left = count
-        while left > 0:
+        while left > 0 and day < date.max:
             day += timedelta(days=1)
             if self.is_business_day(day):
                 left -= 1
@@ -60,7 +71,7 @@ class BusinessCalendar:
 
     def next_business_day(self, day: date) -> date:
         """Return ``day`` when it is a business day, else the first business day after it."""
-        while not self.is_business_day(day):
+        while not self.is_business_day(day) and day < date.max:
             day += timedelta(days=1)
         return day
 
@@ -68,7 +79,7 @@ class BusinessCalendar:
         """Return ``start`` plus ``count`` days counted the way ``day_count`` says."""
         if day_count is DayCount.BUSINESS:
             return self.add_business_days(start, count)
-        return start + timedelta(days=count)
+        return add_days(start, count)
 
     def business_days_between(self, start: date, end: date) -> int:
         """Return how many business days lie after ``start`` up to and including ``end`` (0 if none)."""

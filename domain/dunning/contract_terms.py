@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from domain.dunning.calendar import BusinessCalendar
+from domain.dunning.calendar import BusinessCalendar, add_days
 from domain.errors import FieldError, InvalidInput
 
 _MAX_DAYS = 365
@@ -81,8 +81,8 @@ class SuspensionNotice:
         """
         if self.business_days:
             last = calendar.add_business_days(notice_on, self.days)
-            return calendar.next_business_day(last + timedelta(days=1))
-        return notice_on + timedelta(days=self.days + 1)
+            return calendar.next_business_day(add_days(last, 1))
+        return add_days(notice_on, self.days + 1)
 
 
 @dataclass(frozen=True)

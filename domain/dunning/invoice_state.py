@@ -17,8 +17,10 @@ the catch-up rule (see ``planner``), exactly like days on which no run happened.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
+
+from domain.dunning.calendar import add_days
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,9 @@ def ladder_hold(invoice: Invoice, as_of: date, *, promise_grace_days: int) -> Ho
         resumes.append((state.paused_until, LadderStatus.PAUSED))
     if state.promise_to_pay_on is not None:
         # The grace covers the payment's journey (bank transfer, cheque in the post).
-        last_held = state.promise_to_pay_on + timedelta(days=promise_grace_days)
+        last_held = add_days(state.promise_to_pay_on, promise_grace_days)
         if as_of <= last_held:
-            resumes.append((last_held + timedelta(days=1), LadderStatus.PROMISED))
+            resumes.append((add_days(last_held, 1), LadderStatus.PROMISED))
     if resumes:
         resumes_on, status = max(resumes)
         return Hold(status, resumes_on)

@@ -60,8 +60,10 @@ class SignedDocumentRepository(Protocol):
         """Return the signed document of an envelope, or ``None``."""
         ...
 
-    def latest_for_client(self, client_id: str, template_id: str) -> SignedDocument | None:
-        """Return the client's most recently signed document of a template (e.g. its MSA)."""
+    def latest_for_client(
+        self, client_id: str, template_id: str, signed_before: datetime | None = None
+    ) -> SignedDocument | None:
+        """Return the client's most recently signed document of a template (e.g. its MSA), before a time if given."""
         ...
 
     def for_document(self, document_id: str) -> list[SignedDocument]:

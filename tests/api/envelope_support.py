@@ -95,3 +95,20 @@ def drawn_png() -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def form_token(api: Api, link: str) -> str:
+    """Open the signing page at ``link`` as a browser would and return its forms' anti-forgery token."""
+    page = api.client.get(link)
+    found = CSRF_FIELD.search(page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+def post_form(api: Api, url: str, data: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    """Submit a signing-page form to ``url`` the way the page does: opened first, its token sent back."""
+    link = "/".join(url.split("/")[:3])  # /sign/<token>
+    return api.client.post(url, data={**(data or {}), "csrf": form_token(api, link)}, **kwargs)

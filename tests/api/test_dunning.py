@@ -116,6 +116,7 @@ class TestWalk:
         api.patch(f"/v1/invoices/{invoice_id}", json={"paid_on": on(71).isoformat()})
         clock.at = datetime.combine(on(71), time(12), tzinfo=UTC)
         assert api.post("/v1/dunning/run", json={"date": on(71).isoformat()}).json()["reinstated"] == 1
+        clock.at = datetime.combine(on(72), time(12), tzinfo=UTC)
         assert api.post("/v1/dunning/run", json={"date": on(72).isoformat()}).json()["reinstated"] == 0
         assert api.get(f"/v1/clients/{client_id}").json()["suspended_since"] is None
         assert "Reinstatement" in smtp.received[-1].message["Subject"] and len(smtp.received) == 8
@@ -132,6 +133,7 @@ class TestWalk:
             sent += run_day(api, clock, day, approve=False)
         assert sent == [(7, "reminder-1"), (7, "reminder-1"), (14, "reminder-2"), (21, "official-notice")]
         api.patch(f"/v1/invoices/{disputed}", json={"dispute": None})
+        clock.at = datetime.combine(on(36), time(12), tzinfo=UTC)
         body = api.post("/v1/dunning/run", json={"date": on(36).isoformat()}).json()
         steps = {(s["invoice_number"], s["step"]): s["disposition"] for s in body["steps"]}
         assert steps == {

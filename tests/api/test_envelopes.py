@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from api.signing_csrf import COOKIE, issue_form_token
 from domain.actor import Actor
 from domain.envelopes import hash_token
 from domain.roles import Role
@@ -23,7 +24,15 @@ from storage.database import unit_of_work
 from storage.envelope_repository import SqlEnvelopeRepository
 from storage.signed_document_repository import SqlSignedDocumentRepository
 from storage.tables import audit_events
-from tests.api.envelope_support import attachment, code_from, drawn_png, link_for, mails_to, send_msa
+from tests.api.envelope_support import (
+    attachment,
+    code_from,
+    drawn_png,
+    link_for,
+    mails_to,
+    post_form,
+    send_msa,
+)
 from tests.api.test_documents import sample
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
@@ -74,8 +83,8 @@ def settings(settings: Settings, smtp: LoopbackSmtpServer, request: pytest.Fixtu
 
 def sign_as(api: Api, path: str, *, drawn: bool = False, name: str = "Dana Wu", title: str = "Owner") -> Any:
     """Consent, view and sign through the signing page's forms."""
-    consent = api.client.post(
-        f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}, follow_redirects=False
+    consent = post_form(
+        api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}, follow_redirects=False
     )
     assert consent.status_code == 303, consent.text
     page = api.client.get(path)
@@ -86,7 +95,7 @@ def sign_as(api: Api, path: str, *, drawn: bool = False, name: str = "Dana Wu", 
     form = {"full_name": name, "title": title, "attest": "yes", "method": "drawn" if drawn else "typed"}
     if drawn:
         form["signature"] = "data:image/png;base64," + base64.b64encode(drawn_png()).decode()
-    return api.client.post(f"{path}/sign", data=form)
+    return post_form(api, f"{path}/sign", data=form)
 
 
 def pdfsig_ok(path: Path, home: Path) -> bool:
@@ -209,9 +218,12 @@ class TestRefusals:
         token = "forged-token-for-a-waiting-signer-0123456789"
         with unit_of_work(runtime.sessions) as session:
             SqlEnvelopeRepository(session).add_token(hash_token(token), msp["id"], envelope["id"], runtime.clock.now())
-        response = api.client.post(
-            f"/sign/{token}/sign", data={"full_name": "Sam", "title": "Dir", "attest": "yes", "method": "typed"}
-        )
+        # The waiting signer's page is refused, so there is no page to take a form token from; a
+        # signer can still mint one for their own browser secret, so the order must hold server-side.
+        secret = "s" * 43
+        api.client.cookies.set(COOKIE, secret)
+        form = {"full_name": "Sam", "title": "Dir", "attest": "yes", "method": "typed"}
+        response = api.client.post(f"/sign/{token}/sign", data={**form, "csrf": issue_form_token(secret, token)})
         assert response.status_code in (404, 409) and INVALID_TEXT in response.text
         state = api.get(f"/v1/envelopes/{envelope['id']}").json()
         assert [s["status"] for s in state["signers"]] == ["invited", "waiting"]
@@ -290,8 +302,8 @@ class TestRefusals:
         runtime.envelope_listeners.append(Listener())
         envelope = send_msa(api)
         path = link_for(smtp, CLIENT)
-        assert api.client.post(f"{path}/decline", data={"reason": ""}).status_code == 422
-        declined = api.client.post(f"{path}/decline", data={"reason": "We do not accept the fee."})
+        assert post_form(api, f"{path}/decline", data={"reason": ""}).status_code == 422
+        declined = post_form(api, f"{path}/decline", data={"reason": "We do not accept the fee."})
         assert declined.status_code == 200 and "declined" in declined.text
         state = api.get(f"/v1/envelopes/{envelope['id']}").json()
         assert state["status"] == "declined" and state["signers"][0]["decline_reason"] == "We do not accept the fee."
@@ -332,30 +344,30 @@ class TestRemindersAndCodes:
         """With otp the document is shown only after the mailed code; five wrong codes lock until a reminder."""
         envelope = send_msa(api, otp=True)
         path = link_for(smtp, CLIENT)
-        api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"})
+        post_form(api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"})
         assert 'id="code"' in api.client.get(path).text
         assert api.client.get(f"{path}/pages/0.png").status_code == 404
-        api.client.post(f"{path}/code/send")
+        post_form(api, f"{path}/code/send")
         code = code_from(mails_to(smtp, CLIENT)[-1])
         wrong = "000000" if code != "000000" else "111111"
         for _ in range(4):
-            assert "not right" in api.client.post(f"{path}/code", data={"code": wrong}).text
-        assert "Too many" in api.client.post(f"{path}/code", data={"code": wrong}).text
-        assert "Too many" in api.client.post(f"{path}/code", data={"code": code}).text
+            assert "not right" in post_form(api, f"{path}/code", data={"code": wrong}).text
+        assert "Too many" in post_form(api, f"{path}/code", data={"code": wrong}).text
+        assert "Too many" in post_form(api, f"{path}/code", data={"code": code}).text
         # The sender's reminder unlocks the signer: a new code then opens the document.
         assert api.post(f"/v1/envelopes/{envelope['id']}/remind").status_code == 200
-        api.client.post(f"{path}/code/send")
+        post_form(api, f"{path}/code/send")
         fresh = code_from(mails_to(smtp, CLIENT)[-1])
-        assert 'id="sign-form"' in api.client.post(f"{path}/code", data={"code": fresh}).text
+        assert 'id="sign-form"' in post_form(api, f"{path}/code", data={"code": fresh}).text
 
     def test_right_code_opens_the_document(self, api: Api, smtp: LoopbackSmtpServer) -> None:
         """The mailed code lets the signer see the pages (PNG) and the signature form."""
         send_msa(api, otp=True)
         path = link_for(smtp, CLIENT)
-        api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"})
-        api.client.post(f"{path}/code/send")
+        post_form(api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"})
+        post_form(api, f"{path}/code/send")
         code = code_from(mails_to(smtp, CLIENT)[-1])
-        page = api.client.post(f"{path}/code", data={"code": code})
+        page = post_form(api, f"{path}/code", data={"code": code})
         assert page.status_code == 200 and 'id="sign-form"' in page.text, page.text
         image = api.client.get(f"{path}/pages/0.png")
         assert image.status_code == 200 and image.content.startswith(b"\x89PNG")

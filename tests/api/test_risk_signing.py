@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from domain.roles import Role
 from storage.tables import audit_events
-from tests.api.envelope_support import link_for, mails_to
+from tests.api.envelope_support import link_for, mails_to, post_form
 from tests.api.test_clients import client_body
 from tests.api.test_documents import sample
 from tests.api.test_envelopes import settings, sign_as, smtp  # noqa: F401 - fixtures reused by name
@@ -64,7 +64,7 @@ class TestRiskFollowsSigning:
         client_id = new_client(api)
         send_letter(api, create_letter(api, client_id))
         link = link_for(smtp, APPROVER_EMAIL)
-        declined = api.client.post(f"{link}/decline", data={"reason": "We accept the risk verbally."})
+        declined = post_form(api, f"{link}/decline", data={"reason": "We accept the risk verbally."})
         assert declined.status_code == 200
         assert only_risk(api, client_id)["status"] == "refused-to-sign"
 

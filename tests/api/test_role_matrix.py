@@ -21,7 +21,7 @@ from starlette.routing import Route
 from domain.roles import Permission, Role, may
 from storage.database import unit_of_work
 from storage.tables import audit_head
-from tests.api.envelope_support import link_for, send_msa
+from tests.api.envelope_support import form_token, link_for, send_msa
 from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
 from undersign.runtime import Runtime
@@ -182,6 +182,9 @@ def call(
     kwargs: dict[str, Any] = {"headers": headers}
     if takes_body or rule.body is not None:
         kwargs["json"] = rule.body if rule.body is not None else {}
+    if rule.signer and method == "POST":
+        # A signing form is posted from its page, with the page's anti-forgery token.
+        kwargs["data"] = {"csrf": form_token(api, concrete("/sign/{token}", values))}
     return api.client.request(method, concrete(path, values), **kwargs).status_code
 
 

@@ -1,0 +1,60 @@
+"""Drawn signatures: decode the PNG a signer's browser sends within fixed limits, then re-encode it.
+
+The image comes from the public internet, so it is judged before any pixel is decoded: at most
+``MAX_BYTES`` of PNG, and a header that declares at most ``MAX_WIDTH`` x ``MAX_HEIGHT`` pixels (a
+32 KB PNG can declare 12000 x 12000 pixels, which took sealing to 26 s and 1.3 GiB). What passes
+is decoded, scaled down to the size a stamp prints (``STAMP_BOX``) and written again as a plain
+RGBA PNG: the stored and stamped image is ours, with no metadata chunks, extra frames or
+trailing bytes from the sender.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+
+from PIL import Image, UnidentifiedImageError
+
+MAX_BYTES = 1024 * 1024
+MAX_WIDTH = 3000  # a phone-wide canvas at device pixel ratio 3 is about 2500 px
+MAX_HEIGHT = 1000
+STAMP_BOX = (1200, 400)
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class SignatureImageError(ValueError):
+    """The drawing cannot be used; the message says why in words a signer understands."""
+
+
+def normalise_drawn_signature(data: bytes) -> bytes:
+    """Return ``data`` (a PNG) decoded within the limits and re-encoded; raise ``SignatureImageError``."""
+    if len(data) > MAX_BYTES:
+        raise SignatureImageError(f"the drawing is too large (over {MAX_BYTES // 1024} KB); clear it and draw again")
+    if not data.startswith(_PNG_MAGIC):
+        raise SignatureImageError("the drawing did not arrive as a PNG image; clear it and draw again")
+    # The first chunk of a PNG must be IHDR, whose first 8 bytes are the width and height: judge
+    # them before Pillow sees the file, so no pixel of an oversized image is ever decoded.
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        raise SignatureImageError("the drawing could not be read; clear it and draw again")
+    width, height = struct.unpack(">II", data[16:24])
+    if not (0 < width <= MAX_WIDTH and 0 < height <= MAX_HEIGHT):
+        raise SignatureImageError(
+            f"the drawing is {width} x {height} pixels; at most {MAX_WIDTH} x {MAX_HEIGHT} is accepted"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+                if image.size != (width, height):
+                    raise SignatureImageError("the drawing could not be read; clear it and draw again")
+                image.load()
+                drawn = image.convert("RGBA")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
+        raise SignatureImageError("the drawing could not be read; clear it and draw again") from None
+    if drawn.getbbox() is None:
+        raise SignatureImageError("the drawing is empty; draw your signature in the box")
+    drawn.thumbnail(STAMP_BOX)
+    out = io.BytesIO()
+    drawn.save(out, "PNG")
+    return out.getvalue()
