@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.idempotency import IdempotencyMiddleware
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.problems import install_problem_handlers
 from api.routes import (
@@ -55,6 +56,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)  # innermost: sees the body after the size limit
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=runtime.settings.server.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
