@@ -13,6 +13,7 @@ from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.problems import install_problem_handlers
 from api.routes import (
     audit,
+    client_external_ids,
     clients,
     documents,
     dunning,
@@ -61,6 +62,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
     app.include_router(clients.router)
+    app.include_router(client_external_ids.router)
     app.include_router(templates.router)
     app.include_router(documents.router)
     app.include_router(audit.router)

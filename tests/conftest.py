@@ -164,6 +164,11 @@ class Api:
         headers = {**self.headers(role), **kw.pop("headers", {})}  # type: ignore[dict-item]
         return self.client.post(url, headers=headers, **kw)  # type: ignore[arg-type]
 
+    def put(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
+        """PUT to ``url`` as ``role``."""
+        headers = {**self.headers(role), **kw.pop("headers", {})}  # type: ignore[dict-item]
+        return self.client.put(url, headers=headers, **kw)  # type: ignore[arg-type]
+
     def patch(self, url: str, role: Role | None = Role.ADMIN, **kw: object):  # type: ignore[no-untyped-def]
         """PATCH ``url`` as ``role``."""
         headers = {**self.headers(role), **kw.pop("headers", {})}  # type: ignore[dict-item]
