@@ -25,6 +25,7 @@ from api.routes import (
     signing,
     templates,
     verify,
+    webhooks,
 )
 from undersign import __doc__ as package_doc
 from undersign.runtime import Runtime
@@ -53,6 +54,10 @@ def create_app(runtime: Runtime) -> FastAPI:
             {"name": "envelopes", "description": "E-signature envelopes, sealed copies and verification."},
             {"name": "health", "description": "Liveness and readiness."},
             {"name": "audit", "description": "The tamper-evident audit chain: verify, search, checkpoints."},
+            {
+                "name": "webhooks",
+                "description": "Signed webhooks: endpoints, delivery log, replay.",
+            },
         ],
     )
     app.state.runtime = runtime
@@ -73,4 +78,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(envelopes.router)
     app.include_router(verify.router)
     app.include_router(signing.router)
+    app.include_router(webhooks.router)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import typer
@@ -11,13 +12,14 @@ from pydantic import SecretStr
 
 from adapters.seaweedfs import EmbeddedSeaweedFS
 from api.app import create_app
-from cli import audit, dunning, invoices, keys, templates, verify
+from cli import audit, dunning, invoices, keys, templates, verify, webhooks
 from cli.context import DataDirOption, cli_actor, database_session, key_service, load_settings
 from cli.run_due import run_due
 from domain.roles import Role
 from storage import migrator
 from undersign.runtime import build_engine, build_runtime
 from undersign.settings import Mode, Settings
+from undersign.webhooks_runtime import run_worker
 
 app = typer.Typer(help="undersign: MSP paperwork, assembled, e-signed, sealed and filed.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -26,6 +28,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(invoices.app, name="invoices")
 app.add_typer(dunning.app, name="dunning")
 app.add_typer(audit.app, name="audit")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("run-due")(run_due)
 app.add_typer(templates.app, name="templates")
 app.command("render")(templates.render)
@@ -95,7 +98,11 @@ def dev(
         if key:
             typer.echo("First start: created the API key 'admin' (role admin). It is shown once:")
             typer.echo(key)
+        # Webhooks are delivered by a thread of this process in development (`undersign webhooks worker` in production).
+        stop_webhooks = threading.Event()
+        threading.Thread(target=run_worker, args=(runtime, stop_webhooks), daemon=True).start()
         uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+        stop_webhooks.set()
     finally:
         if runtime is not None:
             close = getattr(runtime.renderer, "close", None)

@@ -17,6 +17,7 @@ from cli.dunning import dunning_job
 from cli.envelopes_due import envelope_due
 from undersign.audit_runtime import checkpoint_due, reviews_due
 from undersign.runtime import Runtime, build_runtime
+from undersign.webhooks_runtime import webhooks_due
 
 # A job does one kind of due work and returns counts for the summary line (e.g. {"reminded": 2}).
 DueJob = Callable[[Runtime], dict[str, int]]
@@ -26,6 +27,7 @@ JOBS: list[tuple[str, DueJob]] = [
     ("risk-reviews", reviews_due),
     ("envelopes", envelope_due),
     ("dunning", dunning_job),
+    ("webhooks", webhooks_due),
     # Last, so the signed head covers what the jobs above recorded.
     ("audit-checkpoint", checkpoint_due),
 ]

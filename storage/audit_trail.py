@@ -22,6 +22,7 @@ from domain.audit.event import AuditEvent, AuditEventDraft, chain_next, payload_
 from domain.audit_log import EventFilter
 from domain.ports import Clock
 from storage.tables import audit_events, audit_head, audit_subjects
+from storage.webhook_outbox import record_webhook_message
 
 _ACTOR_KINDS = {"key": "api_key", "signer": "signer", "system": "system"}
 
@@ -105,6 +106,8 @@ class SqlAuditTrail:
                 insert(audit_subjects).values(seq=event.seq, subject_type=subject_type, subject_id=subject_id)
             )
         self._session.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=event.seq, hash=event.hash))
+        # The webhook outbox: announced in the same transaction as the change (see storage.webhook_outbox).
+        record_webhook_message(self._session, event, subjects, payload)
         return event
 
     def _by_seq(self, seq: int) -> AuditEvent | None:

@@ -172,6 +172,18 @@ class AuditSettings(BaseModel):
     )
 
 
+class WebhookSettings(BaseModel):
+    """Outgoing webhooks: who may receive them and how long a delivery may take."""
+
+    allow_private_targets: bool | None = Field(
+        default=None,
+        description="Allow http:// and loopback/private receivers (default: only in development; SSRF guard)",
+    )
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="Longest wait for a receiver's answer")
+    poll_seconds: float = Field(default=1.0, gt=0, le=60, description="How often `undersign webhooks worker` looks")
+    batch: int = Field(default=50, ge=1, le=1000, description="Deliveries claimed per look")
+
+
 class Settings(BaseSettings):
     """All settings of one undersign deployment."""
 
@@ -191,6 +203,7 @@ class Settings(BaseSettings):
     branding: BrandingSettings = Field(default_factory=BrandingSettings)
     dunning: DunningSettings = Field(default_factory=DunningSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:
@@ -231,6 +244,13 @@ class Settings(BaseSettings):
         if self.database.url:
             return self.database.url
         return f"sqlite:///{(self.data_dir / 'undersign.db').resolve()}"
+
+    @property
+    def webhooks_may_reach_private(self) -> bool:
+        """Whether webhooks may go to http:// and to loopback or private addresses (development only by default)."""
+        if self.webhooks.allow_private_targets is not None:
+            return self.webhooks.allow_private_targets
+        return self.mode is Mode.DEVELOPMENT
 
     @property
     def outbox_dir(self) -> Path:
