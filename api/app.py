@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.observability import AccessLogMiddleware, install_observability
 from api.problems import install_problem_handlers
 from api.routes import (
     audit,
@@ -64,7 +65,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware)  # innermost: sees the body after the size limit
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=runtime.settings.server.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware)  # inside the request id, outside everything that can answer
     app.add_middleware(RequestIdMiddleware)
+    install_observability(app, runtime)
     app.include_router(health.router)
     app.include_router(clients.router)
     app.include_router(client_external_ids.router)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from api.app import create_app
 from undersign.runtime import build_runtime
 from undersign.settings import Settings
+from undersign.structured_logging import configure_logging
 
-_runtime = build_runtime(Settings())
+_settings = Settings()
+configure_logging(_settings.log_format, _settings.log.level)
+_runtime = build_runtime(_settings)
 _runtime.ensure_bucket()
 app = create_app(_runtime)

@@ -54,11 +54,13 @@ def get_actor(request: Request, session: SessionDep, runtime: RuntimeDep) -> Act
     scheme, _, presented = header.partition(" ")
     key = presented.strip() if scheme.lower() == "bearer" else None
     service = ApiKeyService(SqlApiKeyRepository(session), runtime.clock, SqlAuditTrail(session, runtime.clock))
-    return service.authenticate(
+    actor = service.authenticate(
         key,
         ip=client_ip(request, runtime.settings.server.trusted_proxies),
         user_agent=request.headers.get("user-agent"),
     )
+    request.state.actor = actor.label  # for the access log
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(get_actor, scope="function")]

@@ -162,6 +162,7 @@ class IdempotencyMiddleware:
             )
             return
         headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in record.response.headers.items()]
+        scope.setdefault("state", {})["idempotent_replay"] = True
         headers += [
             (b"idempotent-replayed", b"true"),
             (b"content-length", str(len(record.response.body)).encode()),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from domain.roles import Role
 from storage import migrator
 from undersign.runtime import build_engine, build_runtime
 from undersign.settings import Mode, Settings
+from undersign.structured_logging import configure_logging
 from undersign.webhooks_runtime import run_worker
 
 app = typer.Typer(help="undersign: MSP paperwork, assembled, e-signed, sealed and filed.", no_args_is_help=True)
@@ -64,8 +64,8 @@ def dev(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Run the API on embedded defaults: SQLite, an embedded SeaweedFS, dev keys and a mail outbox."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings(data_dir)
+    configure_logging(settings.log_format, settings.log.level)
     if settings.mode is not Mode.DEVELOPMENT:
         typer.secho("`undersign dev` runs in development mode only; use `undersign serve`.", fg="red", err=True)
         raise typer.Exit(2)
@@ -101,7 +101,7 @@ def dev(
         # Webhooks are delivered by a thread of this process in development (`undersign webhooks worker` in production).
         stop_webhooks = threading.Event()
         threading.Thread(target=run_worker, args=(runtime, stop_webhooks), daemon=True).start()
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(runtime), host=host, port=port, log_config=None, access_log=False)
         stop_webhooks.set()
     finally:
         if runtime is not None:
@@ -131,6 +131,8 @@ def serve(data_dir: Path | None = DataDirOption) -> None:
         port=settings.server.port,
         workers=settings.server.workers,
         proxy_headers=False,  # client IPs are taken from trusted proxies only (settings.server.trusted_proxies)
+        log_config=None,  # the workers log through structlog (api.asgi configures it)
+        access_log=False,  # our access line (route template, request id, actor) replaces uvicorn's
     )
 
 

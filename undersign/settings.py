@@ -184,6 +184,23 @@ class WebhookSettings(BaseModel):
     batch: int = Field(default=50, ge=1, le=1000, description="Deliveries claimed per look")
 
 
+class LogSettings(BaseModel):
+    """Logs: JSON lines for a collector, or readable lines for a developer."""
+
+    format: str | None = Field(
+        default=None, pattern="^(json|console)$", description="json or console (default: json outside development)"
+    )
+    level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Lowest level logged")
+
+
+class MetricsSettings(BaseModel):
+    """The Prometheus endpoint ``/metrics``."""
+
+    bearer_token: SecretStr = Field(
+        default=SecretStr(""), description="When set, /metrics answers only to `Authorization: Bearer <token>`"
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one undersign deployment."""
 
@@ -204,6 +221,8 @@ class Settings(BaseSettings):
     dunning: DunningSettings = Field(default_factory=DunningSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:
@@ -244,6 +263,11 @@ class Settings(BaseSettings):
         if self.database.url:
             return self.database.url
         return f"sqlite:///{(self.data_dir / 'undersign.db').resolve()}"
+
+    @property
+    def log_format(self) -> str:
+        """The log format in force: the configured one, else JSON outside development."""
+        return self.log.format or ("console" if self.mode is Mode.DEVELOPMENT else "json")
 
     @property
     def webhooks_may_reach_private(self) -> bool:

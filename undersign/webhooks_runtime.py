@@ -18,12 +18,13 @@ from services.webhook_delivery import AttemptObserver, WebhookDispatcher, Webhoo
 from storage.audit_trail import SqlAuditTrail
 from storage.database import unit_of_work
 from storage.webhook_repository import SqlWebhookRepository
+from undersign.metrics import observe_webhook
 from undersign.runtime import Runtime
 
 log = logging.getLogger("undersign.webhooks")
 
 
-def build_dispatcher(runtime: Runtime, observe: AttemptObserver | None = None) -> WebhookDispatcher:
+def build_dispatcher(runtime: Runtime, observe: AttemptObserver | None = observe_webhook) -> WebhookDispatcher:
     """Return a dispatcher delivering from ``runtime``'s database with the configured sender."""
     settings = runtime.settings
 
@@ -53,7 +54,7 @@ def webhooks_due(runtime: Runtime) -> dict[str, int]:
     return build_dispatcher(runtime).run_once()
 
 
-def run_worker(runtime: Runtime, stop: threading.Event, observe: AttemptObserver | None = None) -> None:
+def run_worker(runtime: Runtime, stop: threading.Event, observe: AttemptObserver | None = observe_webhook) -> None:
     """Deliver due webhooks every ``poll_seconds`` until ``stop`` is set; errors are logged, never fatal."""
     dispatcher = build_dispatcher(runtime, observe)
     while not stop.is_set():
