@@ -16,6 +16,7 @@ from cli.context import DataDirOption, load_settings
 from cli.dunning import dunning_job
 from cli.envelopes_due import envelope_due
 from undersign.audit_runtime import checkpoint_due, reviews_due
+from undersign.idempotency_runtime import purge_idempotency_keys
 from undersign.runtime import Runtime, build_runtime
 from undersign.webhooks_runtime import webhooks_due
 
@@ -28,6 +29,7 @@ JOBS: list[tuple[str, DueJob]] = [
     ("envelopes", envelope_due),
     ("dunning", dunning_job),
     ("webhooks", webhooks_due),
+    ("idempotency-keys", purge_idempotency_keys),
     # Last, so the signed head covers what the jobs above recorded.
     ("audit-checkpoint", checkpoint_due),
 ]

@@ -7,11 +7,16 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sqlalchemy import select
+
 from domain.roles import Role
+from storage.tables_integrations import idempotency_keys
 from tests.api.test_clients import client_body, count_clients
 from tests.api.test_documents import documents_stored, make_client, sample
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
+from undersign.idempotency_runtime import purge_idempotency_keys
+from undersign.runtime import Runtime
 
 
 def keyed(key: str) -> dict[str, str]:
@@ -134,3 +139,17 @@ class TestConcurrency:
         assert len({r.json()["id"] for r in responses}) == 1
         assert sum(r.headers.get("idempotent-replayed") == "true" for r in responses) == 3
         assert documents_stored(api) == 1
+
+
+class TestPurge:
+    def test_run_due_forgets_keys_older_than_24_hours(self, api: Api, runtime: Runtime, clock: FixedClock) -> None:
+        """The run-due job deletes expired keys and keeps fresh ones."""
+        assert api.post("/v1/clients", json=client_body(), headers=keyed("old-key")).status_code == 201
+        clock.advance(hours=23)
+        assert (
+            api.post("/v1/clients", json=client_body(legal_name="B Ltd."), headers=keyed("new-key")).status_code == 201
+        )
+        clock.advance(hours=2)
+        assert purge_idempotency_keys(runtime) == {"purged": 1}
+        with runtime.engine.connect() as conn:
+            assert [row[0] for row in conn.execute(select(idempotency_keys.c.key))] == ["new-key"]
