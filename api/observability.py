@@ -20,6 +20,7 @@ from adapters.measured_renderer import MeasuredRenderer
 from api.problems import problem_response
 from undersign.metrics import HTTP_LATENCY, exposition
 from undersign.runtime import Runtime
+from undersign.tracing import install_tracing
 
 access_log = structlog.get_logger("undersign.access")
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -75,7 +76,8 @@ class AccessLogMiddleware:
 
 
 def install_observability(app: FastAPI, runtime: Runtime) -> None:
-    """Measure renders, add ``/metrics``; the access-log middleware is added by the app factory."""
+    """Measure renders, add ``/metrics``, trace when an exporter is configured (access log: the app factory)."""
+    install_tracing(app)
     if not isinstance(runtime.renderer, MeasuredRenderer):
         runtime.renderer = MeasuredRenderer(runtime.renderer, runtime.settings.render.workers)
 
