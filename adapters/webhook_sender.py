@@ -5,15 +5,20 @@ since the epoch, when this attempt was signed) and ``webhook-signature`` (``v1,<
 of id.timestamp.body>``, one per active secret, space-separated, so a receiver mid-rotation
 accepts either). Receivers verify with any Standard Webhooks library. Redirects are not followed
 (a redirect to an inside address would bypass the address check), and outside development the
-host must resolve to public addresses only, checked right before each request.
+host must resolve to public addresses only, checked right before each request. The request then
+goes to the address that was checked (the host name stays in the Host header and in TLS SNI and
+certificate checks), so a name re-pointed between the check and the connection (DNS rebinding)
+cannot send it elsewhere.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import socket
 import time
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from standardwebhooks import Webhook
@@ -60,12 +65,18 @@ class HttpWebhookSender:
         started = time.perf_counter()
         try:
             host, port = check_url(url, allow_private=self._allow_private)
+            addresses = self._resolver(host, port)
             if not self._allow_private:
-                check_addresses(host, self._resolver(host, port))
+                check_addresses(host, addresses)
+            if not addresses:
+                raise TargetRefused(f"The host '{host}' does not resolve.")
         except TargetRefused as exc:
             return SendResult(request_headers=logged, duration_ms=0, error=f"refused: {exc}")
+        pinned, extensions = pin(url, host, addresses[0])
         try:
-            response = self._client.post(url, content=body, headers=headers)
+            response = self._client.post(
+                pinned, content=body, headers={**headers, "host": _host_header(url)}, extensions=extensions
+            )
         except httpx.HTTPError as exc:
             elapsed = int((time.perf_counter() - started) * 1000)
             return SendResult(request_headers=logged, duration_ms=elapsed, error=f"{type(exc).__name__}: {exc}")
@@ -80,3 +91,19 @@ class HttpWebhookSender:
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
+
+
+def pin(url: str, host: str, address: str) -> tuple[str, dict[str, str]]:
+    """Return ``url`` aimed at ``address``, and the TLS server name that keeps the certificate check on ``host``."""
+    parts = urlsplit(url)
+    literal = f"[{address}]" if isinstance(ipaddress.ip_address(address), ipaddress.IPv6Address) else address
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), extensions
+
+
+def _host_header(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return host if parts.port is None else f"{host}:{parts.port}"
