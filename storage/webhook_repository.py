@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.webhooks.endpoints import (
@@ -248,6 +248,22 @@ class SqlWebhookRepository:
                 )
             )
         return out
+
+
+def purge_history(session: Session, before: datetime) -> int:
+    """Delete messages older than ``before`` that nothing waits to send, with deliveries and log; return the count."""
+    waiting = exists().where(
+        deliveries_t.c.message_id == messages_t.c.id, deliveries_t.c.status == DeliveryStatus.PENDING.value
+    )
+    old = select(messages_t.c.id).where(messages_t.c.created_at < before, ~waiting)
+    ids = [row[0] for row in session.execute(old)]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        deliveries = select(deliveries_t.c.id).where(deliveries_t.c.message_id.in_(chunk))
+        session.execute(delete(attempts_t).where(attempts_t.c.delivery_id.in_(deliveries)))
+        session.execute(delete(deliveries_t).where(deliveries_t.c.message_id.in_(chunk)))
+        session.execute(delete(messages_t).where(messages_t.c.id.in_(chunk)))
+    return len(ids)
 
 
 class _Sub:

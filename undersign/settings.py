@@ -182,6 +182,9 @@ class WebhookSettings(BaseModel):
     timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="Longest wait for a receiver's answer")
     poll_seconds: float = Field(default=1.0, gt=0, le=60, description="How often `undersign webhooks worker` looks")
     batch: int = Field(default=50, ge=1, le=1000, description="Deliveries claimed per look")
+    keep_days: int = Field(
+        default=30, ge=1, le=3650, description="Days sent and failed messages and their log are kept"
+    )
 
 
 class LogSettings(BaseModel):

@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from adapters.clock import SystemClock
 from adapters.mail import mailer_from_settings
@@ -17,7 +18,7 @@ from adapters.webhook_sender import HttpWebhookSender
 from services.webhook_delivery import AttemptObserver, WebhookDispatcher, WebhookUnit
 from storage.audit_trail import SqlAuditTrail
 from storage.database import unit_of_work
-from storage.webhook_repository import SqlWebhookRepository
+from storage.webhook_repository import SqlWebhookRepository, purge_history
 from undersign.metrics import observe_webhook
 from undersign.runtime import Runtime
 
@@ -50,8 +51,12 @@ def build_dispatcher(runtime: Runtime, observe: AttemptObserver | None = observe
 
 
 def webhooks_due(runtime: Runtime) -> dict[str, int]:
-    """Deliver every webhook due now (a ``run-due`` job)."""
-    return build_dispatcher(runtime).run_once()
+    """Deliver every webhook due now, then forget history past its keep time (a ``run-due`` job)."""
+    counts = build_dispatcher(runtime).run_once()
+    keep = timedelta(days=runtime.settings.webhooks.keep_days)
+    with unit_of_work(runtime.sessions) as session:
+        counts["purged"] = purge_history(session, runtime.clock.now() - keep)
+    return counts
 
 
 def run_worker(runtime: Runtime, stop: threading.Event, observe: AttemptObserver | None = observe_webhook) -> None:

@@ -27,7 +27,7 @@ from tests.support.smtp import LoopbackSmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
 from undersign.runtime import Runtime
 from undersign.settings import Settings
-from undersign.webhooks_runtime import build_dispatcher, run_worker
+from undersign.webhooks_runtime import build_dispatcher, run_worker, webhooks_due
 
 CLIENT = "dana@northwind.example"
 
@@ -303,3 +303,25 @@ class TestSsrf:
         assert build_dispatcher(runtime).run_once()["retrying"] == 1
         [attempt] = api.get(f"/v1/webhooks/endpoints/{endpoint['id']}/attempts").json()
         assert attempt["error"].startswith("refused:") and receiver.log.verified == []
+
+
+class TestHistory:
+    def test_run_due_delivers_then_forgets_history_past_its_keep_time(
+        self, api: Api, runtime: Runtime, receiver: WebhookReceiver, clock: FixedClock
+    ) -> None:
+        """run-due sends what is due; 30 days later it forgets sent messages but never one still waiting."""
+        endpoint = register(api, receiver, "document.created")
+        client_id = make_client(api)
+        new_document(api, client_id)
+        assert webhooks_due(runtime) == {"delivered": 1, "retrying": 0, "failed": 0, "disabled": 0, "purged": 0}
+        receiver.stop()
+        clock.advance(days=29)
+        new_document(api, client_id)
+        assert webhooks_due(runtime)["retrying"] == 1
+        clock.advance(days=2)
+        counts = webhooks_due(runtime)
+        assert counts["purged"] == 1 and counts["retrying"] == 1
+        with runtime.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(webhook_messages)).scalar_one() == 1
+        attempts = api.get(f"/v1/webhooks/endpoints/{endpoint['id']}/attempts").json()
+        assert len(attempts) == 2 and all(a["response_status"] is None for a in attempts)
