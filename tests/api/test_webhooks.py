@@ -205,7 +205,7 @@ class TestRetriesAndDisabling:
         patched = api.patch(f"/v1/webhooks/endpoints/{endpoint['id']}", json={"enabled": True})
         assert patched.status_code == 200 and patched.json()["failing_since"] is None
         failed = api.get(f"/v1/webhooks/endpoints/{endpoint['id']}/deliveries?status=failed").json()
-        replay = api.post(f"/v1/deliveries/{failed[0]['id']}/replay".replace("/v1/", "/v1/webhooks/"))
+        replay = api.post(f"/v1/webhooks/deliveries/{failed[0]['id']}/replay")
         assert replay.status_code == 202, replay.text
         clock.advance(days=1)
         assert dispatcher.run_once()["delivered"] == 2
