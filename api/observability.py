@@ -9,6 +9,7 @@ authentication has named it, the status and the time taken.
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from typing import Any
 
@@ -22,7 +23,8 @@ from undersign.metrics import HTTP_LATENCY, exposition
 from undersign.runtime import Runtime
 from undersign.tracing import install_tracing
 
-access_log = structlog.get_logger("undersign.access")
+# A standard-library logger: silent until logging is configured (tests, embedding), JSON once it is.
+access_log = logging.getLogger("undersign.access")
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -65,12 +67,14 @@ class AccessLogMiddleware:
                 HTTP_LATENCY.labels(scope["method"], route, str(status)).observe(elapsed)
             access_log.info(
                 "request",
-                method=scope["method"],
-                route=route,
-                status=status,
-                duration_ms=round(elapsed * 1000, 2),
-                actor=state.get("actor"),
-                replayed=state.get("idempotent_replay"),
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "actor": state.get("actor"),
+                    "replayed": state.get("idempotent_replay"),
+                },
             )
             structlog.contextvars.clear_contextvars()
 

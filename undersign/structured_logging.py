@@ -51,6 +51,7 @@ def configure_logging(fmt: str = "json", level: str = "INFO", stream: TextIO | N
     """Send every log record, ours and the libraries', to ``stream`` (stderr) as JSON or console lines."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        structlog.stdlib.ExtraAdder(),  # fields passed as ``extra=`` (the access line) become JSON keys
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
