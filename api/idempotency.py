@@ -70,10 +70,18 @@ class IdempotencyMiddleware:
         if stored is not None:
             await self._answer_again(scope, send, store, owner, key, print_, stored)
             return
-        await self._first(scope, send, store, owner, key, body, runtime)
+        await self._first(scope, receive, send, store, owner, key, body, runtime)
 
     async def _first(
-        self, scope: Scope, send: Send, store: SqlIdempotencyStore, owner: str, key: str, body: bytes, runtime: Any
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        store: SqlIdempotencyStore,
+        owner: str,
+        key: str,
+        body: bytes,
+        runtime: Any,
     ) -> None:
         start: Message = {}
         chunks: list[bytes] = []
@@ -93,8 +101,7 @@ class IdempotencyMiddleware:
             if not replayed:
                 replayed = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            await anyio.sleep_forever()  # the body was read in full; wait for the app to finish
-            raise AssertionError("unreachable")
+            return await receive()  # the body was read in full: what follows is the client leaving
 
         try:
             await self.app(scope, replay, capture)

@@ -191,7 +191,8 @@ class WebhookService:
     def replay_failed(self, actor: Actor, endpoint_id: str) -> list[Delivery]:
         """Replay every failed delivery of an endpoint."""
         _require_admin(actor)
-        failed = self._repo.deliveries(endpoint_id, DeliveryStatus.FAILED, MAX_LOG) if self.get(endpoint_id) else []
+        self.get(endpoint_id)
+        failed = self._repo.deliveries(endpoint_id, DeliveryStatus.FAILED, MAX_LOG)
         return [self.replay(actor, delivery.id) for delivery in failed]
 
 
