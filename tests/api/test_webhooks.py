@@ -325,3 +325,32 @@ class TestHistory:
             assert conn.execute(select(func.count()).select_from(webhook_messages)).scalar_one() == 1
         attempts = api.get(f"/v1/webhooks/endpoints/{endpoint['id']}/attempts").json()
         assert len(attempts) == 2 and all(a["response_status"] is None for a in attempts)
+
+
+def exhaust_retries(api: Api, endpoint_id: str, runtime: Runtime, clock: FixedClock) -> None:
+    """Run the worker at each retry time until the endpoint's one pending delivery is given up."""
+    dispatcher = build_dispatcher(runtime)
+    for _ in range(100):
+        if dispatcher.run_once()["failed"]:
+            return
+        [pending] = api.get(f"/v1/webhooks/endpoints/{endpoint_id}/deliveries?status=pending").json()
+        clock.at = datetime.fromisoformat(pending["next_attempt_at"])
+    raise AssertionError("the delivery was never given up")
+
+
+class TestReplayFailed:
+    def test_replay_failed_sends_every_given_up_delivery_again(
+        self, api: Api, runtime: Runtime, receiver: WebhookReceiver, clock: FixedClock
+    ) -> None:
+        """After three days of failures, replay-failed queues the message again and it arrives with its id."""
+        endpoint = register(api, receiver, "document.created")
+        receiver.stop()
+        new_document(api, make_client(api))
+        exhaust_retries(api, endpoint["id"], runtime, clock)
+        [failed] = api.get(f"/v1/webhooks/endpoints/{endpoint['id']}/deliveries?status=failed").json()
+        receiver.start()
+        replayed = api.post(f"/v1/webhooks/endpoints/{endpoint['id']}/replay-failed")
+        assert replayed.status_code == 202 and [d["message_id"] for d in replayed.json()] == [failed["message_id"]]
+        assert build_dispatcher(runtime).run_once()["delivered"] == 1
+        assert receiver.log.ids() == [failed["message_id"]]
+        assert api.post("/v1/webhooks/endpoints/ep_nope/replay-failed").status_code == 404
