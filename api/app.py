@@ -8,17 +8,21 @@ pool) when the server stops. Tests pass a runtime they own and close themselves.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from api.api_docs import install_api_docs
+from api.idempotency import IdempotencyMiddleware
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.observability import AccessLogMiddleware, install_observability
 from api.openapi_document import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import (
     audit,
+    client_external_ids,
     clients,
     documents,
     dunning,
@@ -31,11 +35,14 @@ from api.routes import (
     signing,
     templates,
     verify,
+    webhooks,
 )
 from undersign import __doc__ as package_doc
 from undersign.dev_store import use_running_dev_store
 from undersign.runtime import Runtime, build_runtime
-from undersign.settings import Settings
+from undersign.settings import Mode, Settings
+from undersign.structured_logging import configure_logging
+from undersign.webhooks_runtime import run_worker
 
 log = logging.getLogger("api")
 
@@ -52,12 +59,20 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
             yield
             return
         # A development server finds the embedded object store of `undersign dev` through the data folder.
-        owned = build_runtime(use_running_dev_store(settings or Settings()))
+        chosen = use_running_dev_store(settings or Settings())
+        configure_logging(chosen.log_format, chosen.log.level)
+        owned = build_runtime(chosen)
+        stop_webhooks = threading.Event()
         try:
             owned.ensure_bucket()
             app.state.runtime = owned
+            if chosen.mode is Mode.DEVELOPMENT:
+                # Webhooks are delivered by a thread of the development server (`undersign webhooks worker`
+                # in production, where the API processes only write the outbox).
+                threading.Thread(target=run_worker, args=(owned, stop_webhooks), daemon=True).start()
             yield
         finally:
+            stop_webhooks.set()
             owned.close()
 
     app = FastAPI(
@@ -77,16 +92,24 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
             {"name": "envelopes", "description": "E-signature envelopes, sealed copies and verification."},
             {"name": "health", "description": "Liveness and readiness."},
             {"name": "audit", "description": "The tamper-evident audit chain: verify, search, checkpoints."},
+            {
+                "name": "webhooks",
+                "description": "Signed webhooks: endpoints, delivery log, replay.",
+            },
         ],
     )
     if runtime is not None:
         app.state.runtime = runtime
     install_problem_handlers(app)
     limits = (runtime.settings if runtime is not None else settings or Settings()).server
+    app.add_middleware(IdempotencyMiddleware)  # innermost: sees the body after the size limit
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware)  # inside the request id, outside everything that can answer
     app.add_middleware(RequestIdMiddleware)
+    install_observability(app)
     app.include_router(health.router)
     app.include_router(clients.router)
+    app.include_router(client_external_ids.router)
     app.include_router(templates.router)
     app.include_router(documents.router)
     app.include_router(audit.router)
@@ -98,6 +121,7 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
     app.include_router(envelopes.router)
     app.include_router(verify.router)
     app.include_router(signing.router)
+    app.include_router(webhooks.router)
     install_api_docs(app)
     install_openapi(app)
     return app

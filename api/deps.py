@@ -24,12 +24,14 @@ from services.clients import ClientService
 from services.documents import DocumentService
 from services.dunning import DunningService
 from services.envelopes import EnvelopeService
+from services.external_ids import ExternalIdService
 from services.invoices import InvoiceService
 from services.legal_holds import LegalHoldService
 from services.retention import RetentionService
 from services.risks import RiskService
 from services.signing import Caller, SigningService
 from services.verification import VerificationService
+from services.webhooks import WebhookService
 from undersign.evidence_export import EvidenceExporter
 from undersign.runtime import Runtime
 
@@ -50,6 +52,7 @@ DunningApproverDep = Annotated[Actor, providers.permitted(Permission.DUNNING_APP
 DunningRunActorDep = Annotated[Actor, Depends(providers.dunning_run_session, scope="function")]
 CheckpointerDep = Annotated[Actor, providers.permitted(Permission.AUDIT_CHECKPOINT)]
 LegalHolderDep = Annotated[Actor, providers.permitted(Permission.LEGAL_HOLD)]
+WebhookAdminDep = Annotated[Actor, providers.permitted(Permission.KEYS_MANAGE)]
 
 # The services of this request.
 ClientServiceDep = Annotated[ClientService, Depends(providers.client_service, scope="function")]
@@ -65,6 +68,8 @@ SigningServiceDep = Annotated[SigningService, Depends(providers.signing_service,
 VerificationServiceDep = Annotated[VerificationService, Depends(providers.verification_service, scope="function")]
 LegalHoldServiceDep = Annotated[LegalHoldService, Depends(providers.legal_hold_service, scope="function")]
 RetentionServiceDep = Annotated[RetentionService, Depends(providers.retention_service, scope="function")]
+WebhookServiceDep = Annotated[WebhookService, Depends(providers.webhook_service, scope="function")]
+ExternalIdServiceDep = Annotated[ExternalIdService, Depends(providers.external_id_service, scope="function")]
 EvidenceExporterDep = Annotated[EvidenceExporter, Depends(providers.evidence_exporter, scope="function")]
 
 # The signer's side: the signing kit, where the request came from, sealing after the last signature.

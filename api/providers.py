@@ -30,12 +30,14 @@ from services.documents import DocumentService
 from services.dunning import DunningService
 from services.dunning_run import RunReport
 from services.envelopes import EnvelopeService
+from services.external_ids import ExternalIdService
 from services.invoices import InvoiceService
 from services.legal_holds import LegalHoldService
 from services.retention import RetentionService
 from services.risks import RiskService
 from services.signing import Caller, SigningService
 from services.verification import VerificationService
+from services.webhooks import WebhookService
 from storage.audit_trail import SqlAuditTrail
 from storage.database import unit_of_work
 from undersign.evidence_export import EvidenceExporter
@@ -73,11 +75,13 @@ def authenticated_actor(request: Request, factory: _Factory) -> Actor:
     header = request.headers.get("authorization", "")
     scheme, _, presented = header.partition(" ")
     key = presented.strip() if scheme.lower() == "bearer" else None
-    return factory.api_keys().authenticate(
+    actor = factory.api_keys().authenticate(
         key,
         ip=client_ip(request, factory.runtime.settings.server.trusted_proxies),
         user_agent=request.headers.get("user-agent"),
     )
+    request.state.actor = actor.label  # for the access log
+    return actor
 
 
 _Actor = Annotated[Actor, Depends(authenticated_actor, scope="function")]
@@ -164,6 +168,16 @@ def legal_hold_service(factory: _Factory) -> LegalHoldService:
 def retention_service(factory: _Factory) -> RetentionService:
     """Return retention changes for this request."""
     return factory.retention()
+
+
+def webhook_service(factory: _Factory) -> WebhookService:
+    """Return webhook endpoints for this request."""
+    return factory.webhooks()
+
+
+def external_id_service(factory: _Factory) -> ExternalIdService:
+    """Return clients' external ids for this request."""
+    return factory.external_ids()
 
 
 def verification_service(factory: _Factory) -> VerificationService:

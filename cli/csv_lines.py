@@ -23,6 +23,12 @@ class DecodedLines:
     # The number of the physical line most recently handed out by ``iterate``.
     current: int = 0
 
+    def text(self) -> str:
+        """Return the file with each bad line left empty, so a CSV reader keeps the true line numbers."""
+        good = dict(self.good)
+        last = max([n for n, _ in self.good] + [n for n, _ in self.bad], default=0)
+        return "".join(good.get(number, "\n") for number in range(1, last + 1))
+
     def iterate(self) -> Iterator[str]:
         """Yield the good lines in order (with their line endings), noting each one's number in ``current``."""
         for number, text in self.good:

@@ -39,5 +39,6 @@ def serve_app(import_path: str, *, host: str, port: int) -> None:
     """Serve the ASGI app named by ``import_path`` until a stop signal; the app's lifespan runs in full."""
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1, and signer IPs
     # are evidence; forwarded headers are judged by settings.server.trusted_proxies only.
-    config = uvicorn.Config(import_path, host=host, port=port, log_level="info", proxy_headers=False)
+    # Logging is structlog's (configured by the command); our access line replaces uvicorn's.
+    config = uvicorn.Config(import_path, host=host, port=port, proxy_headers=False, log_config=None, access_log=False)
     _OrderlyServer(config).run()

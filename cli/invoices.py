@@ -1,18 +1,20 @@
-"""``undersign invoices import FILE.csv``: record invoices from a CSV export, idempotently, with progress.
+"""``undersign invoices import|payments FILE.csv``: invoices and payments from exports, idempotently.
 
-The CSV has a header row with the columns ``number, client_id, amount, currency, issued_on,
-due_on`` (amount as a plain decimal such as ``1250.00``, dates as ``YYYY-MM-DD``). Each good row
-is recorded; each bad row is reported with its line number and reason, and the others still go
-in. The file must be UTF-8 (a byte-order mark is fine): a line with bytes that are not UTF-8 (a
-Latin-1 or Windows-1252 export, say) is reported with the column of the first bad byte, and the
-other lines still go in. A row whose invoice number is already stored with the same details changes nothing, so the
-same file can be imported again safely; one that contradicts the stored invoice is reported.
-Exit code 0 when every row is good, 1 when some were reported.
+``import`` reads undersign's own columns (``number, client_id, amount, currency, issued_on,
+due_on``; a row may name its client by ``client_system`` and ``client_external_id`` instead), a
+QuickBooks Online A/R report (``--format quickbooks``) or a Xero sales invoice export
+(``--format xero``); see ``domain.accounting_exports`` for the columns. Each good row is recorded;
+each bad row is reported with its line number and reason, and the others still go in. A row whose
+invoice number is already stored with the same details changes nothing, so the same file can be
+imported again safely; one that contradicts the stored invoice is reported. ``payments`` marks
+invoices paid the same way. The file must be UTF-8 (a byte-order mark is fine): a line with bytes that
+are not UTF-8 (a Latin-1 or Windows-1252 export, say) is reported with the column of the first bad byte,
+and the other lines still go in. Exit code 0 when every row is good, 1 when some were reported.
 """
 
 from __future__ import annotations
 
-import csv
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,16 +22,19 @@ import typer
 
 from cli.context import DataDirOption, cli_actor, database_session, load_settings
 from cli.csv_lines import decode_lines
+from domain.accounting_exports import DateOrder, ExportFormat
 from domain.actor import Actor
 from domain.errors import UndersignError
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
+    from rich.console import Console
     from rich.progress import Progress
     from sqlalchemy.orm import Session
 
+    from services.invoice_imports import InvoiceImporter
+
 app = typer.Typer(help="Invoices.", no_args_is_help=True)
-COLUMNS = ("number", "client_id", "amount", "currency", "issued_on", "due_on")
 
 
 def _reason(exc: ValidationError) -> str:
@@ -40,75 +45,139 @@ def _reason(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _error_reason(exc: UndersignError) -> str:
+    reasons = "; ".join(f"{e.pointer.strip('/')}: {e.reason}" for e in exc.errors)
+    return f"{exc.detail}{' (' + reasons + ')' if reasons else ''}"
+
+
+def importer(session: Session) -> InvoiceImporter:
+    """Return the importer bound to a CLI unit of work."""
+    from adapters.clock import SystemClock
+    from services.external_ids import ExternalIdService
+    from services.invoice_imports import InvoiceImporter
+    from services.invoices import InvoiceService
+    from storage.audit_trail import SqlAuditTrail
+    from storage.client_repository import SqlClientRepository
+    from storage.external_id_repository import SqlExternalIdRepository
+    from storage.invoice_repository import SqlInvoiceRepository
+
+    clock = SystemClock()
+    audit = SqlAuditTrail(session, clock)
+    clients = SqlClientRepository(session)
+    stored = SqlInvoiceRepository(session)
+    return InvoiceImporter(
+        InvoiceService(stored, clients, clock, audit),
+        ExternalIdService(SqlExternalIdRepository(session), clients, clock, audit),
+        stored,
+    )
+
+
 def import_rows(
-    session: Session, actor: Actor, path: Path, progress: Progress | None = None
+    session: Session,
+    actor: Actor,
+    path: Path,
+    progress: Progress | None = None,
+    *,
+    fmt: ExportFormat = ExportFormat.UNDERSIGN,
+    currency: str | None = None,
+    date_order: DateOrder | None = None,
 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
     """Import ``path`` in ``session``; return counts per result and the (line, reason) of each bad row."""
     from pydantic import ValidationError
 
-    from adapters.clock import SystemClock
-    from domain.invoices import InvoiceDraft
-    from services.invoices import ImportResult, InvoiceService
-    from storage.audit_trail import SqlAuditTrail
-    from storage.client_repository import SqlClientRepository
-    from storage.invoice_repository import SqlInvoiceRepository
+    from domain.accounting_exports import parse_invoices
+    from services.invoices import ImportResult
 
-    clock = SystemClock()
-    service = InvoiceService(
-        SqlInvoiceRepository(session), SqlClientRepository(session), clock, SqlAuditTrail(session, clock)
-    )
+    service = importer(session)
     counts = {ImportResult.CREATED.value: 0, ImportResult.UNCHANGED.value: 0}
-    bad: list[tuple[int, str]] = []
+    # A line that is not UTF-8 is reported and left out; the other rows still go in.
     lines = decode_lines(path.read_bytes())
-    # A line that is not UTF-8 is reported and skipped; the other rows still go in.
-    bad += lines.bad
-    total = max(len(lines.good) - 1, 0)
-    task = progress.add_task("Importing invoices", total=total) if progress else None
-    reader = csv.DictReader(lines.iterate())
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        return counts, [(1, f"the header lacks the column(s): {', '.join(missing)}")]
-    for row in reader:
-        line = lines.current
+    parsed = parse_invoices(lines.text(), fmt, currency=currency, date_order=date_order)
+    bad = list(lines.bad) + list(parsed.errors)
+    task = progress.add_task("Importing invoices", total=len(parsed.rows)) if progress else None
+    for row in parsed.rows:
         try:
-            extra = [k for k in row if k not in COLUMNS]
-            if extra or None in row.values():
-                raise ValueError("the row has more fields than the header")
-            draft = InvoiceDraft.model_validate({k: (row[k] or "").strip() for k in COLUMNS})
             with session.begin_nested():
-                counts[service.import_row(actor, draft).value] += 1
+                counts[service.invoice(actor, row).value] += 1
         except ValidationError as exc:
-            bad.append((line, _reason(exc)))
+            bad.append((row.line, _reason(exc)))
         except UndersignError as exc:
-            reasons = "; ".join(f"{e.pointer.strip('/')}: {e.reason}" for e in exc.errors)
-            bad.append((line, f"{exc.detail}{' (' + reasons + ')' if reasons else ''}"))
-        except ValueError as exc:
-            bad.append((line, str(exc)))
+            bad.append((row.line, _error_reason(exc)))
         if progress is not None and task is not None:
             progress.advance(task)
     return counts, sorted(bad)
 
 
+def _progress(console: Console) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+    )
+
+
+FormatOption = typer.Option(ExportFormat.UNDERSIGN, "--format", help="undersign, quickbooks or xero")
+CurrencyOption = typer.Option(None, "--currency", help="Currency of an export that names none (QuickBooks)")
+DateOrderOption = typer.Option(None, "--date-order", help="mdy or dmy for slashed dates (default by format)")
+
+
 @app.command("import")
 def import_csv(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV file with a header row"),
+    fmt: ExportFormat = FormatOption,
+    currency: str | None = CurrencyOption,
+    date_order: DateOrder | None = DateOrderOption,
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Record the invoices of a CSV file; bad rows are reported by line and the good ones imported."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     settings = load_settings(data_dir)
-    console = Console(stderr=True)
-    with (
-        Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
-        ) as progress,
-        database_session(settings) as session,
-    ):
-        counts, bad = import_rows(session, cli_actor(), file, progress)
+    with _progress(Console(stderr=True)) as progress, database_session(settings) as session:
+        counts, bad = import_rows(
+            session, cli_actor(), file, progress, fmt=fmt, currency=currency, date_order=date_order
+        )
     for line, reason in bad:
         typer.secho(f"line {line}: {reason}", fg=typer.colors.RED, err=True)
     typer.echo(f"imported {counts['created']}, unchanged {counts['unchanged']}, refused {len(bad)}")
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command("payments")
+def import_payments(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV file with a header row"),
+    fmt: ExportFormat = FormatOption,
+    as_of: str = typer.Option(
+        None, "--as-of", help="Day a QuickBooks/Xero export was taken (YYYY-MM-DD; default today): its paid date"
+    ),
+    date_order: DateOrder | None = DateOrderOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Mark invoices paid from a payments CSV (number, paid_on) or a QuickBooks/Xero export."""
+    from adapters.clock import SystemClock
+    from domain.accounting_exports import parse_payments
+
+    settings = load_settings(data_dir)
+    try:
+        export_day = date.fromisoformat(as_of) if as_of else SystemClock().now().date()
+    except ValueError as exc:
+        typer.secho(f"--as-of '{as_of}' is not a date (YYYY-MM-DD)", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    lines = decode_lines(file.read_bytes())
+    parsed = parse_payments(lines.text(), fmt, as_of=export_day, date_order=date_order)
+    counts = {"paid": 0, "unchanged": 0}
+    bad = list(lines.bad) + list(parsed.errors)
+    with database_session(settings) as session:
+        service = importer(session)
+        for row in parsed.rows:
+            try:
+                with session.begin_nested():
+                    counts[service.payment(cli_actor(), row).value] += 1
+            except UndersignError as exc:
+                bad.append((row.line, _error_reason(exc)))
+    for line, reason in sorted(bad):
+        typer.secho(f"line {line}: {reason}", fg=typer.colors.RED, err=True)
+    typer.echo(f"paid {counts['paid']}, unchanged {counts['unchanged']}, refused {len(bad)}")
     if bad:
         raise typer.Exit(1)

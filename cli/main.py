@@ -15,7 +15,7 @@ from types import FrameType
 
 import typer
 
-from cli import audit, dunning, invoices, keys, templates, verify
+from cli import audit, dunning, invoices, keys, templates, verify, webhooks
 from cli.context import DataDirOption, cli_actor, command_services, debug_requested, load_settings
 from cli.run_due import run_due
 from domain.errors import UndersignError
@@ -32,6 +32,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(invoices.app, name="invoices")
 app.add_typer(dunning.app, name="dunning")
 app.add_typer(audit.app, name="audit")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("run-due")(run_due)
 app.add_typer(templates.app, name="templates")
 app.command("render")(templates.render)
@@ -92,8 +93,6 @@ def dev(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Run the API on embedded defaults: SQLite, an embedded SeaweedFS, dev keys and a mail outbox."""
-    import logging
-
     from adapters.seaweedfs import EmbeddedSeaweedFS
     from cli.dev_server import serve_app
     from domain.roles import Role
@@ -101,9 +100,10 @@ def dev(
     from undersign.dev_store import with_store_endpoint
     from undersign.runtime import build_runtime
     from undersign.settings import Mode
+    from undersign.structured_logging import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings(data_dir)
+    configure_logging(settings.log_format, settings.log.level)
     if settings.mode is not Mode.DEVELOPMENT:
         typer.secho("`undersign dev` runs in development mode only; use `undersign serve`.", fg="red", err=True)
         raise typer.Exit(2)
@@ -169,6 +169,8 @@ def serve(data_dir: Path | None = DataDirOption) -> None:
         port=settings.server.port,
         workers=settings.server.workers,
         proxy_headers=False,  # client IPs are taken from trusted proxies only (settings.server.trusted_proxies)
+        log_config=None,  # the workers log through structlog (the app's lifespan configures it)
+        access_log=False,  # our access line (route template, request id, actor) replaces uvicorn's
     )
 
 

@@ -23,6 +23,7 @@ from domain.audit_log import EventFilter
 from domain.ports import Clock
 from storage.audit_tree import SqlAuditTree
 from storage.tables import audit_events, audit_head, audit_subjects
+from storage.webhook_outbox import record_webhook_message
 
 _ACTOR_KINDS = {"key": "api_key", "signer": "signer", "system": "system"}
 
@@ -107,6 +108,8 @@ class SqlAuditTrail:
             )
         SqlAuditTree(self._session).add_leaf(event.seq, event.hash, previous.hash if previous else None)
         self._session.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=event.seq, hash=event.hash))
+        # The webhook outbox: announced in the same transaction as the change (see storage.webhook_outbox).
+        record_webhook_message(self._session, event, subjects, payload)
         return event
 
     def _by_seq(self, seq: int) -> AuditEvent | None:

@@ -9,6 +9,7 @@ from storage import tables_audit as tables_audit
 from storage import tables_dunning as tables_dunning
 from storage import tables_envelopes as tables_envelopes
 from storage import tables_evidence as tables_evidence
+from storage import tables_integrations as tables_integrations
 from storage import tables_risks as tables_risks
 from storage.tables import metadata
 

@@ -166,6 +166,11 @@ class Api:
         headers = {**self.headers(role), **kw.pop("headers", {})}
         return self.client.post(url, headers=headers, **kw)
 
+    def put(self, url: str, role: Role | None = Role.ADMIN, **kw: Any) -> httpx.Response:
+        """PUT to ``url`` as ``role``."""
+        headers = {**self.headers(role), **kw.pop("headers", {})}
+        return self.client.put(url, headers=headers, **kw)
+
     def patch(self, url: str, role: Role | None = Role.ADMIN, **kw: Any) -> httpx.Response:
         """PATCH ``url`` as ``role``."""
         headers = {**self.headers(role), **kw.pop("headers", {})}

@@ -179,12 +179,28 @@ def dunning_due(runtime: Runtime) -> dict[str, int]:
     return dunning_counts(run_dunning_for(runtime, SCHEDULER, runtime.clock.now().date()))
 
 
+def webhooks_due(runtime: Runtime) -> dict[str, int]:
+    """Deliver every webhook due now and forget delivery history past its keep time."""
+    from undersign.webhooks_runtime import webhooks_due as deliver_due
+
+    return deliver_due(runtime)
+
+
+def purge_idempotency_keys(runtime: Runtime) -> dict[str, int]:
+    """Forget idempotency keys past their 24 hours (a stored answer is kept no longer than promised)."""
+    from storage.idempotency_store import SqlIdempotencyStore
+
+    return {"purged": SqlIdempotencyStore(runtime.sessions).purge(runtime.clock.now())}
+
+
 # The jobs of ``run-due``, in the order they run.
 JOBS: list[tuple[str, DueJob]] = [
     ("risk-reviews", reviews_due),
     ("envelopes", envelope_due),
     ("dunning", dunning_due),
     ("archive-timestamps", archive_due),
+    ("webhooks", webhooks_due),
+    ("idempotency-keys", purge_idempotency_keys),
     # Last, so the signed head covers what the jobs above recorded.
     ("audit-checkpoint", checkpoint_due),
 ]

@@ -75,12 +75,16 @@ class Runtime:
 
     @property
     def renderer(self) -> DocumentRenderer:
-        """The pool of warm render workers (its processes start with the first render)."""
+        """The pool of warm render workers (its processes start with the first render), measured for /metrics."""
+        from adapters.measured_renderer import MeasuredRenderer
+
         templates = self.templates
         with self._lock:
             if self._renderer is None:
                 self._renderer = build_renderer(self.settings, templates)
                 self.owns_renderer = True
+            if not isinstance(self._renderer, MeasuredRenderer):
+                self._renderer = MeasuredRenderer(self._renderer, self.settings.render.workers)
             return self._renderer
 
     @property

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from services.dunning import ClientTerms, DunningService
     from services.dunning_notices import NoticeSettings
     from services.envelopes import EnvelopeRecorder, EnvelopeService, SigningRules
+    from services.external_ids import ExternalIdService
     from services.invoices import InvoiceService
     from services.legal_holds import LegalHoldService
     from services.refusal_records import RefusalRecords
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from services.risks import RiskService
     from services.signing import SigningService
     from services.verification import VerificationService
+    from services.webhooks import WebhookService
     from storage.audit_trail import SqlAuditTrail
     from storage.envelope_repository import SqlEnvelopeRepository
 
@@ -371,6 +373,33 @@ class ServiceFactory:
             policy=retention_policy(self.runtime.settings),
             audit=self._audit_trail(),
             clock=self.runtime.clock,
+        )
+
+    def webhooks(self) -> WebhookService:
+        """Webhook endpoints: registration, secrets, the delivery log and replays."""
+        from adapters.webhook_sender import resolve_host
+        from services.webhooks import WebhookService
+        from storage.webhook_repository import SqlWebhookRepository
+
+        return WebhookService(
+            SqlWebhookRepository(self.session),
+            self.runtime.clock,
+            self._audit_trail(),
+            allow_private=self.runtime.settings.webhooks_may_reach_private,
+            resolver=resolve_host,
+        )
+
+    def external_ids(self) -> ExternalIdService:
+        """Clients' ids in the MSP's PSA and accounting tools."""
+        from services.external_ids import ExternalIdService
+        from storage.client_repository import SqlClientRepository
+        from storage.external_id_repository import SqlExternalIdRepository
+
+        return ExternalIdService(
+            SqlExternalIdRepository(self.session),
+            SqlClientRepository(self.session),
+            self.runtime.clock,
+            self._audit_trail(),
         )
 
     def verification(self) -> VerificationService:

@@ -185,6 +185,38 @@ class AuditSettings(BaseModel):
     )
 
 
+class WebhookSettings(BaseModel):
+    """Outgoing webhooks: who may receive them and how long a delivery may take."""
+
+    allow_private_targets: bool | None = Field(
+        default=None,
+        description="Allow http:// and loopback/private receivers (default: only in development; SSRF guard)",
+    )
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="Longest wait for a receiver's answer")
+    poll_seconds: float = Field(default=1.0, gt=0, le=60, description="How often `undersign webhooks worker` looks")
+    batch: int = Field(default=50, ge=1, le=1000, description="Deliveries claimed per look")
+    keep_days: int = Field(
+        default=30, ge=1, le=3650, description="Days sent and failed messages and their log are kept"
+    )
+
+
+class LogSettings(BaseModel):
+    """Logs: JSON lines for a collector, or readable lines for a developer."""
+
+    format: str | None = Field(
+        default=None, pattern="^(json|console)$", description="json or console (default: json outside development)"
+    )
+    level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="Lowest level logged")
+
+
+class MetricsSettings(BaseModel):
+    """The Prometheus endpoint ``/metrics``."""
+
+    bearer_token: SecretStr = Field(
+        default=SecretStr(""), description="When set, /metrics answers only to `Authorization: Bearer <token>`"
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one undersign deployment."""
 
@@ -225,6 +257,10 @@ class Settings(BaseSettings):
             f"risk letters {s3.waiver_retention_years} y, notices {s3.notice_retention_years} y, "
             f"checkpoints and evidence exports {self.audit.checkpoint_retention_years} y"
         )
+
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:
@@ -278,6 +314,18 @@ class Settings(BaseSettings):
         if self.database.url:
             return self.database.url
         return f"sqlite:///{(self.data_dir / 'undersign.db').resolve()}"
+
+    @property
+    def log_format(self) -> str:
+        """The log format in force: the configured one, else JSON outside development."""
+        return self.log.format or ("console" if self.mode is Mode.DEVELOPMENT else "json")
+
+    @property
+    def webhooks_may_reach_private(self) -> bool:
+        """Whether webhooks may go to http:// and to loopback or private addresses (development only by default)."""
+        if self.webhooks.allow_private_targets is not None:
+            return self.webhooks.allow_private_targets
+        return self.mode is Mode.DEVELOPMENT
 
     @property
     def outbox_dir(self) -> Path:

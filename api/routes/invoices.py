@@ -6,19 +6,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import InvoiceServiceDep, InvoiceWriterDep, ReaderDep, RuntimeDep
+from api.deps import ExternalIdServiceDep, InvoiceServiceDep, InvoiceWriterDep, ReaderDep, RuntimeDep
 from api.schemas.dunning import InvoiceOut, InvoicePageOut
-from domain.invoices import InvoiceDraft, InvoicePatch, InvoiceStatus
+from api.schemas.invoice_create import InvoiceCreate
+from domain.invoices import InvoicePatch, InvoiceStatus
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=InvoiceOut)
 def create_invoice(
-    draft: InvoiceDraft, actor: InvoiceWriterDep, service: InvoiceServiceDep, runtime: RuntimeDep, response: Response
+    body: InvoiceCreate,
+    actor: InvoiceWriterDep,
+    service: InvoiceServiceDep,
+    external_ids: ExternalIdServiceDep,
+    runtime: RuntimeDep,
+    response: Response,
 ) -> InvoiceOut:
-    """Record an invoice; ``amount`` is a decimal string in major units. A number already stored is a 409."""
-    invoice = service.create(actor, draft)
+    """Record an invoice; ``amount`` is a decimal string in major units. A number already stored is a 409.
+
+    The client is named by ``client_id`` or by its id in the PSA, QuickBooks or Xero (``client_external_id``).
+    """
+    ref = body.client_external_id
+    client_id = external_ids.resolve(ref) if ref is not None else str(body.client_id)
+    invoice = service.create(actor, body.draft(client_id))
     response.headers["Location"] = f"/v1/invoices/{invoice.id}"
     return InvoiceOut.of(invoice, runtime.clock.now().date())
 

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from api.deps_dunning import unit_factory
 from sqlalchemy import select
 
 from domain.blobs import StoredBlob
@@ -31,6 +30,7 @@ from tests.api.test_invoices import invoice_body, make_client
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
 from tests.support.smtp import LoopbackSmtpServer
+from undersign.jobs import dunning_units
 from undersign.runtime import Runtime
 
 HOSTILE_TEXT = {
@@ -301,7 +301,7 @@ class TestDunningDates:
                     sealed=StoredBlob(blob["bucket"], blob["key"], blob["version_id"], blob["sha256"], blob["size"]),
                 )
             )
-        with unit_factory(runtime)() as service:
+        with dunning_units(runtime)() as service:
             assert service.client_terms(client_id, date(2026, 11, 19)).msa is None
             in_force = service.client_terms(client_id, date(2026, 11, 20)).msa
             assert in_force is not None and in_force.signed_on == date(2026, 11, 20)

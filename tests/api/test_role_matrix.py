@@ -134,6 +134,22 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/dunning/overview"): READ,
     ("GET", "/v1/clients/{client_id}/dunning-policy"): READ,
     ("PUT", "/v1/clients/{client_id}/dunning-policy"): Rule(Permission.DUNNING_APPROVE),
+    # integrations: external ids, webhooks (admins only: they decide where events go), metrics
+    ("GET", "/v1/clients/{client_id}/external-ids"): READ,
+    ("PUT", "/v1/clients/{client_id}/external-ids"): Rule(Permission.CLIENTS_WRITE, body={"psa": "CW-1"}),
+    ("GET", "/v1/webhooks/event-types"): READ,
+    ("POST", "/v1/webhooks/endpoints"): Rule(
+        Permission.KEYS_MANAGE, body={"url": "http://127.0.0.1:9/h", "event_types": ["document.created"]}
+    ),
+    ("GET", "/v1/webhooks/endpoints"): Rule(Permission.KEYS_MANAGE),
+    ("GET", "/v1/webhooks/endpoints/{endpoint_id}"): Rule(Permission.KEYS_MANAGE),
+    ("PATCH", "/v1/webhooks/endpoints/{endpoint_id}"): Rule(Permission.KEYS_MANAGE, body={"description": "x"}),
+    ("POST", "/v1/webhooks/endpoints/{endpoint_id}/rotate-secret"): Rule(Permission.KEYS_MANAGE),
+    ("GET", "/v1/webhooks/endpoints/{endpoint_id}/deliveries"): Rule(Permission.KEYS_MANAGE),
+    ("GET", "/v1/webhooks/endpoints/{endpoint_id}/attempts"): Rule(Permission.KEYS_MANAGE),
+    ("POST", "/v1/webhooks/endpoints/{endpoint_id}/replay-failed"): Rule(Permission.KEYS_MANAGE),
+    ("POST", "/v1/webhooks/deliveries/{delivery_id}/replay"): Rule(Permission.KEYS_MANAGE),
+    ("GET", "/metrics"): PUBLIC,
 }
 
 _DOCUMENT_WRITES = (Permission.CONTRACTS_WRITE, Permission.WAIVERS_WRITE, Permission.NOTICES_WRITE)

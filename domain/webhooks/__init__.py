@@ -1,0 +1,1 @@
+"""Webhooks: which events are announced, how deliveries are retried, which targets are allowed."""
