@@ -18,6 +18,7 @@ from adapters.clock import SystemClock
 from adapters.renderers import PooledRenderer
 from adapters.template_library import TemplateLibrary
 from domain.assembly.context import Branding
+from domain.assembly.paper import Paper
 from domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavailable
 from domain.ports import BlobStore, Clock, DocumentRenderer
 from services.documents import RenderBudget
@@ -125,6 +126,7 @@ def branding_from_settings(settings: Settings) -> Branding:
         msp_name=settings.branding.msp_name,
         address=settings.branding.msp_address,
         primary_colour=settings.branding.primary_colour,
+        paper=None if settings.branding.paper == "auto" else Paper(settings.branding.paper),
         logo=logo.read_bytes() if logo else None,
         logo_media_type=media_type,
     )

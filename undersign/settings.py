@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -138,6 +138,9 @@ class BrandingSettings(BaseModel):
     msp_address: str = Field(default="1 Example Street, Vancouver BC", description="MSP address")
     logo_path: Path | None = Field(default=None, description="Logo (SVG or JPEG preferred) for the letterhead")
     primary_colour: str = Field(default="#1f3a5f", pattern="^#[0-9a-fA-F]{6}$", description="Accent colour")
+    paper: Literal["auto", "a4", "letter"] = Field(
+        default="auto", description="Paper for every document; auto = Letter for US/CA clients, A4 elsewhere"
+    )
 
 
 class DunningSettings(BaseModel):

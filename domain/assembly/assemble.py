@@ -22,6 +22,7 @@ from markdown_it.token import Token
 from domain.assembly.context import AssemblyContext, Branding, ClientInfo, DocumentRef
 from domain.assembly.manifest import ClauseSource, Signer, TemplateManifest
 from domain.assembly.markdown import parse_clause_markdown, plain_text
+from domain.assembly.paper import Paper
 from domain.assembly.sandbox import compile_clause, compile_condition
 from domain.assembly.variables import VariableLimits, validate_variables
 from domain.errors import FieldError, TemplateDataInvalid, TemplateInvalid
@@ -68,6 +69,7 @@ class AssembledDocument:
     signers: tuple[Signer, ...]
     clauses: tuple[AssembledClause, ...]
     variables: Mapping[str, Any]
+    paper: Paper = Paper.A4
 
     def record(self) -> dict[str, Any]:
         """Return the JSON-able evidence of what went into this version (embedded in the PDF)."""
@@ -174,4 +176,5 @@ def assemble(
         signers=manifest.signers,
         clauses=tuple(clauses),
         variables=clean,
+        paper=context.resolved_paper,
     )

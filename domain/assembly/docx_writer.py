@@ -223,6 +223,10 @@ def render_docx(document: AssembledDocument, renderer: DocxRenderer) -> bytes:
             "the DOCX layout has no body marker",
             errors=[FieldError("base.docx", f"needs a paragraph reading {BODY_MARKER}")],
         )
+    width, height = document.paper.size_mm
+    for section in doc.sections:
+        # Word keeps the page size per section; the margins of base.docx hold for both sizes.
+        section.page_width, section.page_height = Mm(width), Mm(height)
     writer = _BodyWriter(doc, marker)
     for clause in document.clauses:
         writer.clause(clause.number, clause.title, clause.tokens)

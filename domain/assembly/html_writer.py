@@ -37,10 +37,18 @@ def signature_box_ids(document: AssembledDocument) -> list[str]:
     return ids
 
 
+#: Left plus right page margin (print.css ``@page margin``): the running header spans the rest.
+_SIDE_MARGINS_MM = 40
+
+
 def _colour_css(document: AssembledDocument) -> Markup:
-    # Colours are validated as #rrggbb by Branding, so they cannot carry CSS syntax into the sheet.
+    # Colours are validated as #rrggbb by Branding, so they cannot carry CSS syntax into the sheet;
+    # the paper is an enum whose values are CSS size keywords.
     b = document.branding
+    width, _ = document.paper.size_mm
     css = (
+        f"@page {{ size: {document.paper.value}; }}\n"
+        f".running-header {{ width: {width - _SIDE_MARGINS_MM:.1f}mm; }}\n"
         f":root {{ --primary: {b.primary_colour}; --accent: {b.accent_colour}; }}\n"
         f"h1.doc-title, .clause h2 {{ color: {b.primary_colour}; }}\n"
         f".running-header {{ border-bottom-color: {b.accent_colour}; }}\n"
@@ -64,6 +72,7 @@ def layout_context(document: AssembledDocument) -> dict[str, Any]:
     return {
         "title": document.title,
         "kind": document.kind,
+        "paper": document.paper.value,
         "template": {"id": document.template_id, "version": document.template_version},
         "document": document.document,
         "date_text": format_date(document.document.date),

@@ -199,7 +199,6 @@ def lint_template(
     context: AssemblyContext | None = None,
 ) -> list[LintIssue]:
     """Render every sample (PDF and DOCX) and check the variables; return all findings."""
-    context = context or sample_context()
     issues = variable_issues(manifest)
     issues.extend(
         LintIssue(manifest.id, f"variables{pointer}", "string without maxLength (or enum)")
@@ -212,7 +211,7 @@ def lint_template(
     for sample in samples:
         where = f"samples/{sample.name}.json"
         try:
-            document = assemble(manifest, sample.variables, context)
+            document = assemble(manifest, sample.variables, context or sample_context(sample.variables))
             render_pdf(document, pdf_renderer, max_pages=max_pages)
             render_docx(document, docx_renderer)
         except UndersignError as exc:

@@ -79,10 +79,10 @@ def golden_path(template_id: str, sample: str) -> Path:
 def rendered() -> Iterator[dict[tuple[str, str], Rendered]]:
     """Every shipped sample rendered once (PDF and DOCX) with the inline renderer."""
     renderer = InlineRenderer(LIBRARY)
-    context = sample_context()
     out: dict[tuple[str, str], Rendered] = {}
     for template_id in LIBRARY.ids():
         for sample in LIBRARY.samples(template_id):
+            context = sample_context(sample.variables)
             job = RenderJob(template_id, sample.variables, context, (FileFormat.PDF, FileFormat.DOCX))
             result = renderer.render(job)
             out[(template_id, sample.name)] = Rendered(result, normalised_pdf_text(result.files[FileFormat.PDF]))
