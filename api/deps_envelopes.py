@@ -69,6 +69,9 @@ def signing_rules(runtime: Runtime) -> SigningRules:
         otp_ttl_minutes=s.signing.otp_ttl_minutes,
         otp_max_attempts=s.signing.otp_max_attempts,
         announce_links=s.mode is Mode.DEVELOPMENT,
+        refuse_unreviewed=s.signing.refuse_unreviewed
+        if s.signing.refuse_unreviewed is not None
+        else s.mode is not Mode.DEVELOPMENT,
     )
 
 

@@ -107,6 +107,10 @@ class SigningSettings(BaseModel):
     )
     otp_ttl_minutes: int = Field(default=10, ge=1, le=60, description="Life of an e-mailed one-time code")
     otp_max_attempts: int = Field(default=5, ge=1, le=20, description="Wrong codes before the envelope is locked")
+    refuse_unreviewed: bool | None = Field(
+        default=None,
+        description="Refuse to send documents counsel has not reviewed unless allow_unreviewed; unset = production",
+    )
 
 
 class ServerSettings(BaseModel):
@@ -155,7 +159,9 @@ class DunningSettings(BaseModel):
     contact_phone: str | None = Field(default=None, max_length=40, description="Billing contact phone on notices")
     portal_url: str | None = Field(default=None, pattern="^https://", description="Payment portal URL on notices")
     bank_details: str | None = Field(default=None, max_length=500, description="Bank transfer details on notices")
-    counsel_reviewed: bool = Field(default=False, description="Counsel approved the notice texts (hides the note)")
+    counsel_reviewed: bool = Field(
+        default=False, description="Counsel approved the notice texts (removes the draft marks)"
+    )
     answer_days: int = Field(
         default=14, ge=1, le=90, description="Days a letter before action gives to pay (it is the last step)"
     )

@@ -27,6 +27,9 @@ from domain.assembly.sandbox import compile_clause, compile_condition
 from domain.assembly.variables import VariableLimits, validate_variables
 from domain.errors import FieldError, TemplateDataInvalid, TemplateInvalid
 
+#: The variable by which a template's input records that the MSP's counsel approved its text. The
+#: layout reads it (draft marks); templates declare it as a boolean.
+REVIEWED_VARIABLE = "counsel_reviewed"
 _UNDEFINED_NAME = re.compile(r"^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$")
 
 
@@ -70,6 +73,15 @@ class AssembledDocument:
     clauses: tuple[AssembledClause, ...]
     variables: Mapping[str, Any]
     paper: Paper = Paper.A4
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether the MSP's counsel approved this template text (the ``counsel_reviewed`` variable).
+
+        An unreviewed document is printed as a draft: the mark sits outside the clause numbering, so
+        clause numbers are the same before and after review.
+        """
+        return self.variables.get(REVIEWED_VARIABLE) is True
 
     def record(self) -> dict[str, Any]:
         """Return the JSON-able evidence of what went into this version (embedded in the PDF)."""

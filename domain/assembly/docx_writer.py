@@ -20,7 +20,7 @@ from typing import Any
 
 from docx.document import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm
+from docx.shared import Mm, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
@@ -28,6 +28,7 @@ from jinja2 import TemplateError
 from markdown_it.token import Token
 
 from domain.assembly.assemble import AssembledDocument
+from domain.assembly.html_writer import DRAFT_MARK
 from domain.assembly.markdown import inline_text
 from domain.assembly.sandbox import format_date, markup_environment
 from domain.errors import FieldError, TemplateInvalid
@@ -76,6 +77,17 @@ class _BodyWriter:
         table.style = "Table Grid"
         self.marker._p.addprevious(table._tbl)
         return table
+
+    def draft_banner(self) -> None:
+        # Outside the numbered clauses, so clause numbers do not change when counsel approves the text.
+        paragraph = self.paragraph()
+        mark = paragraph.add_run(f"{DRAFT_MARK}. ")
+        mark.bold = True
+        mark.font.color.rgb = RGBColor(0xA6, 0x1B, 0x1B)
+        paragraph.add_run(
+            "This text is a plain-language starting point from a template library, not legal advice. "
+            "Have counsel review it before use."
+        )
 
     def clause(self, number: int, title: str, tokens: tuple[Token, ...]) -> None:
         self.paragraph("Heading 2").add_run(f"{number}. {title}")
@@ -228,6 +240,8 @@ def render_docx(document: AssembledDocument, renderer: DocxRenderer) -> bytes:
         # Word keeps the page size per section; the margins of base.docx hold for both sizes.
         section.page_width, section.page_height = Mm(width), Mm(height)
     writer = _BodyWriter(doc, marker)
+    if not document.reviewed:
+        writer.draft_banner()
     for clause in document.clauses:
         writer.clause(clause.number, clause.title, clause.tokens)
     writer.signatures(document)

@@ -41,13 +41,19 @@ def signature_box_ids(document: AssembledDocument) -> list[str]:
 _SIDE_MARGINS_MM = 40
 
 
+#: Printed on every page of a document whose template text counsel has not approved.
+DRAFT_MARK = "DRAFT \u2013 not reviewed by counsel"
+
+
 def _colour_css(document: AssembledDocument) -> Markup:
     # Colours are validated as #rrggbb by Branding, so they cannot carry CSS syntax into the sheet;
     # the paper is an enum whose values are CSS size keywords.
     b = document.branding
     width, _ = document.paper.size_mm
+    draft = "" if document.reviewed else f'@page {{ @bottom-center {{ content: "{DRAFT_MARK}"; }} }}\n'
     css = (
         f"@page {{ size: {document.paper.value}; }}\n"
+        f"{draft}"
         f".running-header {{ width: {width - _SIDE_MARGINS_MM:.1f}mm; }}\n"
         f":root {{ --primary: {b.primary_colour}; --accent: {b.accent_colour}; }}\n"
         f"h1.doc-title, .clause h2 {{ color: {b.primary_colour}; }}\n"
@@ -73,6 +79,7 @@ def layout_context(document: AssembledDocument) -> dict[str, Any]:
         "title": document.title,
         "kind": document.kind,
         "paper": document.paper.value,
+        "draft_mark": None if document.reviewed else DRAFT_MARK,
         "template": {"id": document.template_id, "version": document.template_version},
         "document": document.document,
         "date_text": format_date(document.document.date),

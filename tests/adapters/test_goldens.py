@@ -28,6 +28,7 @@ import pytest
 from adapters.renderers import InlineRenderer
 from adapters.template_library import TemplateLibrary
 from domain.assembly.context import sample_context
+from domain.assembly.html_writer import DRAFT_MARK
 from domain.documents import FileFormat
 from domain.render_job import RenderJob, RenderResult
 from undersign.settings import REPO_ROOT
@@ -96,7 +97,12 @@ _PAGE_FURNITURE = re.compile(r"--- page \d+ ---|Page \d+ of \d+")
 def _body_text(text: str) -> str:
     """Drop the running header and footer lines, which interrupt a paragraph that crosses a page."""
     context = sample_context()
-    furniture = {context.branding.msp_name, context.branding.address, f"{context.document.id} · version 1"}
+    furniture = {
+        context.branding.msp_name,
+        context.branding.address,
+        f"{context.document.id} · version 1",
+        DRAFT_MARK,
+    }
     return "\n".join(
         line for line in text.splitlines() if line not in furniture and not _PAGE_FURNITURE.fullmatch(line)
     )
