@@ -43,7 +43,7 @@ class TestContent:
         bold = [r.text for p in document.paragraphs for r in p.runs if r.bold]
         assert "Acme IT Services Ltd" in bold
         italic = [r.text for p in document.paragraphs for r in p.runs if r.italic]
-        assert "60 days'" in italic
+        assert "60 days\u2019" in italic  # typographic apostrophe
 
     def test_layout_values_are_xml_escaped(
         self,
