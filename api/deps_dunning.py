@@ -65,6 +65,7 @@ def notice_settings(settings: Settings) -> NoticeSettings:
         portal_url=d.portal_url,
         bank_details=d.bank_details,
         counsel_reviewed=d.counsel_reviewed,
+        contact_title=d.contact_title,
         answer_days=d.answer_days,
     )
 

@@ -149,6 +149,9 @@ def build_runtime(
     renderer: DocumentRenderer | None = None,
 ) -> Runtime:
     """Build the runtime for ``settings``; tests may hand in their own blob store, clock or renderer."""
+    for problem in settings.dunning_problems():
+        # Production refuses to start (Settings); development says what notices will lack.
+        log.warning("payment notices are incomplete: %s", problem)
     engine = build_engine(settings)
     library = TemplateLibrary(settings.templates_dir)
     return Runtime(

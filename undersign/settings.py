@@ -154,7 +154,13 @@ class DunningSettings(BaseModel):
         default_factory=lambda: shipped_data("policies") / "default-ladder.yaml",
         description="The default ladder policy (YAML)",
     )
+    enabled: bool = Field(
+        default=True, description="Payment escalation is used (production then needs contact and payment details)"
+    )
     contact_name: str = Field(default="Accounts Receivable", max_length=200, description="Billing contact on notices")
+    contact_title: str | None = Field(
+        default=None, max_length=200, description="Billing contact's job title (notice sender)"
+    )
     contact_email: str | None = Field(default=None, max_length=254, description="Billing contact email on notices")
     contact_phone: str | None = Field(default=None, max_length=40, description="Billing contact phone on notices")
     portal_url: str | None = Field(default=None, pattern="^https://", description="Payment portal URL on notices")
@@ -232,6 +238,25 @@ class Settings(BaseSettings):
             problems.append("UNDERSIGN_MAIL__SMTP_PASSWORD is missing or a placeholder")
         if not self.mail.smtp_host:
             problems.append("UNDERSIGN_MAIL__SMTP_HOST is not set (production mail must go to a relay)")
+        problems.extend(self.dunning_problems())
+        return problems
+
+    def dunning_problems(self) -> list[str]:
+        """List what payment notices would lack: a way to reach the billing contact and a way to pay."""
+        d = self.dunning
+        if not d.enabled:
+            return []
+        problems: list[str] = []
+        if not (d.contact_email or d.contact_phone):
+            problems.append(
+                "UNDERSIGN_DUNNING__CONTACT_EMAIL or UNDERSIGN_DUNNING__CONTACT_PHONE is not set "
+                "(payment notices must say how to reach the billing contact)"
+            )
+        if not (d.portal_url or d.bank_details):
+            problems.append(
+                "UNDERSIGN_DUNNING__PORTAL_URL or UNDERSIGN_DUNNING__BANK_DETAILS is not set "
+                "(payment notices must say how to pay)"
+            )
         return problems
 
     @property

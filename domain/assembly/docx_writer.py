@@ -28,7 +28,7 @@ from jinja2 import TemplateError
 from markdown_it.token import Token
 
 from domain.assembly.assemble import AssembledDocument
-from domain.assembly.html_writer import DRAFT_MARK
+from domain.assembly.html_writer import DRAFT_MARK, notice_sender
 from domain.assembly.markdown import inline_text
 from domain.assembly.sandbox import format_date, markup_environment
 from domain.errors import FieldError, TemplateInvalid
@@ -153,6 +153,16 @@ class _BodyWriter:
                         write_runs(paragraph, cell.inline, bold=cell.header)
         return index
 
+    def sender(self, sender: dict[str, str] | None, msp_name: str) -> None:
+        if sender is None:
+            return
+        self.paragraph().add_run("Yours sincerely,")
+        self.paragraph()
+        self.paragraph().add_run(sender["name"]).bold = True
+        for line in (sender["title"], msp_name, sender["contact_line"]):
+            if line:
+                self.paragraph().add_run(line)
+
     def signatures(self, document: AssembledDocument) -> None:
         if not document.signers:
             return
@@ -245,6 +255,7 @@ def render_docx(document: AssembledDocument, renderer: DocxRenderer) -> bytes:
     for clause in document.clauses:
         writer.clause(clause.number, clause.title, clause.tokens)
     writer.signatures(document)
+    writer.sender(notice_sender(document), document.branding.msp_name)
     marker._p.getparent().remove(marker._p)
 
     timestamp = document.document.timestamp.replace(tzinfo=None)

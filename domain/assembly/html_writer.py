@@ -92,7 +92,17 @@ def layout_context(document: AssembledDocument) -> dict[str, Any]:
             {"id": c.id, "number": c.number, "title": c.title, "html": clause_html(c)} for c in document.clauses
         ],
         "signers": signers,
+        "sender": notice_sender(document),
     }
+
+
+def notice_sender(document: AssembledDocument) -> dict[str, str] | None:
+    """Return who signs off a notice (its ``contact`` variable: name, title, e-mail, phone), else ``None``."""
+    contact = document.variables.get("contact")
+    if document.kind != "notice" or not isinstance(contact, dict) or not contact.get("name"):
+        return None
+    reach = [str(contact[key]) for key in ("email", "phone") if contact.get(key)]
+    return {"name": str(contact["name"]), "title": str(contact.get("title", "")), "contact_line": " · ".join(reach)}
 
 
 def render_html(document: AssembledDocument, layout: Template) -> str:
