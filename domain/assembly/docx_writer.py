@@ -85,8 +85,8 @@ class _BodyWriter:
         mark.bold = True
         mark.font.color.rgb = RGBColor(0xA6, 0x1B, 0x1B)
         paragraph.add_run(
-            "This text is a plain-language starting point from a template library, not legal advice. "
-            "Have counsel review it before use."
+            "A plain-language starting point from a template library, not legal advice: "
+            "have counsel review it before use."
         )
 
     def clause(self, number: int, title: str, tokens: tuple[Token, ...]) -> None:
