@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from docx.document import Document as WordDocument
+from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, RGBColor
+from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
@@ -28,6 +29,7 @@ from jinja2 import TemplateError
 from markdown_it.token import Token
 
 from domain.assembly.assemble import AssembledDocument
+from domain.assembly.docx_numbering import WordNumbering, number_paragraph
 from domain.assembly.html_writer import DRAFT_MARK, notice_sender
 from domain.assembly.markdown import inline_text
 from domain.assembly.sandbox import format_date, markup_environment
@@ -66,6 +68,7 @@ class _BodyWriter:
     def __init__(self, doc: WordDocument, marker: Paragraph) -> None:
         self.doc = doc
         self.marker = marker
+        self.numbering = WordNumbering(doc)
 
     def paragraph(self, style: str | None = None) -> Paragraph:
         paragraph = self.doc.add_paragraph(style=style)
@@ -94,34 +97,33 @@ class _BodyWriter:
         self.blocks(list(tokens))
 
     def blocks(self, tokens: list[Token]) -> None:
-        counters: list[int | None] = []
-        pending_marker: str | None = None
+        # One Word list instance per Markdown list; the item's first paragraph carries the number
+        # (numPr), later paragraphs of the same item are indented to the text.
+        lists: list[int] = []
+        pending_item = False
         index = 0
         while index < len(tokens):
             token = tokens[index]
-            if token.type == "ordered_list_open":
-                counters.append(int(token.attrGet("start") or 1))
-            elif token.type == "bullet_list_open":
-                counters.append(None)
+            if token.type in ("ordered_list_open", "bullet_list_open"):
+                ordered = token.type == "ordered_list_open"
+                lists.append(self.numbering.start_list(ordered, int(token.attrGet("start") or 1)))
             elif token.type in ("ordered_list_close", "bullet_list_close"):
-                counters.pop()
+                lists.pop()
             elif token.type == "list_item_open":
-                number = counters[-1]
-                pending_marker = f"{number}." if number is not None else "•"
-                if number is not None:
-                    counters[-1] = number + 1
+                pending_item = True
             elif token.type == "heading_open":
-                write_runs(self.paragraph("Heading 4"), tokens[index + 1])
+                write_runs(self.paragraph("Heading 3"), tokens[index + 1])
                 index += 2
             elif token.type == "paragraph_open":
-                paragraph = self.paragraph()
-                if counters:
-                    fmt = paragraph.paragraph_format
-                    fmt.left_indent = Mm(7 * len(counters))
-                    fmt.first_line_indent = Mm(-6) if pending_marker else None
-                    if pending_marker:
-                        paragraph.add_run(f"{pending_marker}\t")
-                        pending_marker = None
+                if lists:
+                    paragraph = self.paragraph("List Paragraph")
+                    if pending_item:
+                        number_paragraph(paragraph, lists[-1], len(lists) - 1)
+                        pending_item = False
+                    else:
+                        paragraph.paragraph_format.left_indent = Mm(7 * len(lists))
+                else:
+                    paragraph = self.paragraph()
                 write_runs(paragraph, tokens[index + 1])
                 index += 2
             elif token.type == "table_open":
@@ -164,18 +166,24 @@ class _BodyWriter:
                 self.paragraph().add_run(line)
 
     def signatures(self, document: AssembledDocument) -> None:
+        # A table a lawyer can edit: one column per signer, a tall empty cell to sign in, and
+        # labelled rows for name, title and date (no typed underscores).
         if not document.signers:
             return
         parties = {"client": document.client.legal_name, "msp": document.branding.msp_name}
         self.paragraph()
-        table = self.table(1, len(document.signers))
+        captions = ("Signature", "Name", "Title", "Date")
+        table = self.table(1 + len(captions), len(document.signers))
         for column, signer in enumerate(document.signers):
-            cell = table.cell(0, column)
-            first = cell.paragraphs[0]
-            first.add_run(signer.label).bold = True
-            cell.add_paragraph(parties[signer.role])
-            for caption in ("Signature", "Name", "Title", "Date"):
-                cell.add_paragraph(f"{caption}: ____________________")
+            head = table.cell(0, column).paragraphs[0]
+            head.add_run(signer.label).bold = True
+            head.add_run().add_break()
+            head.add_run(parties[signer.role])
+            for row, caption in enumerate(captions, start=1):
+                cell = table.cell(row, column).paragraphs[0]
+                cell.add_run(caption).font.size = Pt(7.5)
+        for row, height in zip(table.rows[1:], (24, 8, 8, 8), strict=True):
+            row.height, row.height_rule = Mm(height), WD_ROW_HEIGHT_RULE.AT_LEAST
 
 
 def write_runs(paragraph: Paragraph, inline: Token, *, bold: bool = False) -> None:

@@ -153,9 +153,10 @@ class TestFiles:
         for clause in item.result.clauses:
             assert f"{clause['number']}. {clause['title']}" in paragraphs
             for line in clause["text"].splitlines():
-                # The plain text marks bullets "- "; both writers draw them as "•".
+                # The plain text marks list items "1. " / "- "; Word numbers them itself (numPr), so the
+                # paragraph holds the item's text only.
                 marker = _LIST_MARKER.match(line)
-                word_line = "• " + line[2:] if line.startswith("- ") else line
+                word_line = line[marker.end() :] if marker else line
                 assert word_line in (cells if " | " in line else paragraphs), line
                 # The same line is in the PDF (table rows cell by cell: the PDF lays cells out apart).
                 for part in line[marker.end() if marker else 0 :].split(" | "):
