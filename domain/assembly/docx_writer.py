@@ -182,8 +182,8 @@ class _BodyWriter:
             for row, caption in enumerate(captions, start=1):
                 cell = table.cell(row, column).paragraphs[0]
                 cell.add_run(caption).font.size = Pt(7.5)
-        for row, height in zip(table.rows[1:], (24, 8, 8, 8), strict=True):
-            row.height, row.height_rule = Mm(height), WD_ROW_HEIGHT_RULE.AT_LEAST
+        for line, height in zip(table.rows[1:], (24, 8, 8, 8), strict=True):
+            line.height, line.height_rule = Mm(height), WD_ROW_HEIGHT_RULE.AT_LEAST
 
 
 def write_runs(paragraph: Paragraph, inline: Token, *, bold: bool = False) -> None:
