@@ -127,6 +127,8 @@ class CompletionService:
             events=[
                 EventRecord(at=e.at, actor=e.actor, action=e.action, ip=e.ip, user_agent=e.user_agent) for e in events
             ],
+            # The certificate is issued by the MSP, whose document this is, not by the software.
+            issuer=envelope.msp_name,
         )
         try:
             with _COMPLETER_LOCK:

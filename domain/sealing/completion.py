@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from io import BytesIO
 
@@ -31,6 +31,13 @@ class SealedDocument:
     pdf: bytes
     sha256: str
     sent_sha256: str
+
+
+def _page_count(pdf: bytes) -> int:
+    try:
+        return int(PdfFileReader(BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput("The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc
 
 
 def _last_page_size(pdf: bytes) -> tuple[float, float]:
@@ -71,7 +78,10 @@ class Completer:
                 "The document handed in for completion is not the one that was sent.",
                 errors=[FieldError("sent_sha256", "does not match the bytes of the sent document")],
             )
-        certificate = self._certificates.render(record, page_size=_last_page_size(sent_pdf))
+        first_page = _page_count(sent_pdf) + 1
+        certificate = self._certificates.render(
+            replace(record, first_page=first_page), page_size=_last_page_size(sent_pdf)
+        )
         stamped = self._stamper.apply(sent_pdf, stamps, append_pdf=certificate)
         metadata = SealMetadata(
             envelope_id=record.envelope_id,
