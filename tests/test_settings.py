@@ -63,7 +63,12 @@ class TestProductionRefusal:
             database={"url": "postgresql+psycopg://u:p@db/undersign"},
             s3={"endpoint_url": "https://s3.example", "access_key": "AKIA123", "secret_key": "k" * 40},
             signing={"pkcs12_path": tmp_path / "seal.p12", "pkcs12_password": "a-long-password"},
-            mail={"smtp_host": "smtp.example", "smtp_user": "u", "smtp_password": "another-password"},
+            mail={
+                "smtp_host": "smtp.example",
+                "smtp_user": "u",
+                "smtp_password": "another-password",
+                "sender": "Acme IT <billing@acme.example>",
+            },
             dunning={"contact_email": "billing@msp.example", "portal_url": "https://pay.msp.example/"},
         )
         assert settings.production_problems() == []

@@ -84,6 +84,7 @@ class MailSettings(BaseModel):
     smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP password")
     starttls: bool = Field(default=True, description="Use STARTTLS")
     sender: str = Field(default="undersign <noreply@localhost>", description="From: address")
+    reply_to: str | None = Field(default=None, max_length=254, description="Reply-To: address (a person who reads it)")
     outbox_dir: Path | None = Field(default=None, description="Outbox folder; default <data dir>/outbox")
 
 
@@ -238,6 +239,8 @@ class Settings(BaseSettings):
             problems.append("UNDERSIGN_MAIL__SMTP_PASSWORD is missing or a placeholder")
         if not self.mail.smtp_host:
             problems.append("UNDERSIGN_MAIL__SMTP_HOST is not set (production mail must go to a relay)")
+        if "@localhost" in self.mail.sender:
+            problems.append("UNDERSIGN_MAIL__SENDER is still the placeholder noreply@localhost")
         problems.extend(self.dunning_problems())
         return problems
 
