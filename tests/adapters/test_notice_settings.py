@@ -82,3 +82,15 @@ class TestStartupRefusal:
     def test_example_settings_are_complete(self) -> None:
         """The shipped example settings leave nothing missing for notices."""
         assert example_settings().dunning_problems() == []
+
+
+class TestNoSignedAgreement:
+    @pytest.mark.parametrize("template_id", ["notices/suspension", "notices/final-notice", "notices/official-notice"])
+    def test_notice_without_a_signed_msa_does_not_claim_one(self, template_id: str) -> None:
+        """Without an MSA citation (and so no agreed interest), a notice never mentions a Master Services Agreement."""
+        sample = LIBRARY.samples(template_id)[0].variables
+        variables = {k: v for k, v in sample.items() if k not in ("msa_clause", "interest", "suspension_notice")}
+        job = RenderJob(template_id, variables, sample_context(variables), (FileFormat.PDF,))
+        pdf = InlineRenderer(LIBRARY).render(job).files[FileFormat.PDF]
+        out = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        assert "Master Services Agreement" not in " ".join(out.split())
