@@ -176,9 +176,10 @@ class Invitations:
     def _send(self, envelope: Envelope, signer: Signer, url: str, *, reminder: bool, actor: Actor, action: str) -> None:
         expires = envelope.expires_at.strftime("%Y-%m-%d %H:%M UTC")
         lead = "Reminder: " if reminder else ""
+        # The client never saw earlier drafts: the version number is ours, not theirs.
         text = (
             f"Hello {signer.name},\n\n{envelope.msp_name} asks you to review and sign "
-            f'"{envelope.title}" (version {envelope.version}).\n\n'
+            f'"{envelope.title}".\n\n'
             + (f"Message from the sender:\n{envelope.message}\n\n" if envelope.message else "")
             + f"Open your personal signing link:\n{url}\n\nThe link is for you alone; do not forward it. "
             f"It works until {expires}.\n"
