@@ -1,4 +1,4 @@
-"""MSA termination: the without-cause paragraph and the consequences stand apart from the list of grounds."""
+"""MSA clauses: termination grounds and paragraphs, and the payment options (annual billing, autopay discount)."""
 
 from __future__ import annotations
 
@@ -34,3 +34,28 @@ class TestTerminationClause:
         assert any(
             line.startswith("3. in the case of the Provider, the Client refuses a security control") for line in lines
         )
+
+
+def clause_text(sample: str, clause_id: str) -> str:
+    """Return the plain text of one clause of an MSA sample."""
+    manifest = LIBRARY.get("msa/msa")
+    variables = next(s.variables for s in LIBRARY.samples("msa/msa") if s.name == sample)
+    document = assemble(manifest, variables, sample_context(variables))
+    return next(c for c in document.clauses if c.id == clause_id).text
+
+
+class TestPaymentOptions:
+    def test_autopay_discount_is_stated_with_its_end(self) -> None:
+        """A sample with autopay and a 2% discount says so, and says when the discount ends."""
+        text = clause_text("us-tx-monthly", "msa.payment-terms")
+        assert "recurring Fees are reduced by 2%" in text and "first collection that fails" in text
+
+    def test_annual_billing_in_advance_with_discount(self) -> None:
+        """A sample with annual billing states yearly invoicing in advance, its 5% discount and pro-rata additions."""
+        text = clause_text("gb-eng-prepaid-hours", "msa.payment-terms")
+        assert "invoiced once a year, in advance" in text and "discount of 5%" in text and "pro rata" in text
+
+    def test_no_option_no_words(self) -> None:
+        """Without the options, the clause mentions neither discount nor annual billing."""
+        text = clause_text("us-ny-minimal-no-interest", "msa.payment-terms")
+        assert "discount" not in text and "once a year" not in text
