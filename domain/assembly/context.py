@@ -130,10 +130,12 @@ class AssemblyContext:
 
 # Which jurisdiction a sample is drawn for when its variables name no governing law: by currency.
 _SAMPLE_JURISDICTION_BY_CURRENCY = {"USD": "US-NY", "CAD": "CA-BC", "GBP": "GB-ENG", "EUR": "IE", "AUD": "AU-NSW"}
+# ... or by the data protection law a Data Processing Addendum is written for.
+_SAMPLE_JURISDICTION_BY_LAW = {"uk-gdpr": "GB-ENG", "eu-gdpr": "IE", "pipeda": "CA-BC", "us": "US-NY"}
 
 
 def sample_jurisdiction(variables: Any) -> str:
-    """Return the client jurisdiction a sample stands for: its governing law, else its currency, else US-NY."""
+    """Return the client jurisdiction a sample stands for: governing law, currency, data protection law, or US-NY."""
     if isinstance(variables, dict):
         law = variables.get("governing_law")
         if isinstance(law, dict) and isinstance(law.get("country"), str):
@@ -142,6 +144,9 @@ def sample_jurisdiction(variables: Any) -> str:
         currency = variables.get("currency")
         if isinstance(currency, str) and currency in _SAMPLE_JURISDICTION_BY_CURRENCY:
             return _SAMPLE_JURISDICTION_BY_CURRENCY[currency]
+        law = variables.get("law")
+        if isinstance(law, str) and law in _SAMPLE_JURISDICTION_BY_LAW:
+            return _SAMPLE_JURISDICTION_BY_LAW[law]
     return "US-NY"
 
 
