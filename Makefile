@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 UV_VERSION := 0.13.9
 APT_PACKAGES := python3-venv python3-dev build-essential poppler-utils qpdf chromium \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libjpeg62-turbo libffi-dev \
-	fonts-dejavu-core fonts-liberation2 fonts-dancingscript fontconfig
+	fonts-dejavu-core fonts-liberation2 fonts-dancingscript fontconfig libreoffice-writer-nogui
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test lint system-packages venv postgres bench clean

@@ -17,10 +17,13 @@ from domain.ports import MailReceipt, OutgoingMail
 from undersign.settings import MailSettings
 
 
-def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
-    """Return the MIME message for ``mail`` from ``sender``."""
+def build_message(mail: OutgoingMail, sender: str, reply_to: str | None = None) -> EmailMessage:
+    """Return the MIME message for ``mail`` from ``sender`` (replies to ``reply_to`` when given)."""
     message = EmailMessage()
     message["From"] = sender
+    if reply_to:
+        # Clients answer notices and invitations: the answer must reach a person, not a no-reply box.
+        message["Reply-To"] = reply_to
     message["To"] = ", ".join(mail.to)
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False)
@@ -47,7 +50,9 @@ class SmtpMailer:
         password: str | None = None,
         starttls: bool = True,
         timeout: float = 15.0,
+        reply_to: str | None = None,
     ) -> None:
+        self.reply_to = reply_to
         self.host = host
         self.port = port
         self.sender = sender
@@ -58,7 +63,7 @@ class SmtpMailer:
 
     def send(self, mail: OutgoingMail) -> MailReceipt:
         """Send ``mail``; a relay that is down or refuses every recipient raises ``MailUnavailable``."""
-        message = build_message(mail, self.sender)
+        message = build_message(mail, self.sender, self.reply_to)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 smtp.ehlo()
@@ -84,13 +89,14 @@ class SmtpMailer:
 class OutboxMailer:
     """Writes each message as an ``.eml`` file into a folder (development without an SMTP relay)."""
 
-    def __init__(self, folder: Path, *, sender: str) -> None:
+    def __init__(self, folder: Path, *, sender: str, reply_to: str | None = None) -> None:
         self.folder = folder
         self.sender = sender
+        self.reply_to = reply_to
 
     def send(self, mail: OutgoingMail) -> MailReceipt:
         """Write ``mail`` to ``<folder>/<time>-<id>.eml`` and return a receipt naming the file."""
-        message = build_message(mail, self.sender)
+        message = build_message(mail, self.sender, self.reply_to)
         self.folder.mkdir(parents=True, exist_ok=True)
         message_id = str(message["Message-ID"])
         stem = message_id.strip("<>").split("@")[0]
@@ -112,5 +118,6 @@ def mailer_from_settings(settings: MailSettings, outbox_dir: Path) -> SmtpMailer
             user=settings.smtp_user,
             password=settings.smtp_password.get_secret_value() or None,
             starttls=settings.starttls,
+            reply_to=settings.reply_to,
         )
-    return OutboxMailer(outbox_dir, sender=settings.sender)
+    return OutboxMailer(outbox_dir, sender=settings.sender, reply_to=settings.reply_to)

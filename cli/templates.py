@@ -170,7 +170,7 @@ def render(
         when = document_date.date() if document_date else date.today()
         context = AssemblyContext(
             branding=branding_from_settings(settings),
-            client=sample_context().client,
+            client=sample_context(variables).client,
             document=DocumentRef(
                 id="DRAFT", version=1, date=when, created_at=datetime.combine(when, datetime.min.time(), tzinfo=UTC)
             ),

@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.assembly.assemble import AssembledClause, AssembledDocument
 from domain.assembly.context import AssemblyContext, Branding, ClientContact, ClientInfo, DocumentRef
+from domain.assembly.paper import Paper
 from domain.assembly.records import ClauseRecord, SignatureBoxRecord
 from domain.blobs import StoredBlob
 from domain.document_kind import DocumentKind
@@ -132,6 +133,7 @@ def context_snapshot(context: AssemblyContext) -> dict[str, Any]:
     """
     branding = context.branding
     return {
+        "paper": context.resolved_paper.value,
         "client": {
             "legal_name": context.client.legal_name,
             "short_name": context.client.short_name,
@@ -169,6 +171,8 @@ def context_from_snapshot(snapshot: dict[str, Any], document: DocumentRef) -> As
             contact=ClientContact(**client["contact"]),
         ),
         document=document,
+        # Versions filed before paper followed the jurisdiction were all laid out on A4.
+        paper=Paper(snapshot.get("paper", Paper.A4.value)),
     )
 
 
@@ -202,6 +206,7 @@ def as_assembled(version: DocumentVersion, title: str, kind: DocumentKind) -> As
         signers=(),
         clauses=clauses,
         variables=version.variables,
+        paper=context.resolved_paper,
     )
 
 

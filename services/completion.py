@@ -9,9 +9,11 @@ an invented time is never made. The sealed file is written first, then the rows 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from domain.actor import SYSTEM
 from domain.blobs import Retention
@@ -44,6 +46,12 @@ from services.envelopes import EnvelopeRecorder
 
 # WeasyPrint and the shared font configuration are not made for concurrent use from threads.
 _COMPLETER_LOCK = threading.Lock()
+
+
+def signed_copy_name(title: str, signed_at: datetime) -> str:
+    """Return the signed copy's file name by title and date, e.g. ``MSA - signed 1 March 2026.pdf``."""
+    stem = re.sub(r"[^A-Za-z0-9 ._-]+", "-", title).strip(" .-")[:120] or "Signed document"
+    return f"{stem} - signed {signed_at.day} {signed_at.strftime('%B %Y')}.pdf"
 
 
 class CompletionService:
@@ -141,6 +149,8 @@ class CompletionService:
             events=[
                 EventRecord(at=e.at, actor=e.actor, action=e.action, ip=e.ip, user_agent=e.user_agent) for e in events
             ],
+            # The certificate is issued by the MSP, whose document this is, not by the software.
+            issuer=envelope.msp_name,
         )
         try:
             with _COMPLETER_LOCK:
@@ -232,7 +242,8 @@ class CompletionService:
         recipients = tuple(s.email for s in envelope.signers)
         text = (
             f'"{envelope.title}" has been signed by every party. The sealed copy with its certificate of '
-            f"completion is attached; keep it for your records.\n\nEnvelope {envelope.id}\n"
+            f"completion is attached; keep it for your records.\n\n{envelope.msp_name}\n\n"
+            f"Reference: {envelope.id}\n"
         )
         try:
             receipt = self._mailer.send(
@@ -240,7 +251,9 @@ class CompletionService:
                     to=recipients,
                     subject=f"Completed: {envelope.title}",
                     text=text,
-                    attachments=(Attachment(filename=f"{envelope.id}-signed.pdf", content=pdf),),
+                    attachments=(
+                        Attachment(filename=signed_copy_name(envelope.title, self._clock.now()), content=pdf),
+                    ),
                     message_id=f"<completed-{envelope.id}@undersign.local>",
                 )
             )

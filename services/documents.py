@@ -18,6 +18,7 @@ from domain.actor import Actor
 from domain.assembly.assemble import assemble
 from domain.assembly.context import AssemblyContext, Branding, ClientContact, ClientInfo, DocumentRef
 from domain.assembly.manifest import TemplateManifest
+from domain.assembly.paper import Paper
 from domain.assembly.redline import Redline, redline
 from domain.assembly.variables import validate_variables
 from domain.blobs import Retention
@@ -118,9 +119,18 @@ class DocumentService:
     # -- writing -------------------------------------------------------------------------------------
 
     def create(
-        self, actor: Actor, template_id: str, client_id: str, variables: dict[str, Any], formats: list[str] | None
+        self,
+        actor: Actor,
+        template_id: str,
+        client_id: str,
+        variables: dict[str, Any],
+        formats: list[str] | None,
+        paper: Paper | None = None,
     ) -> tuple[Document, DocumentVersion]:
-        """Render ``template_id`` for the client and file it as version 1 of a new document."""
+        """Render ``template_id`` for the client and file it as version 1 of a new document.
+
+        ``paper`` overrides the size the client's jurisdiction (or the MSP's setting) would choose.
+        """
         manifest = self._templates.get(template_id)
         self._require_write(actor, manifest)
         wanted = parse_formats(formats)
@@ -136,16 +146,24 @@ class DocumentService:
             created_at=now,
             created_by=actor.label,
         )
-        version = self._make_version(actor, manifest, document, 1, client, variables, wanted, now)
+        version = self._make_version(actor, manifest, document, 1, client, variables, wanted, now, paper)
         self._documents.add(document)
         self._documents.add_version(version)
         self._record_version(actor, document, version, "document.created")
         return document, version
 
     def add_version(
-        self, actor: Actor, document_id: str, variables: dict[str, Any], formats: list[str] | None
+        self,
+        actor: Actor,
+        document_id: str,
+        variables: dict[str, Any],
+        formats: list[str] | None,
+        paper: Paper | None = None,
     ) -> DocumentVersion:
-        """Render new data as the next version of a document; older versions stay as they are."""
+        """Render new data as the next version of a document; older versions stay as they are.
+
+        Without ``paper`` the new version keeps the paper of the one before it.
+        """
         current = self._documents.lock(document_id)
         if current is None:
             raise NotFound(f"No document with id '{document_id}'.")
@@ -158,8 +176,12 @@ class DocumentService:
             )
         client = self._client(current.client_id)
         number = current.latest_version + 1
+        if paper is None:
+            previous = self._documents.get_version(document_id, current.latest_version)
+            stored = previous.context.get("paper") if previous is not None else None
+            paper = Paper(stored) if stored else None
         version = self._make_version(
-            actor, manifest, current, number, client, variables, parse_formats(formats), self._clock.now()
+            actor, manifest, current, number, client, variables, parse_formats(formats), self._clock.now(), paper
         )
         self._documents.add_version(version)
         self._record_version(actor, current, version, "document.version_created")
@@ -195,11 +217,13 @@ class DocumentService:
         variables: dict[str, Any],
         formats: tuple[FileFormat, ...],
         now: datetime,
+        paper: Paper | None,
     ) -> DocumentVersion:
         context = AssemblyContext(
             branding=self._branding,
             client=ClientInfo.from_client(client),
             document=DocumentRef(id=document.id, version=number, date=now.date(), created_at=now),
+            paper=paper,
         )
         # Bad variables are refused here, every problem named, before a render worker is busy.
         validate_variables(manifest.schema, variables)

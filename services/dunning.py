@@ -40,7 +40,6 @@ from domain.errors import Conflict, InvalidTransition, NotFound
 from domain.invoices import InvoiceRecord
 from domain.money import to_decimal
 from domain.ports import (
-    Attachment,
     AuditTrail,
     ClientRepository,
     Clock,
@@ -48,13 +47,13 @@ from domain.ports import (
     DunningRepository,
     InvoiceRepository,
     Mailer,
-    OutgoingMail,
     SignedDocumentRepository,
     TemplateCatalog,
 )
 from domain.roles import Permission
 from services.documents import DocumentService
 from services.dunning_notices import MsaFacts, NoticeFacts, NoticeSettings, interest_on, notice_variables
+from services.notice_mail import notice_mail
 
 MSA_TEMPLATE = "msa/msa"
 _log = logging.getLogger(__name__)
@@ -371,17 +370,19 @@ class DunningService:
         if step is not None and "email" not in {c.value for c in step.channels}:
             return None  # a letter-only step: the filed PDF is printed and posted by staff
         _stored, pdf = self._document_service.file(document_id, 1, FileFormat.PDF)
-        lines = [f"Please find attached our {title.lower()} about invoice {invoice.number}."]
-        if "total_due" in variables:
-            lines.append(f"Total due: {variables['total_due']:.2f} {invoice.currency}.")
-        if "pay_by" in variables and record.kind not in (StepKind.SUSPENSION.value, REINSTATEMENT_STEP):
-            lines.append(f"Please pay by {variables['pay_by']}.")
+        version = self._document_service.version(document_id, 1)
+        snapshot = version.context
         receipt = self._mailer.send(
-            OutgoingMail(
-                to=(to,),
-                subject=f"{title}: invoice {invoice.number}",
-                text="\n\n".join(lines),
-                attachments=(Attachment(f"{record.step_key}-{invoice.number}.pdf".replace("/", "-"), pdf),),
+            notice_mail(
+                to=to,
+                title=title,
+                invoice_number=invoice.number,
+                issued_on=version.document_date,
+                client_name=str(snapshot.get("client", {}).get("legal_name", "")) or "Sir or Madam",
+                msp_name=str(snapshot.get("branding", {}).get("msp_name", "")),
+                variables=variables,
+                asks_payment=record.kind not in (StepKind.SUSPENSION.value, REINSTATEMENT_STEP),
+                pdf=pdf,
                 message_id=f"<dunning-{invoice.id}-{record.step_key}@undersign.local>",
             )
         )

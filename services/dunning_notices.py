@@ -28,6 +28,7 @@ class NoticeSettings:
     """Who the notices name as billing contact, how to pay, and whether counsel approved the texts."""
 
     contact_name: str = "Accounts Receivable"
+    contact_title: str | None = None
     contact_email: str | None = None
     contact_phone: str | None = None
     portal_url: str | None = None
@@ -204,6 +205,8 @@ def notice_variables(
         "reinstated_on": day.isoformat(),
         "forum": _forum(msa, jurisdiction),
     }
+    if settings.contact_title:
+        values["contact"]["title"] = settings.contact_title
     if settings.contact_email:
         values["contact"]["email"] = settings.contact_email
     if settings.contact_phone:

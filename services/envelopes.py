@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.actor import SYSTEM, Actor, ActorKind
+from domain.assembly.assemble import REVIEWED_VARIABLE
 from domain.documents import FileFormat, SignedDocument
 from domain.envelopes import (
     Envelope,
@@ -66,6 +67,9 @@ class SigningRules:
     otp_max_attempts: int = 5
     # Development only: write signing links to the log so `make run` shows them.
     announce_links: bool = False
+    # Production: a document whose template text counsel has not approved is not sent unless the
+    # request says allow_unreviewed (an unreviewed contract signed by a client is hard to take back).
+    refuse_unreviewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class EnvelopeRequest:
     reminder_every_days: int | None = None
     otp: bool = False
     legal_hold: bool = False
+    allow_unreviewed: bool = False
 
 
 class EnvelopeRecorder:
@@ -182,9 +187,10 @@ class Invitations:
     def _send(self, envelope: Envelope, signer: Signer, url: str, *, reminder: bool, actor: Actor, action: str) -> None:
         expires = envelope.expires_at.strftime("%Y-%m-%d %H:%M UTC")
         lead = "Reminder: " if reminder else ""
+        # The client never saw earlier drafts: the version number is ours, not theirs.
         text = (
             f"Hello {signer.name},\n\n{envelope.msp_name} asks you to review and sign "
-            f'"{envelope.title}" (version {envelope.version}).\n\n'
+            f'"{envelope.title}".\n\n'
             + (f"Message from the sender:\n{envelope.message}\n\n" if envelope.message else "")
             + f"Open your personal signing link:\n{url}\n\nThe link is for you alone; do not forward it. "
             f"It works until {expires}.\n"
@@ -262,6 +268,14 @@ class EnvelopeService:
         pdf = version.file(FileFormat.PDF)
         if pdf is None:
             raise InvalidInput("That version has no PDF.", errors=[FieldError("/version", "no PDF file")])
+        reviewed = version.variables.get(REVIEWED_VARIABLE) is True
+        if not reviewed and self._rules.refuse_unreviewed and not request.allow_unreviewed:
+            raise InvalidInput(
+                f"Version {version.version} of this document was made from a template text your counsel has not "
+                "reviewed, so it is marked as a draft. Have counsel review the template and make a new version with "
+                '"counsel_reviewed": true, or send this draft anyway with "allow_unreviewed": true (recorded).',
+                errors=[FieldError("/allow_unreviewed", "the document is an unreviewed draft; set true to send it")],
+            )
         if document.template_id == WAIVER_TEMPLATE:
             # A risk letter binds the approver it names: nobody else may sign it for the client.
             check_approver_signers(
@@ -328,6 +342,8 @@ class EnvelopeService:
                 "sent_sha256": envelope.sent_sha256,
                 "expires_at": envelope.expires_at.isoformat(),
                 "otp": envelope.otp_required,
+                "counsel_reviewed": reviewed,
+                "allow_unreviewed": request.allow_unreviewed,
                 "signers": [
                     {"name": s.name, "email": s.email, "title": s.title, "role": s.role.value, "order": s.order}
                     for s in signers

@@ -72,7 +72,13 @@ class TestProductionRefusal:
                 "tsa_roots_path": tmp_path / "tsa-roots.pem",
                 "paper_copy_contact": "contracts@msp.example",
             },
-            mail={"smtp_host": "smtp.example", "smtp_user": "u", "smtp_password": "another-password"},
+            mail={
+                "smtp_host": "smtp.example",
+                "smtp_user": "u",
+                "smtp_password": "another-password",
+                "sender": "Acme IT <billing@acme.example>",
+            },
+            dunning={"contact_email": "billing@msp.example", "portal_url": "https://pay.msp.example/"},
         )
         assert settings.production_problems() == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.assembly.context import Branding
+from domain.assembly.paper import Paper
 from undersign.settings import Settings
 
 
@@ -16,6 +17,7 @@ def branding_from_settings(settings: Settings) -> Branding:
         msp_name=settings.branding.msp_name,
         address=settings.branding.msp_address,
         primary_colour=settings.branding.primary_colour,
+        paper=None if settings.branding.paper == "auto" else Paper(settings.branding.paper),
         logo=logo.read_bytes() if logo else None,
         logo_media_type=media_type,
     )

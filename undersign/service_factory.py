@@ -57,6 +57,10 @@ def signing_rules(runtime: Runtime) -> SigningRules:
         otp_ttl_minutes=s.signing.otp_ttl_minutes,
         otp_max_attempts=s.signing.otp_max_attempts,
         announce_links=s.mode is Mode.DEVELOPMENT,
+        # Unreviewed drafts may be sent for signature in development only, unless a setting says otherwise.
+        refuse_unreviewed=s.signing.refuse_unreviewed
+        if s.signing.refuse_unreviewed is not None
+        else s.mode is not Mode.DEVELOPMENT,
     )
 
 
@@ -72,6 +76,7 @@ def notice_settings(runtime: Runtime) -> NoticeSettings:
         portal_url=d.portal_url,
         bank_details=d.bank_details,
         counsel_reviewed=d.counsel_reviewed,
+        contact_title=d.contact_title,
         answer_days=d.answer_days,
     )
 

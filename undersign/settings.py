@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -84,6 +84,7 @@ class MailSettings(BaseModel):
     smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP password")
     starttls: bool = Field(default=True, description="Use STARTTLS")
     sender: str = Field(default="undersign <noreply@localhost>", description="From: address")
+    reply_to: str | None = Field(default=None, max_length=254, description="Reply-To: address (a person who reads it)")
     outbox_dir: Path | None = Field(default=None, description="Outbox folder; default <data dir>/outbox")
 
 
@@ -120,6 +121,10 @@ class SigningSettings(BaseModel):
     )
     otp_ttl_minutes: int = Field(default=10, ge=1, le=60, description="Life of an e-mailed one-time code")
     otp_max_attempts: int = Field(default=5, ge=1, le=20, description="Wrong codes before the envelope is locked")
+    refuse_unreviewed: bool | None = Field(
+        default=None,
+        description="Refuse to send documents counsel has not reviewed unless allow_unreviewed; unset = production",
+    )
 
 
 class ServerSettings(BaseModel):
@@ -151,6 +156,9 @@ class BrandingSettings(BaseModel):
     msp_address: str = Field(default="1 Example Street, Vancouver BC", description="MSP address")
     logo_path: Path | None = Field(default=None, description="Logo (SVG or JPEG preferred) for the letterhead")
     primary_colour: str = Field(default="#1f3a5f", pattern="^#[0-9a-fA-F]{6}$", description="Accent colour")
+    paper: Literal["auto", "a4", "letter"] = Field(
+        default="auto", description="Paper for every document; auto = Letter for US/CA clients, A4 elsewhere"
+    )
 
 
 class DunningSettings(BaseModel):
@@ -160,12 +168,20 @@ class DunningSettings(BaseModel):
         default_factory=lambda: shipped_data("policies") / "default-ladder.yaml",
         description="The default ladder policy (YAML)",
     )
+    enabled: bool = Field(
+        default=True, description="Payment escalation is used (production then needs contact and payment details)"
+    )
     contact_name: str = Field(default="Accounts Receivable", max_length=200, description="Billing contact on notices")
+    contact_title: str | None = Field(
+        default=None, max_length=200, description="Billing contact's job title (notice sender)"
+    )
     contact_email: str | None = Field(default=None, max_length=254, description="Billing contact email on notices")
     contact_phone: str | None = Field(default=None, max_length=40, description="Billing contact phone on notices")
     portal_url: str | None = Field(default=None, pattern="^https://", description="Payment portal URL on notices")
     bank_details: str | None = Field(default=None, max_length=500, description="Bank transfer details on notices")
-    counsel_reviewed: bool = Field(default=False, description="Counsel approved the notice texts (hides the note)")
+    counsel_reviewed: bool = Field(
+        default=False, description="Counsel approved the notice texts (removes the draft marks)"
+    )
     answer_days: int = Field(
         default=14, ge=1, le=90, description="Days a letter before action gives to pay (it is the last step)"
     )
@@ -306,6 +322,27 @@ class Settings(BaseSettings):
             )
         if not self.mail.smtp_host:
             problems.append("UNDERSIGN_MAIL__SMTP_HOST is not set (production mail must go to a relay)")
+        if "@localhost" in self.mail.sender:
+            problems.append("UNDERSIGN_MAIL__SENDER is still the placeholder noreply@localhost")
+        problems.extend(self.dunning_problems())
+        return problems
+
+    def dunning_problems(self) -> list[str]:
+        """List what payment notices would lack: a way to reach the billing contact and a way to pay."""
+        d = self.dunning
+        if not d.enabled:
+            return []
+        problems: list[str] = []
+        if not (d.contact_email or d.contact_phone):
+            problems.append(
+                "UNDERSIGN_DUNNING__CONTACT_EMAIL or UNDERSIGN_DUNNING__CONTACT_PHONE is not set "
+                "(payment notices must say how to reach the billing contact)"
+            )
+        if not (d.portal_url or d.bank_details):
+            problems.append(
+                "UNDERSIGN_DUNNING__PORTAL_URL or UNDERSIGN_DUNNING__BANK_DETAILS is not set "
+                "(payment notices must say how to pay)"
+            )
         return problems
 
     @property

@@ -32,7 +32,7 @@ def create_document(
     body: DocumentCreate, actor: DocumentWriterDep, service: DocumentServiceDep, response: Response
 ) -> CreatedOut:
     """Assemble and render a template for a client; the files are filed as version 1."""
-    document, version = service.create(actor, body.template, body.client_id, body.variables, body.formats)
+    document, version = service.create(actor, body.template, body.client_id, body.variables, body.formats, body.paper)
     response.headers["Location"] = f"/v1/documents/{document.id}"
     return CreatedOut(
         id=document.id, version=version.version, files=[FileOut.of(document.id, 1, f) for f in version.files]
@@ -44,7 +44,7 @@ def create_version(
     document_id: str, body: VersionCreate, actor: DocumentWriterDep, service: DocumentServiceDep
 ) -> CreatedOut:
     """Render new data as the next version; earlier versions stay exactly as they were."""
-    version = service.add_version(actor, document_id, body.variables, body.formats)
+    version = service.add_version(actor, document_id, body.variables, body.formats, body.paper)
     return CreatedOut(
         id=document_id,
         version=version.version,

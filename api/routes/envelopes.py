@@ -33,6 +33,7 @@ def create_envelope(
             reminder_every_days=body.reminder_every_days,
             otp=body.otp,
             legal_hold=body.legal_hold,
+            allow_unreviewed=body.allow_unreviewed,
         ),
     )
     response.headers["Location"] = f"/v1/envelopes/{envelope.id}"

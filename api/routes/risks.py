@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from api.deps import ClientServiceDep, DocumentServiceDep, ReaderDep, RiskServiceDep, RiskWriterDep, RuntimeDep
+from domain.assembly.paper import paper_for
 from domain.risk_report import render_report
 from domain.risks import WAIVER_TEMPLATE, Approver, RiskEntry
 from domain.text import LongText
@@ -146,7 +147,14 @@ def risk_report(
 ) -> Response:
     """The client's accepted and refused risks with dates and signers, and a chart of open accepted risks."""
     client = clients.get(client_id)
-    pdf = render_report(client.legal_name, service.for_report(client_id), runtime.clock.now())
+    pdf = render_report(
+        client.legal_name,
+        service.for_report(client_id),
+        runtime.clock.now(),
+        msp_name=runtime.branding.msp_name,
+        msp_address=runtime.branding.address,
+        paper=paper_for(client.jurisdiction, runtime.branding.paper),
+    )
     return Response(
         pdf,
         media_type="application/pdf",

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.assembly.manifest import TemplateManifest
+from domain.assembly.paper import Paper
 from domain.documents import Document, DocumentVersion, StoredFile
 from domain.errors import FieldError, InvalidInput
 from domain.keyset_cursor import decode_cursor, encode_cursor
@@ -87,6 +88,9 @@ class DocumentCreate(BaseModel):
     client_id: str = Field(max_length=36)
     variables: dict[str, Any] = Field(default_factory=dict)
     formats: list[str] = Field(default_factory=lambda: ["pdf"], max_length=2)
+    paper: Paper | None = Field(
+        default=None, description="a4 or letter; default: Letter for US and Canadian clients, A4 elsewhere"
+    )
 
 
 class VersionCreate(BaseModel):
@@ -96,6 +100,7 @@ class VersionCreate(BaseModel):
 
     variables: dict[str, Any] = Field(default_factory=dict)
     formats: list[str] = Field(default_factory=lambda: ["pdf"], max_length=2)
+    paper: Paper | None = Field(default=None, description="a4 or letter; default: the paper of the previous version")
 
 
 class FileOut(BaseModel):

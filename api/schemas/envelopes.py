@@ -38,6 +38,9 @@ class EnvelopeCreate(BaseModel):
     reminder_every_days: int | None = Field(default=None, ge=0, le=60)
     otp: bool = False
     legal_hold: bool = False
+    allow_unreviewed: bool = Field(
+        default=False, description="Send a document whose template text counsel has not reviewed (recorded)"
+    )
 
 
 class VoidIn(BaseModel):

@@ -22,12 +22,16 @@ from markdown_it.token import Token
 from domain.assembly.context import AssemblyContext, Branding, ClientInfo, DocumentRef
 from domain.assembly.manifest import ClauseSource, Signer, TemplateManifest
 from domain.assembly.markdown import parse_clause_markdown, plain_text
+from domain.assembly.paper import Paper
 from domain.assembly.records import ClauseRecord
 from domain.assembly.sandbox import compile_clause, compile_condition
 from domain.assembly.variables import VariableLimits, validate_variables
 from domain.document_kind import DocumentKind
 from domain.errors import FieldError, TemplateDataInvalid, TemplateInvalid
 
+#: The variable by which a template's input records that the MSP's counsel approved its text. The
+#: layout reads it (draft marks); templates declare it as a boolean.
+REVIEWED_VARIABLE = "counsel_reviewed"
 _UNDEFINED_NAME = re.compile(r"^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$")
 
 
@@ -67,6 +71,16 @@ class AssembledDocument:
     signers: tuple[Signer, ...]
     clauses: tuple[AssembledClause, ...]
     variables: Mapping[str, Any]
+    paper: Paper = Paper.A4
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether the MSP's counsel approved this template text (the ``counsel_reviewed`` variable).
+
+        An unreviewed document is printed as a draft: the mark sits outside the clause numbering, so
+        clause numbers are the same before and after review.
+        """
+        return self.variables.get(REVIEWED_VARIABLE) is True
 
     def record(self) -> dict[str, Any]:
         """Return the JSON-able evidence of what went into this version (embedded in the PDF)."""
@@ -173,4 +187,5 @@ def assemble(
         signers=manifest.signers,
         clauses=tuple(clauses),
         variables=clean,
+        paper=context.resolved_paper,
     )

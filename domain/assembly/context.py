@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from domain.assembly.paper import Paper, paper_for
 
 if TYPE_CHECKING:
     from domain.clients import Client
@@ -35,6 +37,8 @@ class Branding:
     accent_colour: str = "#5b7c99"
     logo: bytes | None = None
     logo_media_type: str = "image/jpeg"
+    #: One paper size for every document of the MSP; ``None`` lets each client's jurisdiction decide.
+    paper: Paper | None = None
 
     def __post_init__(self) -> None:
         for name in ("primary_colour", "accent_colour"):
@@ -115,17 +119,50 @@ class AssemblyContext:
     branding: Branding
     client: ClientInfo
     document: DocumentRef
+    #: This document's paper, overriding the MSP's setting and the client's jurisdiction.
+    paper: Paper | None = None
+
+    @property
+    def resolved_paper(self) -> Paper:
+        """Return the paper the document prints on: request, then MSP setting, then jurisdiction."""
+        return paper_for(self.client.jurisdiction, self.paper or self.branding.paper)
 
 
-def sample_context() -> AssemblyContext:
-    """Return a fixed context used to render template samples (tests and ``templates check``)."""
+# Which jurisdiction a sample is drawn for when its variables name no governing law: by currency.
+_SAMPLE_JURISDICTION_BY_CURRENCY = {"USD": "US-NY", "CAD": "CA-BC", "GBP": "GB-ENG", "EUR": "IE", "AUD": "AU-NSW"}
+# ... or by the data protection law a Data Processing Addendum is written for.
+_SAMPLE_JURISDICTION_BY_LAW = {"uk-gdpr": "GB-ENG", "eu-gdpr": "IE", "pipeda": "CA-BC", "us": "US-NY"}
+
+
+def sample_jurisdiction(variables: Any) -> str:
+    """Return the client jurisdiction a sample stands for: governing law, currency, data protection law, or US-NY."""
+    if isinstance(variables, dict):
+        law = variables.get("governing_law")
+        if isinstance(law, dict) and isinstance(law.get("country"), str):
+            region = law.get("region")
+            return f"{law['country']}-{region}" if isinstance(region, str) and region else law["country"]
+        currency = variables.get("currency")
+        if isinstance(currency, str) and currency in _SAMPLE_JURISDICTION_BY_CURRENCY:
+            return _SAMPLE_JURISDICTION_BY_CURRENCY[currency]
+        law = variables.get("law")
+        if isinstance(law, str) and law in _SAMPLE_JURISDICTION_BY_LAW:
+            return _SAMPLE_JURISDICTION_BY_LAW[law]
+    return "US-NY"
+
+
+def sample_context(variables: Any = None) -> AssemblyContext:
+    """Return the fixed context used to render template samples (tests and ``templates check``).
+
+    The sample client sits in the jurisdiction the sample is written for (``sample_jurisdiction``), so a
+    British sample prints on A4 and a Texan one on Letter.
+    """
     return AssemblyContext(
         branding=Branding(msp_name="Example Managed Services Ltd", address="1 Sample Street, Springfield"),
         client=ClientInfo(
             legal_name="Sample Client Inc.",
             short_name="Sample Client",
             address="2 Example Road, Shelbyville",
-            jurisdiction="US-NY",
+            jurisdiction=sample_jurisdiction(variables),
             contact=Contact(name="Pat Example", email="pat@client.example", title="Director"),
         ),
         document=DocumentRef(id="SAMPLE-0001", version=1, date=date(2026, 1, 15)),

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from docx.document import Document as WordDocument
+from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm
+from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
@@ -28,6 +29,8 @@ from jinja2 import TemplateError
 from markdown_it.token import Token
 
 from domain.assembly.assemble import AssembledDocument
+from domain.assembly.docx_numbering import WordNumbering, number_paragraph
+from domain.assembly.html_writer import DRAFT_MARK, notice_sender
 from domain.assembly.markdown import inline_text
 from domain.assembly.sandbox import format_date, markup_environment
 from domain.errors import FieldError, TemplateInvalid
@@ -65,6 +68,7 @@ class _BodyWriter:
     def __init__(self, doc: WordDocument, marker: Paragraph) -> None:
         self.doc = doc
         self.marker = marker
+        self.numbering = WordNumbering(doc)
 
     def paragraph(self, style: str | None = None) -> Paragraph:
         paragraph = self.doc.add_paragraph(style=style)
@@ -77,39 +81,49 @@ class _BodyWriter:
         self.marker._p.addprevious(table._tbl)
         return table
 
+    def draft_banner(self) -> None:
+        # Outside the numbered clauses, so clause numbers do not change when counsel approves the text.
+        paragraph = self.paragraph()
+        mark = paragraph.add_run(f"{DRAFT_MARK}. ")
+        mark.bold = True
+        mark.font.color.rgb = RGBColor(0xA6, 0x1B, 0x1B)
+        paragraph.add_run(
+            "A plain-language starting point from a template library, not legal advice: "
+            "have counsel review it before use."
+        )
+
     def clause(self, number: int, title: str, tokens: tuple[Token, ...]) -> None:
         self.paragraph("Heading 2").add_run(f"{number}. {title}")
         self.blocks(list(tokens))
 
     def blocks(self, tokens: list[Token]) -> None:
-        counters: list[int | None] = []
-        pending_marker: str | None = None
+        # One Word list instance per Markdown list; the item's first paragraph carries the number
+        # (numPr), later paragraphs of the same item are indented to the text.
+        lists: list[int] = []
+        pending_item = False
         index = 0
         while index < len(tokens):
             token = tokens[index]
-            if token.type == "ordered_list_open":
-                counters.append(int(token.attrGet("start") or 1))
-            elif token.type == "bullet_list_open":
-                counters.append(None)
+            if token.type in ("ordered_list_open", "bullet_list_open"):
+                ordered = token.type == "ordered_list_open"
+                lists.append(self.numbering.start_list(ordered, int(token.attrGet("start") or 1)))
             elif token.type in ("ordered_list_close", "bullet_list_close"):
-                counters.pop()
+                lists.pop()
             elif token.type == "list_item_open":
-                number = counters[-1]
-                pending_marker = f"{number}." if number is not None else "•"
-                if number is not None:
-                    counters[-1] = number + 1
+                pending_item = True
             elif token.type == "heading_open":
-                write_runs(self.paragraph("Heading 4"), tokens[index + 1])
+                write_runs(self.paragraph("Heading 3"), tokens[index + 1])
                 index += 2
             elif token.type == "paragraph_open":
-                paragraph = self.paragraph()
-                if counters:
-                    fmt = paragraph.paragraph_format
-                    fmt.left_indent = Mm(7 * len(counters))
-                    fmt.first_line_indent = Mm(-6) if pending_marker else None
-                    if pending_marker:
-                        paragraph.add_run(f"{pending_marker}\t")
-                        pending_marker = None
+                if lists:
+                    paragraph = self.paragraph("List Paragraph")
+                    if pending_item:
+                        number_paragraph(paragraph, lists[-1], len(lists) - 1)
+                        pending_item = False
+                    else:
+                        paragraph.paragraph_format.left_indent = Mm(7 * len(lists))
+                else:
+                    paragraph = self.paragraph()
                 write_runs(paragraph, tokens[index + 1])
                 index += 2
             elif token.type == "table_open":
@@ -141,19 +155,35 @@ class _BodyWriter:
                         write_runs(paragraph, cell.inline, bold=cell.header)
         return index
 
+    def sender(self, sender: dict[str, str] | None, msp_name: str) -> None:
+        if sender is None:
+            return
+        self.paragraph().add_run("Yours sincerely,")
+        self.paragraph()
+        self.paragraph().add_run(sender["name"]).bold = True
+        for line in (sender["title"], msp_name, sender["contact_line"]):
+            if line:
+                self.paragraph().add_run(line)
+
     def signatures(self, document: AssembledDocument) -> None:
+        # A table a lawyer can edit: one column per signer, a tall empty cell to sign in, and
+        # labelled rows for name, title and date (no typed underscores).
         if not document.signers:
             return
         parties = {"client": document.client.legal_name, "msp": document.branding.msp_name}
         self.paragraph()
-        table = self.table(1, len(document.signers))
+        captions = ("Signature", "Name", "Title", "Date")
+        table = self.table(1 + len(captions), len(document.signers))
         for column, signer in enumerate(document.signers):
-            cell = table.cell(0, column)
-            first = cell.paragraphs[0]
-            first.add_run(signer.label).bold = True
-            cell.add_paragraph(parties[signer.role])
-            for caption in ("Signature", "Name", "Title", "Date"):
-                cell.add_paragraph(f"{caption}: ____________________")
+            head = table.cell(0, column).paragraphs[0]
+            head.add_run(signer.label).bold = True
+            head.add_run().add_break()
+            head.add_run(parties[signer.role])
+            for row, caption in enumerate(captions, start=1):
+                cell = table.cell(row, column).paragraphs[0]
+                cell.add_run(caption).font.size = Pt(7.5)
+        for line, height in zip(table.rows[1:], (24, 8, 8, 8), strict=True):
+            line.height, line.height_rule = Mm(height), WD_ROW_HEIGHT_RULE.AT_LEAST
 
 
 def write_runs(paragraph: Paragraph, inline: Token, *, bold: bool = False) -> None:
@@ -223,10 +253,17 @@ def render_docx(document: AssembledDocument, renderer: DocxRenderer) -> bytes:
             "the DOCX layout has no body marker",
             errors=[FieldError("base.docx", f"needs a paragraph reading {BODY_MARKER}")],
         )
+    width, height = document.paper.size_mm
+    for section in doc.sections:
+        # Word keeps the page size per section; the margins of base.docx hold for both sizes.
+        section.page_width, section.page_height = Mm(width), Mm(height)
     writer = _BodyWriter(doc, marker)
+    if not document.reviewed:
+        writer.draft_banner()
     for clause in document.clauses:
         writer.clause(clause.number, clause.title, clause.tokens)
     writer.signatures(document)
+    writer.sender(notice_sender(document), document.branding.msp_name)
     marker._p.getparent().remove(marker._p)
 
     timestamp = document.document.timestamp.replace(tzinfo=None)

@@ -37,10 +37,24 @@ def signature_box_ids(document: AssembledDocument) -> list[str]:
     return ids
 
 
+#: Left plus right page margin (print.css ``@page margin``): the running header spans the rest.
+_SIDE_MARGINS_MM = 40
+
+
+#: Printed on every page of a document whose template text counsel has not approved.
+DRAFT_MARK = "DRAFT \u2013 not reviewed by counsel"
+
+
 def _colour_css(document: AssembledDocument) -> Markup:
-    # Colours are validated as #rrggbb by Branding, so they cannot carry CSS syntax into the sheet.
+    # Colours are validated as #rrggbb by Branding, so they cannot carry CSS syntax into the sheet;
+    # the paper is an enum whose values are CSS size keywords.
     b = document.branding
+    width, _ = document.paper.size_mm
+    draft = "" if document.reviewed else f'@page {{ @bottom-center {{ content: "{DRAFT_MARK}"; }} }}\n'
     css = (
+        f"@page {{ size: {document.paper.value}; }}\n"
+        f"{draft}"
+        f".running-header {{ width: {width - _SIDE_MARGINS_MM:.1f}mm; }}\n"
         f":root {{ --primary: {b.primary_colour}; --accent: {b.accent_colour}; }}\n"
         f"h1.doc-title, .clause h2 {{ color: {b.primary_colour}; }}\n"
         f".running-header {{ border-bottom-color: {b.accent_colour}; }}\n"
@@ -64,6 +78,8 @@ def layout_context(document: AssembledDocument) -> dict[str, Any]:
     return {
         "title": document.title,
         "kind": document.kind,
+        "paper": document.paper.value,
+        "draft_mark": None if document.reviewed else DRAFT_MARK,
         "template": {"id": document.template_id, "version": document.template_version},
         "document": document.document,
         "date_text": format_date(document.document.date),
@@ -76,7 +92,17 @@ def layout_context(document: AssembledDocument) -> dict[str, Any]:
             {"id": c.id, "number": c.number, "title": c.title, "html": clause_html(c)} for c in document.clauses
         ],
         "signers": signers,
+        "sender": notice_sender(document),
     }
+
+
+def notice_sender(document: AssembledDocument) -> dict[str, str] | None:
+    """Return who signs off a notice (its ``contact`` variable: name, title, e-mail, phone), else ``None``."""
+    contact = document.variables.get("contact")
+    if document.kind != "notice" or not isinstance(contact, dict) or not contact.get("name"):
+        return None
+    reach = [str(contact[key]) for key in ("email", "phone") if contact.get(key)]
+    return {"name": str(contact["name"]), "title": str(contact.get("title", "")), "contact_line": " · ".join(reach)}
 
 
 def render_html(document: AssembledDocument, layout: Template) -> str:

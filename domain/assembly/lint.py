@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import meta, nodes
 from lxml import etree
 
-from domain.assembly.assemble import assemble
+from domain.assembly.assemble import REVIEWED_VARIABLE, assemble
 from domain.assembly.context import AssemblyContext, sample_context
 from domain.assembly.docx_writer import DocxRenderer, render_docx
 from domain.assembly.manifest import TemplateManifest
@@ -147,7 +147,10 @@ def variable_issues(manifest: TemplateManifest) -> list[LintIssue]:
                 LintIssue(manifest.id, ", ".join(sorted(places)), f"unknown variable '{dotted}' (not in the schema)")
             )
     for declared in _schema_paths(manifest.schema):
-        read = any(u[: len(declared)] == declared or declared[: len(u)] == u for u in used)
+        # The layout reads the review flag (draft marks), so declaring it is never "unused".
+        read = declared == (REVIEWED_VARIABLE,) or any(
+            u[: len(declared)] == declared or declared[: len(u)] == u for u in used
+        )
         if not read:
             dotted = ".".join(str(p) for p in declared)
             issues.append(LintIssue(manifest.id, "variables", f"unused variable '{dotted}' (no clause reads it)"))
@@ -199,7 +202,6 @@ def lint_template(
     context: AssemblyContext | None = None,
 ) -> list[LintIssue]:
     """Render every sample (PDF and DOCX) and check the variables; return all findings."""
-    context = context or sample_context()
     issues = variable_issues(manifest)
     issues.extend(
         LintIssue(manifest.id, f"variables{pointer}", "string without maxLength (or enum)")
@@ -212,7 +214,7 @@ def lint_template(
     for sample in samples:
         where = f"samples/{sample.name}.json"
         try:
-            document = assemble(manifest, sample.variables, context)
+            document = assemble(manifest, sample.variables, context or sample_context(sample.variables))
             render_pdf(document, pdf_renderer, max_pages=max_pages)
             render_docx(document, docx_renderer)
         except UndersignError as exc:

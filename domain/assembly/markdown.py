@@ -33,8 +33,10 @@ _DISABLED = [
 def clause_parser() -> MarkdownIt:
     """Return the process-wide parser for the clause dialect."""
     return (
-        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-        .enable("table")
+        # Typographic quotes (smartquotes) but no other "typographer" replacements: "(c)" or "--" in a
+        # clause or a client's value stays exactly as typed.
+        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+        .enable(["table", "smartquotes"])
         .disable(_DISABLED)
     )
 

@@ -28,6 +28,8 @@ from jinja2 import ChainableUndefined, StrictUndefined, Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from domain.assembly.time_zones import zone_name
+
 # Every ASCII punctuation character may be backslash-escaped in CommonMark, and escaping all of them
 # leaves no Markdown or GFM construct a value could start.
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
@@ -107,7 +109,7 @@ def format_date(value: object, style: str = "long") -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-_FILTERS: dict[str, Callable[..., str]] = {"money": money, "date": format_date}
+_FILTERS: dict[str, Callable[..., str]] = {"money": money, "date": format_date, "zone": zone_name}
 
 
 @functools.cache

@@ -147,6 +147,11 @@ def _payment_move(step: LadderStep, printed: date, moved: date, due_on: date, te
     return Move(step.key, printed, moved, MoveRule.PAYMENT_TERMS, reason, clause)
 
 
+def _long(day: date) -> str:
+    """Return a date as the notices print it: ``14 March 2026``."""
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
 def _keep_gap(
     step: LadderStep,
     on: date,
@@ -166,11 +171,13 @@ def _keep_gap(
     earliest = calendar.add(before.effective_on, gap, day_count)
     if earliest <= on:
         return on
-    state = "was issued" if before.record is not None else "is due"
+    # Said to the client: no step keys or ladder words, dates as the notice prints them.
+    state = "was sent" if before.record is not None else "is due"
     unit = "business day" if day_count is DayCount.BUSINESS else "day"
+    plural = "" if gap == 1 else "s"
     reason = (
-        f"keeps the ladder's {gap}-{unit} gap after {before.step.key}, which {state} on "
-        f"{before.effective_on.isoformat()}"
+        f"our previous notice {state} later than planned, on {_long(before.effective_on)}, and we always "
+        f"allow {gap} {unit}{plural} between notices"
     )
     # The latest reason the step before moved is the reason this one moves too.
     citation = next((m.citation for m in reversed(before.moves) if m.citation is not None), None)
@@ -197,9 +204,9 @@ def _respect_notice(
     if earliest <= on:
         return on
     reason = (
-        f"{notice.clause} requires {notice.describe()}' written notice before suspension; the final "
-        f"notice is dated {final.effective_on.isoformat()}, so services may be suspended on "
-        f"{earliest.isoformat()} at the earliest"
+        f"{notice.clause} of your agreement requires {notice.describe()}' written notice before suspension; "
+        f"our final notice is dated {_long(final.effective_on)}, so services may be suspended on "
+        f"{_long(earliest)} at the earliest"
     )
     moves.append(Move(step.key, on, earliest, MoveRule.SUSPENSION_NOTICE, reason, notice.clause))
     return earliest

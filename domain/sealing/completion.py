@@ -37,6 +37,13 @@ class SealedDocument:
     sent_sha256: str
 
 
+def _page_count(pdf: bytes) -> int:
+    try:
+        return int(PdfFileReader(BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput("The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc
+
+
 def _last_page_size(pdf: bytes) -> tuple[float, float]:
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
@@ -99,7 +106,10 @@ class Completer:
             )
         if not record.seal_profile:
             record = replace(record, seal_profile=self._sealer.profile)
-        certificate = self._certificates.render(record, page_size=_last_page_size(sent_pdf))
+        first_page = _page_count(sent_pdf) + 1
+        certificate = self._certificates.render(
+            replace(record, first_page=first_page), page_size=_last_page_size(sent_pdf)
+        )
         stamped = self._stamper.apply(sent_pdf, stamps, append_pdf=certificate)
         metadata = SealMetadata(
             envelope_id=record.envelope_id,

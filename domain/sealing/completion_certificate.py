@@ -14,7 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from io import BytesIO
 
+from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint.text.fonts import FontConfiguration
 
 from domain.errors import FieldError, InvalidInput
@@ -23,6 +25,43 @@ from domain.sealing.stamping import format_utc
 
 A4_POINTS = (595.2756, 841.8898)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+#: What each recorded event means, in the words a client reads on the certificate. The codes stay in
+#: the audit trail and the evidence bundle; an unknown code prints as "Recorded: <code>".
+EVENT_WORDS = {
+    "envelope.created": "Prepared the document for signature",
+    "envelope.sent": "Sent the signing link by e-mail",
+    "envelope.reminded": "Sent a reminder by e-mail",
+    "signer.delivered": "Signing link e-mail delivered",
+    "signer.opened": "Opened the signing link",
+    "signer.consented": "Agreed to do business electronically",
+    "signer.viewed": "Viewed the document",
+    "signer.code_sent": "Was sent a one-time code by e-mail",
+    "signer.code_verified": "Entered the correct one-time code",
+    "signer.code_failed": "Entered a wrong one-time code",
+    "signer.signed": "Signed the document",
+    "signer.declined": "Declined to sign",
+    "envelope.completed": "All parties signed",
+    "envelope.voided": "Cancelled the signing request",
+    "envelope.expired": "The signing request expired",
+    "envelope.seal_deferred": "Sealing postponed (timestamp service unavailable)",
+    "envelope.copy_mailed": "E-mailed the signed copy",
+    "envelope.copy_not_mailed": "Could not e-mail the signed copy",
+}
+
+
+def event_words(action: str) -> str:
+    """Return the plain description of an event code."""
+    return EVENT_WORDS.get(action, f"Recorded: {action}")
+
+
+def event_person(actor: str, signer_names: Sequence[str], issuer: str) -> str:
+    """Return who did it as a person or party: the signer's name, the MSP for its staff and API keys."""
+    if actor in signer_names:
+        return actor
+    if actor.startswith("system:"):
+        return "Signing service"
+    return issuer
 
 
 @dataclass(frozen=True)
@@ -74,6 +113,8 @@ class CompletionRecord:
     issuer: str = "undersign"
     # The PAdES level of the seal, in words (filled in by the completer, which knows the sealer).
     seal_profile: str = ""
+    #: The certificate's pages are numbered on from the document's: it starts on page ``first_page``.
+    first_page: int = 1
 
     def __post_init__(self) -> None:
         if not _HEX64.fullmatch(self.sent_sha256):
@@ -93,10 +134,13 @@ _CERTIFICATE = sandboxed_template(
 @page { size: {{ width }}pt {{ height }}pt; margin: 42pt 40pt 48pt 40pt;
   @bottom-left { content: "Certificate of completion \\2014  envelope {{ envelope_id_css }}";
                  font: 7pt "DejaVu Sans", sans-serif; color: #555; }
-  @bottom-right { content: "Page " counter(page) " of " counter(pages);
+  @bottom-right { content: "Page " counter(page) " of {{ total_pages }}";
                   font: 7pt "DejaVu Sans", sans-serif; color: #555; } }
+@page :first { counter-reset: page {{ first_page }}; }
 body { font: 8.5pt/1.35 "DejaVu Sans", "Liberation Sans", sans-serif; color: #111; }
-h1 { font-size: 15pt; margin: 0 0 4pt 0; }
+.letterhead { font-weight: bold; font-size: 9pt; color: #1f3a5f; padding-bottom: 3pt; margin-bottom: 10pt;
+  border-bottom: 0.75pt solid #5b7c99; }
+h1 { font-size: 15pt; margin: 0 0 4pt 0; color: #1f3a5f; }
 h2 { font-size: 10.5pt; margin: 14pt 0 4pt 0; border-bottom: 0.6pt solid #888; }
 p.note { color: #333; margin: 2pt 0; }
 .row { overflow: hidden; padding: 1pt 0; }
@@ -108,8 +152,9 @@ p.note { color: #333; margin: 2pt 0; }
 .event { padding: 1.5pt 0; border-bottom: 0.3pt solid #ddd; break-inside: avoid; overflow-wrap: break-word; }
 .event .when { font-weight: bold; }
 </style></head><body>
+<div class="letterhead">{{ r.issuer|clean }}</div>
 <h1>Certificate of completion</h1>
-<p class="note">Issued by {{ r.issuer|clean }} on completion of the envelope below. All times are UTC.</p>
+<p class="note">Issued by {{ r.issuer|clean }} when every party had signed the document below. All times are UTC.</p>
 
 <h2>Document</h2>
 <div class="row"><div class="k">Title</div><div class="v">{{ r.document_title|clean }}</div></div>
@@ -145,16 +190,16 @@ be printed inside the file itself; it is recorded in the envelope's audit trail 
 <div class="row"><div class="k">Signed</div>
 <div class="v">{{ s.signed_at }} ({{ s.signature_method|clean }})</div></div>
 <div class="row"><div class="k">IP address</div><div class="v mono">{{ s.ip|clean }}</div></div>
-<div class="row"><div class="k">User agent</div><div class="v small">{{ s.user_agent|clean }}</div></div>
 </div>
 {% endfor %}
 
-<h2>Events</h2>
+<h2>What happened</h2>
 {% for e in events %}
-<div class="event"><span class="when">{{ e.at }}</span> &middot; {{ e.action|clean }} &middot; {{ e.actor|clean }}
-{% if e.ip %} &middot; IP <span class="mono">{{ e.ip|clean }}</span>{% endif %}
-{% if e.user_agent %}<br><span class="small">{{ e.user_agent|clean }}</span>{% endif %}</div>
+<div class="event"><span class="when">{{ e.at }}</span> &middot; {{ e.who|clean }}: {{ e.what|clean }}
+{% if e.ip %} &middot; from IP address <span class="mono">{{ e.ip|clean }}</span>{% endif %}</div>
 {% endfor %}
+<p class="note small">Browser and request details of each event are kept in the audit trail and the
+evidence bundle.</p>
 </body></html>
 """
 )
@@ -172,7 +217,12 @@ class CertificateRenderer:
         self._pages = HtmlPageWriter(font_config)
 
     def render(self, record: CompletionRecord, *, page_size: tuple[float, float] = A4_POINTS) -> bytes:
-        """Return the certificate as PDF bytes with pages of ``page_size`` points (width, height)."""
+        """Return the certificate as PDF bytes with pages of ``page_size`` points (width, height).
+
+        Pages are numbered as part of the whole sealed file ("Page 12 of 13"): the certificate starts
+        at ``record.first_page``; it is laid out once to count its own pages, then with the total.
+        """
+        names = [s.name for s in record.signers]
         context = {
             "r": record,
             "width": round(page_size[0], 4),
@@ -201,13 +251,18 @@ class CertificateRenderer:
             "events": [
                 {
                     "at": format_utc(e.at),
-                    "actor": e.actor,
-                    "action": e.action,
-                    "ip": e.ip or "",
-                    "user_agent": e.user_agent or "",
+                    "who": event_person(e.actor, names, record.issuer),
+                    "what": event_words(e.action),
+                    # Only a signer's own address is shown; staff and service addresses are internal.
+                    "ip": e.ip if e.ip and e.actor in names else "",
                 }
                 for e in record.events
             ],
+            "first_page": record.first_page,
+            "total_pages": "",
         }
         identifier = hashlib.sha256(f"certificate:{record.envelope_id}:{record.sent_sha256}".encode()).digest()[:16]
+        draft = self._pages.write_pdf(_CERTIFICATE, {**context, "total_pages": "?"}, identifier=identifier)
+        own_pages = int(PdfFileReader(BytesIO(draft), strict=False).root["/Pages"]["/Count"])
+        context["total_pages"] = str(record.first_page - 1 + own_pages)
         return self._pages.write_pdf(_CERTIFICATE, context, identifier=identifier)

@@ -37,6 +37,8 @@ from domain.sealing.pdfa import keep_pdfa
 SCRIPT_FONT_FAMILY = "Dancing Script"
 MIN_BOX_WIDTH = 72.0
 MIN_BOX_HEIGHT = 36.0
+#: Space kept between a stamp and its box's border, in points (about 1.8 mm).
+STAMP_PADDING = 5.0
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _XOBJECT_PREFIX = "UndersignStamps"
@@ -155,15 +157,18 @@ def _layout(index: int, stamp: SignatureStamp, page_width: float, page_height: f
             "A stamp needs either a drawn image or a typed signature.",
             errors=[FieldError(f"stamps[{index}]", "exactly one of drawn_png and typed_text")],
         )
-    text_size = round(min(9.0, max(5.0, box.height * 0.11)), 2)
-    mark_height = round(box.height - 3 * text_size * 1.15 - 2, 2)
+    # The stamp keeps clear of the box's border: ink touching the frame looks pasted on.
+    pad = STAMP_PADDING
+    width, height = box.width - 2 * pad, box.height - 2 * pad
+    text_size = round(min(8.5, max(5.0, height * 0.11)), 2)
+    mark_height = round(height - 3 * text_size * 1.15 - 2, 2)
     typed = stamp.typed_text or ""
-    typed_size = round(min(mark_height * 0.72, box.width / max(1, len(typed)) * 1.9), 2)
+    typed_size = round(min(mark_height * 0.72, width / max(1, len(typed)) * 1.9), 2)
     return {
-        "left": round(box.left, 2),
-        "top": round(box.top, 2),
-        "width": round(box.width, 2),
-        "height": round(box.height, 2),
+        "left": round(box.left + pad, 2),
+        "top": round(box.top + pad, 2),
+        "width": round(width, 2),
+        "height": round(height, 2),
         "mark_height": mark_height,
         "text_size": text_size,
         "typed_size": typed_size,

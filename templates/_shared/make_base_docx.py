@@ -47,7 +47,9 @@ def build(target: Path) -> None:
     normal = styles["Normal"]
     normal.font.name = "DejaVu Serif"
     normal.font.size = Pt(10)
-    for name, size in (("Title", 17), ("Heading 2", 11), ("Heading 4", 10)):
+    # Heading 1 is the document title, Heading 2 each numbered clause, Heading 3 a sub-heading inside a
+    # clause: the same levels as the PDF (h1, h2, and the clause's own headings).
+    for name, size in (("Heading 1", 17), ("Heading 2", 11), ("Heading 3", 10)):
         style = styles[name]
         style.font.name = "DejaVu Sans"
         style.font.size = Pt(size)
@@ -69,7 +71,7 @@ def build(target: Path) -> None:
     footer.add_run(" of ")
     _field(footer, "NUMPAGES")
 
-    doc.add_paragraph("{{ title }}", style="Title")
+    doc.add_paragraph("{{ title }}", style="Heading 1")
     meta = doc.add_paragraph()
     meta.add_run("Client: ")
     meta.add_run("{{ client.legal_name }}")

@@ -227,3 +227,37 @@ class TestRefusals:
         runtime.settings.render.timeout_seconds = 120
         assert create_msa(api, client_id, sample("msa/msa", "us-tx-monthly")).status_code == 201
         assert documents_stored(api) == 1
+
+
+class TestPaper:
+    def test_canadian_client_gets_letter_and_request_can_ask_for_a4(self, api: Api) -> None:
+        """A CA-BC client's MSA is on Letter (pdfinfo); `paper: a4` gives A4, and the next version keeps it."""
+        client_id = make_client(api)
+        variables = sample("msa/msa", "ca-bc-retainer")
+        letter = create_msa(api, client_id, variables).json()
+        assert _page_size(api.get(letter["files"][0]["url"]).content) == "612 x 792"
+        body = {"template": "msa/msa", "client_id": client_id, "variables": variables, "paper": "a4"}
+        a4 = api.post("/v1/documents", json=body)
+        assert a4.status_code == 201, a4.text
+        assert _page_size(api.get(a4.json()["files"][0]["url"]).content).startswith("595.")
+        again = api.post(f"/v1/documents/{a4.json()['id']}/versions", json={"variables": variables})
+        assert again.status_code == 201, again.text
+        assert _page_size(api.get(again.json()["files"][0]["url"]).content).startswith("595.")
+
+    def test_unknown_paper_is_422(self, api: Api) -> None:
+        """A paper other than a4 or letter is refused with a problem naming the field, and nothing is stored."""
+        client_id = make_client(api)
+        before = documents_stored(api)
+        body = {"template": "msa/msa", "client_id": client_id, "variables": {}, "paper": "legal"}
+        response = api.post("/v1/documents", json=body)
+        assert response.status_code == 422
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "paper" in response.text
+        assert documents_stored(api) == before
+
+
+def _page_size(pdf: bytes) -> str:
+    """Return pdfinfo's 'W x H' page size of the first page, in points."""
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    line = next(line for line in info.splitlines() if line.startswith("Page size:"))
+    return line.split(":", 1)[1].split(" pts")[0].strip()

@@ -98,7 +98,7 @@ class TestRiskRegister:
         assert report.status_code == 200 and report.headers["content-type"] == "application/pdf"
         text = subprocess.run(["pdftotext", "-", "-"], input=report.content, capture_output=True, check=True).stdout
         flat = text.replace(b"\n", b"")  # narrow table columns wrap words
-        assert b"0043" in flat and b"refused" in flat and b"Marcus Lee" in flat
+        assert b"0043" in flat and b"Refused to sign" in flat and b"Marcus Lee" in flat
 
     @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
     def test_unrenewed_review_expires_after_grace(self, api: Api, runtime: Runtime, clock: FixedClock) -> None:

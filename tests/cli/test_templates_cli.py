@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -51,7 +52,8 @@ class TestList:
         assert {"msa/msa", "msa/sla-schedule", "waivers/decline-of-service", "notices/letter-before-action"} <= set(
             rows
         )
-        assert "contract" in rows["msa/msa"] and "1.0.0" in rows["msa/msa"]
+        shipped = yaml.safe_load((TEMPLATES / "msa" / "msa" / "manifest.yaml").read_text())["version"]
+        assert "contract" in rows["msa/msa"] and f" {shipped} " in rows["msa/msa"]
         assert rows["notices/letter-before-action"].split("│")[6].strip() == "4"
 
     def test_missing_library_folder_is_exit_2(self, tmp_path: Path) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 import yaml
+from lxml import etree
 
+from domain.assembly.paper import Paper
 from domain.errors import InvalidInput, InvalidTransition
 from domain.risk_report import chart_svg, refuse_every_url, render_report
 from domain.risks import (
@@ -142,11 +145,12 @@ class TestReport:
         entries = [
             replace(base, status=RiskStatus.ACCEPTED),
             replace(base, status=RiskStatus.REVIEW_DUE),
-            replace(base, risk="edr", status=RiskStatus.ACCEPTED),
-            replace(base, risk="backups", status=RiskStatus.REVOKED),
+            replace(base, risk="edr", title="No endpoint detection", status=RiskStatus.ACCEPTED),
+            replace(base, risk="backups", title="No offsite backups", status=RiskStatus.REVOKED),
         ]
         svg = chart_svg(entries)
-        assert svg.count("<rect") == 2 and ">mfa<" in svg and ">edr<" in svg and "backups" not in svg
+        assert svg.count("<rect") == 2 and f">{base.title}<" in svg and ">No endpoint detection<" in svg
+        assert "backups" not in svg
         assert "No open accepted risks" in chart_svg([base])
 
     def test_fetcher_refuses_everything(self) -> None:
@@ -159,3 +163,33 @@ class TestReport:
         """A client name with markup renders as text (an <img> pointing at a file is never fetched)."""
         pdf = render_report('<img src="file:///etc/passwd">', [entry(catalogue, letter)], NOW)
         assert pdf.startswith(b"%PDF")
+
+
+class TestReportLayout:
+    def test_letterhead_page_numbers_plain_words_and_a_table_inside_the_page(
+        self, catalogue: dict[str, Any], letter: dict[str, Any]
+    ) -> None:
+        """The report carries the MSP letterhead and page numbers, plain outcomes, and no word past the margin."""
+        base = entry(catalogue, letter)
+        signer = {
+            "name": "Carla Mendes",
+            "title": "Office Manager",
+            "email": "carla.mendes@northwind-dental-clinic.example",
+        }
+        rows = [
+            replace(base, status=RiskStatus.ACCEPTED, accepted_at=NOW, signers=(signer,)),
+            replace(base, record_id="RA-2026-0043", status=RiskStatus.REVIEW_DUE, accepted_at=NOW, signers=(signer,)),
+        ] * 12
+        pdf = render_report("Northwind Dental", rows, NOW, msp_name="Acme IT Services Ltd", paper=Paper.LETTER)
+        xhtml = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+        root = etree.fromstring(xhtml, parser=etree.XMLParser(recover=True))
+        pages = list(root.iter("{*}page"))
+        assert len(pages) >= 2 and float(pages[0].get("width")) == 612.0
+        for page in pages:
+            width = float(page.get("width"))
+            assert all(float(w.get("xMax")) <= width - 40 for w in page.iter("{*}word"))
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        assert text.count("Acme IT Services Ltd") == len(pages)
+        assert f"Page {len(pages)} of {len(pages)}" in text
+        flat = " ".join(text.split())
+        assert "Accepted; now due for review" in flat and "now: accepted" not in flat and "accepted now" not in flat

@@ -39,7 +39,8 @@ HOSTILE = [
 
 
 def _squeeze(text: str) -> str:
-    return "".join(text.split())
+    # U+2010 is the hyphen WeasyPrint adds where hyphens: auto breaks a word at a line end.
+    return "".join(text.split()).replace("\u2010", "")
 
 
 def _render_both(

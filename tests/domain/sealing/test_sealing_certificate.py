@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from io import BytesIO
@@ -47,7 +48,7 @@ class TestCertificateContent:
     def test_lists_every_signer_with_the_evidence(
         self, renderer: CertificateRenderer, record: CompletionRecord, tmp_path: Path, pdftext: Callable[..., str]
     ) -> None:
-        """Each signer's name, email, title, attestation, auth method, consent version, IP and UA are shown."""
+        """Each signer's name, email, title, attestation, auth method, consent version and IP are shown; no UA."""
         text = _text(renderer, record, tmp_path, pdftext)
         for signer in record.signers:
             for value in (
@@ -61,15 +62,16 @@ class TestCertificateContent:
                 signer.signed_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
             ):
                 assert value in text, value
-        assert "Firefox/128.0" in text
+        # Browser details are request tooling: kept in the audit trail and evidence bundle, not shown.
+        assert "Firefox/128.0" not in text
 
     def test_lists_every_event(
         self, renderer: CertificateRenderer, record: CompletionRecord, tmp_path: Path, pdftext: Callable[..., str]
     ) -> None:
-        """Every event's action appears, in UTC."""
+        """Every event appears (an unknown code as "Recorded: <code>"), in UTC."""
         text = _text(renderer, record, tmp_path, pdftext)
         for event in record.events:
-            assert event.action in text
+            assert f"Recorded: {event.action}" in text
             assert event.at.strftime("%Y-%m-%d %H:%M:%S UTC") in text
 
     def test_long_event_lists_flow_onto_more_pages(
@@ -98,12 +100,13 @@ class TestCertificateEscaping:
         signer = replace(
             record.signers[0],
             name="<style>body{display:none}</style>Mallory",
-            user_agent="curl/8 \x1b[31m<script>alert(1)</script>",
+            title="curl/8 \x1b[31m<script>alert(1)</script>",
         )
         hostile = replace(
             record,
+            issuer="<i>x</i>",
             signers=(signer, *record.signers[1:]),
-            events=(EventRecord(at=record.completed_at, actor="<i>x</i>", action="signed & sealed"),),
+            events=(EventRecord(at=record.completed_at, actor="key:ops", action="signed & sealed"),),
         )
         text = _text(renderer, hostile, tmp_path, pdftext)
         assert "<style>body{display:none}</style>Mallory" in text
@@ -129,3 +132,36 @@ class TestCompletionRecord:
         naive = replace(record, completed_at=record.completed_at.replace(tzinfo=None))
         with pytest.raises(ValueError, match="timezone-aware"):
             renderer.render(naive)
+
+
+class TestPlainCertificate:
+    def test_issued_by_the_msp_in_plain_words_with_people(
+        self, renderer: CertificateRenderer, record: CompletionRecord, tmp_path: Path, pdftext: Callable[..., str]
+    ) -> None:
+        """The MSP issues it; events read as plain sentences by people, never codes, key names or user agents."""
+        events = (
+            EventRecord(at=record.sent_at, actor="key:sales-bot(sales)", action="envelope.created"),
+            EventRecord(at=record.sent_at, actor="Alice Client", action="signer.delivered", user_agent="curl/7.88.1"),
+            EventRecord(at=record.sent_at, actor="Alice Client", action="signer.opened", ip="203.0.113.7"),
+            EventRecord(at=record.sent_at, actor="Alice Client", action="signer.consented"),
+            EventRecord(at=record.completed_at, actor="system:undersign", action="envelope.completed"),
+        )
+        plain = replace(record, issuer="Acme IT Services Ltd", events=events)
+        text = _text(renderer, plain, tmp_path, pdftext)
+        assert "Issued by Acme IT Services Ltd" in text and "undersign" not in text.replace("\n", " ")
+        for words in ("Opened the signing link", "Agreed to do business electronically", "All parties signed"):
+            assert words in text
+        assert "Acme IT Services Ltd: Prepared the document for signature" in text
+        for internal in ("signer.delivered", "envelope.created", "sales-bot", "curl/7.88.1", "key:"):
+            assert internal not in text
+
+    def test_pages_are_numbered_as_part_of_the_whole_file(
+        self, renderer: CertificateRenderer, record_factory: Callable[..., CompletionRecord]
+    ) -> None:
+        """A certificate after an 11-page document numbers its pages 12 and 13 of 13."""
+        pdf = renderer.render(replace(record_factory(events=80), first_page=12))
+        pages = int(PdfFileReader(BytesIO(pdf)).root["/Pages"]["/Count"])
+        out = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        total = 11 + pages
+        for number in range(12, total + 1):
+            assert f"Page {number} of {total}" in out

@@ -220,3 +220,27 @@ class TestDataOnlyFetcher:
         """A data: URL is decoded locally."""
         response = DataOnlyFetcher().fetch("data:text/plain;base64,aGk=")
         assert response.read() == b"hi"
+
+
+class TestStampFitsItsBox:
+    def test_stamp_text_sits_inside_the_box_with_padding(
+        self, stamped: bytes, stamps: tuple[SignatureStamp, ...]
+    ) -> None:
+        """Every word pdftotext finds in a stamp lies inside its box, at least 3 pt from each edge."""
+        from lxml import etree
+
+        xhtml = subprocess.run(
+            ["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"], input=stamped, capture_output=True, check=True
+        ).stdout
+        words: list[tuple[str, float, float, float, float]] = [
+            (w.text or "", *(float(w.get(k) or 0) for k in ("xMin", "yMin", "xMax", "yMax")))  # type: ignore[misc]
+            for w in etree.fromstring(xhtml, parser=etree.XMLParser(recover=True)).iter("{*}word")
+        ]
+        for stamp in stamps:
+            box = stamp.box
+            inside = [w for w in words if w[0] in stamp.signer_title.split()]
+            inside = [w for w in inside if box.left - 20 < w[1] < box.left + box.width + 20 and box.top - 20 < w[2]]
+            assert inside, f"no stamp text for {stamp.signer_name}"
+            for _text, x0, y0, x1, y1 in inside:
+                assert box.left + 3 <= x0 and x1 <= box.left + box.width - 3
+                assert box.top + 3 <= y0 and y1 <= box.top + box.height - 3
