@@ -27,5 +27,6 @@ TOP_LEVEL_HELP = (
     "  invoices   Invoices.\n"
     "  dunning    The payment escalation ladder.\n"
     "  audit      The tamper-evident audit chain.\n"
+    "  webhooks   Webhooks.\n"
     "  templates  The template library: list and check templates.\n"
 )

@@ -55,7 +55,12 @@ class HoldOut(BaseModel):
         return cls(**hold.__dict__, active=hold.active)
 
 
-@router.post("/v1/legal-holds", status_code=status.HTTP_201_CREATED, response_model=HoldOut)
+@router.post(
+    "/v1/legal-holds",
+    status_code=status.HTTP_201_CREATED,
+    response_model=HoldOut,
+    responses={404: {"description": "No client, envelope or document with that id."}},
+)
 def place_hold(body: HoldIn, actor: LegalHolderDep, service: LegalHoldServiceDep, response: Response) -> HoldOut:
     """Place a legal hold: every filed version of the subject is held in the object store until released."""
     hold = service.place(actor, body.subject_type, body.subject_id, body.reason)

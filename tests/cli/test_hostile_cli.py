@@ -84,7 +84,7 @@ class TestCsvEncoding:
         result = runner.invoke(app, ["invoices", "import", str(csv_file), "--data-dir", str(data_dir)])
         assert result.exit_code == 1, result.output
         assert "imported 2, unchanged 0, refused 1" in result.stdout
-        assert "line 3: number: not UTF-8 text (byte 0xE9 at character 5)" in result.stderr, result.stderr
+        assert "line 3: not UTF-8 text (byte 0xe9 at column 5)" in result.stderr, result.stderr
         assert "Traceback" not in result.output and count(data_dir, "invoices") == before + 2
 
 
