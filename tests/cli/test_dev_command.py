@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -141,6 +142,50 @@ class TestDevCommand:
         assert "Stopping the embedded SeaweedFS" in out
         assert _wait_gone(weed), "the embedded SeaweedFS outlived undersign dev"
         assert not (dev_server.folder / "var" / "seaweedfs" / "endpoint.json").exists()
+
+
+@pytest.mark.xdist_group("dev-server")
+class TestDevForwardedHeaders:
+    """What the development server believes about where a request came from."""
+
+    def test_forwarded_for_from_loopback_is_not_believed(self, dev_server: DevServer) -> None:
+        """A forged X-Forwarded-For sent to `undersign dev` from 127.0.0.1 does not become the recorded IP."""
+        dev_server.wait_ready()
+        data = dev_server.folder / "var"
+        created = subprocess.run(
+            [str(SCRIPT), "keys", "create", "--name", "forger", "--role", "sales", "--data-dir", str(data)],
+            capture_output=True,
+            text=True,
+            env=_clean_env(),
+            check=True,
+        )
+        key = created.stdout.strip().splitlines()[-1]
+        body = json.dumps(
+            {
+                "legal_name": "Forwarded Ltd.",
+                "short_name": "Forwarded",
+                "address": "1 Road",
+                "jurisdiction": "CA-BC",
+                "billing_email": "ap@forwarded.example",
+                "primary_contact": {"name": "A B", "title": "CEO", "email": "ab@forwarded.example"},
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{dev_server.port}/v1/clients",
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {key}",
+                "Content-Type": "application/json",
+                "X-Forwarded-For": "198.51.100.7",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - a loopback http URL
+            assert response.status == 201
+        with sqlite3.connect(data / "undersign.db") as db:
+            ips = [row[0] for row in db.execute("SELECT ip FROM audit_events WHERE action = 'client.created'")]
+        assert ips == ["127.0.0.1"], ips
+        dev_server.stop(signal.SIGINT)
 
 
 class TestCommandLine:
