@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -344,4 +345,6 @@ class TestFailures:
 
 
 def _with(invoice: InvoiceRecord, field: str, day: date) -> InvoiceRecord:
-    return replace(invoice, **{field: day})
+    """Return ``invoice`` with one state field (dispute, pause or promise) set to ``day``."""
+    changes: dict[str, Any] = {field: day}
+    return replace(invoice, **changes)
