@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from adapters.template_library import TemplateLibrary
 from domain.actor import Actor
+from domain.documents import SignedDocument
 from domain.dunning.records import REINSTATEMENT_STEP, StepStatus
 from domain.errors import InvalidInput, InvalidTransition, MailUnavailable, RenderBudgetExceeded
 from domain.invoices import InvoiceRecord
@@ -290,6 +291,46 @@ class TestClientPolicy:
         assert statuses(office, early_invoice) == {"reminder-1": StepStatus.DONE}
         assert statuses(office, other_invoice) == {}
         assert [m.to for m in office.mailer.sent] == [("ap@early.example",)]
+
+
+class TestBoundToTheSignedMsa:
+    def test_ten_business_days_notice_moves_the_suspension_and_the_notices_cite_the_clause(
+        self, office: FakeOffice, template_library: TemplateLibrary
+    ) -> None:
+        """A signed MSA requiring 10 business days' notice moves the suspension from day 35 to day 45, cited."""
+        client = office.add_client()
+        variables = template_library.samples("msa/msa")
+        msa_sample = next(s.variables for s in variables if s.name == "us-tx-monthly")
+        msa, version = office.document_service().create(
+            Actor(name="sales-desk", role=Role.SALES), "msa/msa", client.id, dict(msa_sample), ["pdf"]
+        )
+        office.signed.add(
+            SignedDocument(
+                envelope_id="env-msa-1",
+                document_id=msa.id,
+                version=1,
+                client_id=client.id,
+                template_id="msa/msa",
+                signed_at=datetime(2026, 1, 15, 10, tzinfo=UTC),
+                sealed=version.files[0].blob,
+            )
+        )
+        invoice = office.add_invoice(client, "INV-MSA", DUE)
+        for day in (30, 35, 43, 44, 45):
+            run(office, day)
+        records = office.steps.of_invoice(invoice.id)
+        assert records["final-notice"].handled_on == on(30) and records["final-notice"].status is StepStatus.DONE
+        # Final notice Wednesday 1 April; ten clear business days later is Thursday 16 April, day 45.
+        suspension = records["suspension"]
+        assert (suspension.handled_on, suspension.status) == (on(45), StepStatus.AWAITING_APPROVAL)
+        final = office.documents.get_version(records["final-notice"].document_id or "", 1)
+        assert final is not None and final.variables["suspension_date"] == on(45).isoformat()
+        assert "10 business days" in final.variables["moved_reason"]
+        assert final.variables["msa_clause"]["signed_on"] == "2026-01-15" and final.variables["msa_clause"]["title"]
+        assert final.variables["interest"]["annual_rate_percent"] == 18
+        # The client reads the same in the PDF it was sent.
+        text = pdf_text(office.mailer.sent[-1].attachments[0].content)
+        assert "INV-MSA" in text and final.variables["msa_clause"]["title"] in " ".join(text.split())
 
 
 class TestFailures:
