@@ -9,7 +9,7 @@ failing invoice rolls back exactly what a failing database transaction would.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -19,10 +19,12 @@ from adapters.template_library import TemplateLibrary
 from domain.assembly.context import Branding
 from domain.clients import Client, Contact
 from domain.invoices import InvoiceRecord
+from domain.ports import DocumentListener
 from services.documents import DocumentService
 from services.dunning import ClientTerms, DunningService
 from services.dunning_notices import NoticeSettings
 from services.dunning_run import UnitFactory
+from services.risks import RiskService
 from tests.fakes.audit import FakeAuditTrail
 from tests.fakes.billing import FakeDunningRepository, FakeInvoiceRepository
 from tests.fakes.blobs import FakeBlobStore
@@ -30,6 +32,7 @@ from tests.fakes.clients import FakeClientRepository
 from tests.fakes.clock import FixedClock
 from tests.fakes.documents import FakeDocumentRepository, FakeSignedDocumentRepository
 from tests.fakes.mail import RecordingMailer
+from tests.fakes.risks import FakeRiskRepository
 from tests.fakes.templates import FakeRenderer
 from tests.fakes.unit_of_work import FakeUnitOfWork
 from undersign.settings import REPO_ROOT
@@ -48,6 +51,7 @@ class FakeOffice:
         self.steps = FakeDunningRepository(self.clients)
         self.documents = FakeDocumentRepository()
         self.signed = FakeSignedDocumentRepository()
+        self.risks = FakeRiskRepository()
         self.audit = FakeAuditTrail(self.clock)
         self.blobs = FakeBlobStore()
         self.mailer = RecordingMailer()
@@ -56,13 +60,13 @@ class FakeOffice:
         self.policy: dict[str, Any] = read_ladder_policy(DEFAULT_LADDER)
         self.notice = NoticeSettings(contact_email="ar@harbour.example")
         self.database = FakeUnitOfWork(
-            [self.clients, self.invoices, self.steps, self.documents, self.signed, self.audit]
+            [self.clients, self.invoices, self.steps, self.documents, self.signed, self.risks, self.audit]
         )
 
     # -- services ------------------------------------------------------------------------------------
 
-    def document_service(self) -> DocumentService:
-        """The real document service over the fakes."""
+    def document_service(self, listeners: Sequence[DocumentListener] = ()) -> DocumentService:
+        """The real document service over the fakes, telling ``listeners`` of every version filed."""
         return DocumentService(
             documents=self.documents,
             clients=self.clients,
@@ -72,6 +76,13 @@ class FakeOffice:
             clock=self.clock,
             branding=self.branding,
             audit=self.audit,
+            listeners=listeners,
+        )
+
+    def risk_service(self) -> RiskService:
+        """The real risk register over the fakes."""
+        return RiskService(
+            risks=self.risks, documents=self.documents, templates=self.templates, audit=self.audit, clock=self.clock
         )
 
     def dunning(self, cache: MutableMapping[str, ClientTerms] | None = None) -> DunningService:
@@ -108,6 +119,12 @@ class FakeOffice:
         """One transaction around a dunning call made by a person (an approval, an override)."""
         with self.database.begin():
             yield self.dunning()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction over every database fake (a request's unit of work)."""
+        with self.database.begin():
+            yield
 
     # -- records -------------------------------------------------------------------------------------
 
