@@ -19,11 +19,12 @@ from adapters.template_library import TemplateLibrary
 from domain.assembly.context import Branding
 from domain.clients import Client, Contact
 from domain.invoices import InvoiceRecord
-from domain.ports import DocumentListener
+from domain.ports import DocumentListener, EnvelopeOutcomeListener
 from services.documents import DocumentService
 from services.dunning import ClientTerms, DunningService
 from services.dunning_notices import NoticeSettings
 from services.dunning_run import UnitFactory
+from services.envelopes import EnvelopeService, SigningRules
 from services.risks import RiskService
 from tests.fakes.audit import FakeAuditTrail
 from tests.fakes.billing import FakeDunningRepository, FakeInvoiceRepository
@@ -31,6 +32,7 @@ from tests.fakes.blobs import FakeBlobStore
 from tests.fakes.clients import FakeClientRepository
 from tests.fakes.clock import FixedClock
 from tests.fakes.documents import FakeDocumentRepository, FakeSignedDocumentRepository
+from tests.fakes.envelopes import FakeEnvelopeRepository
 from tests.fakes.mail import RecordingMailer
 from tests.fakes.risks import FakeRiskRepository
 from tests.fakes.templates import FakeRenderer
@@ -52,6 +54,7 @@ class FakeOffice:
         self.documents = FakeDocumentRepository()
         self.signed = FakeSignedDocumentRepository()
         self.risks = FakeRiskRepository()
+        self.envelopes = FakeEnvelopeRepository()
         self.audit = FakeAuditTrail(self.clock)
         self.blobs = FakeBlobStore()
         self.mailer = RecordingMailer()
@@ -60,7 +63,16 @@ class FakeOffice:
         self.policy: dict[str, Any] = read_ladder_policy(DEFAULT_LADDER)
         self.notice = NoticeSettings(contact_email="ar@harbour.example")
         self.database = FakeUnitOfWork(
-            [self.clients, self.invoices, self.steps, self.documents, self.signed, self.risks, self.audit]
+            [
+                self.clients,
+                self.invoices,
+                self.steps,
+                self.documents,
+                self.signed,
+                self.risks,
+                self.envelopes,
+                self.audit,
+            ]
         )
 
     # -- services ------------------------------------------------------------------------------------
@@ -83,6 +95,20 @@ class FakeOffice:
         """The real risk register over the fakes."""
         return RiskService(
             risks=self.risks, documents=self.documents, templates=self.templates, audit=self.audit, clock=self.clock
+        )
+
+    def envelope_service(self, listeners: Sequence[EnvelopeOutcomeListener] = ()) -> EnvelopeService:
+        """The real envelope service over the fakes, telling ``listeners`` of outcomes."""
+        return EnvelopeService(
+            envelopes=self.envelopes,
+            documents=self.documents,
+            mailer=self.mailer,
+            audit=self.audit,
+            clock=self.clock,
+            rules=SigningRules(link_base="https://sign.harbour.example"),
+            blobs=self.blobs,
+            signed=self.signed,
+            listeners=listeners,
         )
 
     def dunning(self, cache: MutableMapping[str, ClientTerms] | None = None) -> DunningService:

@@ -1,0 +1,116 @@
+"""An in-memory ``EnvelopeRepository``: envelopes, signers, hashed link tokens and events, kept as the SQL one does."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import ClassVar
+
+from domain.envelopes import Envelope, EnvelopeEvent, EnvelopeFilter, EnvelopeStatus, Signer
+from domain.errors import Conflict
+from tests.fakes.unit_of_work import Transactional
+
+_OPEN = (EnvelopeStatus.SENT, EnvelopeStatus.COMPLETING)
+
+
+class FakeEnvelopeRepository(Transactional):
+    """Envelopes and signers in dicts; events in order; tokens only by their hash."""
+
+    TABLES: ClassVar[tuple[str, ...]] = ("envelopes", "signers", "tokens", "event_log")
+
+    def __init__(self) -> None:
+        self.envelopes: dict[str, Envelope] = {}
+        self.signers: dict[str, Signer] = {}
+        self.tokens: dict[str, tuple[str, str, datetime]] = {}
+        self.event_log: list[EnvelopeEvent] = []
+
+    def _with_signers(self, envelope: Envelope) -> Envelope:
+        signers = sorted((s for s in self.signers.values() if s.envelope_id == envelope.id), key=lambda s: s.position)
+        return replace(envelope, signers=tuple(signers))
+
+    def add(self, envelope: Envelope) -> None:
+        """Insert an envelope and its signers."""
+        if envelope.id in self.envelopes:
+            raise Conflict(f"An envelope with id '{envelope.id}' already exists.")
+        self.envelopes[envelope.id] = replace(envelope, signers=())
+        for signer in envelope.signers:
+            self.signers[signer.id] = signer
+
+    def update(self, envelope: Envelope) -> None:
+        """Store the envelope's and its signers' fields."""
+        if envelope.id in self.envelopes:
+            self.envelopes[envelope.id] = replace(envelope, signers=())
+            for signer in envelope.signers:
+                self.update_signer(signer)
+
+    def update_signer(self, signer: Signer) -> None:
+        """Store one signer's fields."""
+        if signer.id in self.signers:
+            self.signers[signer.id] = signer
+
+    def get(self, envelope_id: str) -> Envelope | None:
+        """Return the envelope with its signers (by position), or ``None``."""
+        envelope = self.envelopes.get(envelope_id)
+        return self._with_signers(envelope) if envelope else None
+
+    def lock(self, envelope_id: str) -> Envelope | None:
+        """Return the envelope (a single-threaded fake has nothing to wait for)."""
+        return self.get(envelope_id)
+
+    def add_token(self, token_hash: str, signer_id: str, envelope_id: str, at: datetime) -> None:
+        """Record the hash of a link token; the same hash twice is a ``Conflict`` (it is the primary key)."""
+        if token_hash in self.tokens:
+            raise Conflict("That link token is already issued.")
+        self.tokens[token_hash] = (envelope_id, signer_id, at)
+
+    def by_token(self, token_hash: str) -> tuple[str, str] | None:
+        """Return ``(envelope_id, signer_id)`` for a token hash, or ``None``."""
+        found = self.tokens.get(token_hash)
+        return (found[0], found[1]) if found else None
+
+    def add_event(self, event: EnvelopeEvent) -> None:
+        """Append one envelope event."""
+        self.event_log.append(event)
+
+    def events(self, envelope_id: str) -> list[EnvelopeEvent]:
+        """Return the envelope's events, oldest first."""
+        return [e for e in self.event_log if e.envelope_id == envelope_id]
+
+    def search(self, where: EnvelopeFilter, limit: int) -> list[Envelope]:
+        """Return envelopes matching ``where``, newest first."""
+        found = [
+            e
+            for e in self.envelopes.values()
+            if (where.client_id is None or e.client_id == where.client_id)
+            and (where.status is None or e.status is where.status)
+        ]
+        found.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+        return [self._with_signers(e) for e in found[:limit]]
+
+    def open_for_document(self, document_id: str, version: int) -> list[str]:
+        """Return ids of unfinished (sent or completing) envelopes over a document version."""
+        return [
+            e.id
+            for e in self.envelopes.values()
+            if e.document_id == document_id and e.version == version and e.status in _OPEN
+        ]
+
+    def claim_due(self, kind: str, now: datetime, limit: int) -> list[Envelope]:
+        """Return up to ``limit`` envelopes with due work of ``kind`` (expire, remind, seal), oldest first."""
+        if kind == "expire":
+            found = [e for e in self.envelopes.values() if e.status is EnvelopeStatus.SENT and e.expires_at <= now]
+        elif kind == "remind":
+            found = [
+                e
+                for e in self.envelopes.values()
+                if e.status is EnvelopeStatus.SENT
+                and e.next_reminder_at is not None
+                and e.next_reminder_at <= now
+                and e.expires_at > now
+            ]
+        elif kind == "seal":
+            found = [e for e in self.envelopes.values() if e.status is EnvelopeStatus.COMPLETING]
+        else:
+            raise ValueError(f"unknown due work {kind!r}")
+        found.sort(key=lambda e: e.created_at)
+        return [self._with_signers(e) for e in found[:limit]]
