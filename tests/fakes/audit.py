@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from domain.actor import Actor
 from domain.audit.event import Actor as AuditActor
 from domain.audit.event import AuditEvent, AuditEventDraft, chain_next, payload_digest
-from domain.audit_log import EventFilter
+from domain.audit_log import EventFilter, StoredCheckpoint
 from domain.ports import Clock
 from tests.fakes.unit_of_work import Transactional
 
@@ -123,3 +123,25 @@ class FakeAuditTrail(Transactional):
     def of(self, action: str) -> list[RecordedEvent]:
         """Return the events of one action, oldest first."""
         return [item for item in self.recorded if item.action == action]
+
+
+class FakeCheckpointRepository(Transactional):
+    """The list of signed checkpoints (their documents live in the blob store fake); append-only."""
+
+    TABLES: ClassVar[tuple[str, ...]] = ("rows",)
+
+    def __init__(self) -> None:
+        self.rows: list[StoredCheckpoint] = []
+
+    def add(self, stored: StoredCheckpoint) -> None:
+        """Record a checkpoint filed in the object store."""
+        self.rows.append(stored)
+
+    def all(self) -> list[StoredCheckpoint]:
+        """Return every listed checkpoint, ascending seq (then in the order added)."""
+        return sorted(self.rows, key=lambda c: c.seq)
+
+    def latest(self) -> StoredCheckpoint | None:
+        """Return the checkpoint with the highest seq (the last added among equals), or ``None``."""
+        ordered = self.all()
+        return ordered[-1] if ordered else None
