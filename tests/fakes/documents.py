@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 
+from domain.actor import Actor
 from domain.documents import Document, DocumentFilter, DocumentVersion, SignedDocument
 from domain.errors import Conflict
 from tests.fakes.unit_of_work import Transactional
@@ -103,3 +104,14 @@ class FakeSignedDocumentRepository(Transactional):
     def for_document(self, document_id: str) -> list[SignedDocument]:
         """Return every signed version of a document, oldest first."""
         return sorted((s for s in self.rows if s.document_id == document_id), key=lambda s: s.signed_at)
+
+
+class RecordingDocumentListener:
+    """A ``DocumentListener`` that keeps every (document id, version) it was told of, in order."""
+
+    def __init__(self) -> None:
+        self.filed: list[tuple[str, int]] = []
+
+    def document_version_created(self, actor: Actor, document: Document, version: DocumentVersion) -> None:
+        """Record the filed version."""
+        self.filed.append((document.id, version.version))

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 
+from domain.actor import Actor
 from domain.envelopes import Envelope, EnvelopeEvent, EnvelopeFilter, EnvelopeStatus, Signer
 from domain.errors import Conflict
 from tests.fakes.unit_of_work import Transactional
@@ -114,3 +115,38 @@ class FakeEnvelopeRepository(Transactional):
             raise ValueError(f"unknown due work {kind!r}")
         found.sort(key=lambda e: e.created_at)
         return [self._with_signers(e) for e in found[:limit]]
+
+
+class RecordingOutcomeListener:
+    """An ``EnvelopeOutcomeListener`` that keeps each outcome it was told of as ``(outcome, envelope id)``."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[tuple[str, str]] = []
+
+    def envelope_sent(self, actor: Actor, envelope_id: str, document_id: str, version: int, sent_at: datetime) -> None:
+        """Record a send."""
+        self.outcomes.append(("sent", envelope_id))
+
+    def envelope_viewed(
+        self, actor: Actor, envelope_id: str, document_id: str, version: int, viewed_at: datetime
+    ) -> None:
+        """Record a view."""
+        self.outcomes.append(("viewed", envelope_id))
+
+    def envelope_completed(
+        self,
+        actor: Actor,
+        envelope_id: str,
+        document_id: str,
+        version: int,
+        completed_at: datetime,
+        signers: list[dict[str, str]],
+    ) -> None:
+        """Record a completion."""
+        self.outcomes.append(("completed", envelope_id))
+
+    def envelope_declined(
+        self, actor: Actor, envelope_id: str, document_id: str, version: int, declined_at: datetime, reason: str
+    ) -> None:
+        """Record a decline."""
+        self.outcomes.append(("declined", envelope_id))

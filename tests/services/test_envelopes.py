@@ -14,10 +14,12 @@ from adapters.template_library import TemplateLibrary
 from domain.actor import Actor
 from domain.envelopes import EnvelopeStatus, SignerRole, SignerSpec, SignerStatus, hash_token
 from domain.errors import Conflict, InvalidInput, InvalidTransition, MailUnavailable, RateLimited
+from domain.ports import EnvelopeOutcomeListener
 from domain.risks import RiskStatus
 from domain.roles import Role
 from services.documents import DocumentThaw
 from services.envelopes import EnvelopeRequest, EnvelopeService
+from tests.fakes.envelopes import RecordingOutcomeListener
 from tests.services.office import FakeOffice
 from undersign.settings import REPO_ROOT
 
@@ -46,17 +48,17 @@ def letter_id(office: FakeOffice) -> str:
     return document_id
 
 
-def service(office: FakeOffice) -> EnvelopeService:
-    """The envelope service with the listeners production wires: the thaw and the risk register."""
-    return office.envelope_service([DocumentThaw(office.documents), office.risk_service()])
+def service(office: FakeOffice, *extra: EnvelopeOutcomeListener) -> EnvelopeService:
+    """The envelope service with the listeners production wires (the thaw, the risk register) and ``extra``."""
+    return office.envelope_service([DocumentThaw(office.documents), office.risk_service(), *extra])
 
 
-def send(office: FakeOffice, **overrides: Any) -> str:
+def send(office: FakeOffice, *extra: EnvelopeOutcomeListener, **overrides: Any) -> str:
     """Send the letter to the client then the MSP, in one transaction; return the envelope id."""
     request = EnvelopeRequest(document_id=letter_id(office), version=1, signers=[CLIENT_SIGNER, MSP_SIGNER])
     request = replace(request, **overrides)
     with office.transaction():
-        envelope = service(office).create(TECH, request)
+        envelope = service(office, *extra).create(TECH, request)
     return envelope.id
 
 
@@ -70,7 +72,9 @@ def link_token(text: str) -> str:
 class TestSend:
     def test_sending_freezes_the_version_and_invites_the_first_signer_only(self, office: FakeOffice) -> None:
         """The client gets a personal link whose hash (only) is stored; the MSP waits its turn; the risk is sent."""
-        envelope_id = send(office)
+        listener = RecordingOutcomeListener()
+        envelope_id = send(office, listener)
+        assert listener.outcomes == [("sent", envelope_id)]
         stored = office.envelopes.get(envelope_id)
         assert stored is not None and stored.status is EnvelopeStatus.SENT
         assert [(s.email, s.status) for s in stored.signers] == [
@@ -96,8 +100,10 @@ class TestSend:
         """With the relay down the send fails whole: no envelope, no token, the letter not frozen, the risk a draft."""
         office.mailer.down = True
         events = len(office.audit.recorded)
+        listener = RecordingOutcomeListener()
         with pytest.raises(MailUnavailable):
-            send(office)
+            send(office, listener)
+        assert listener.outcomes == []
         assert office.envelopes.envelopes == {} and office.envelopes.tokens == {}
         assert office.documents.documents[letter_id(office)].frozen_at is None
         assert len(office.audit.recorded) == events
