@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
+
+from PIL import Image
+from pypdf import PdfReader
 
 from domain.actor import Actor
 from domain.envelopes import Envelope, EnvelopeEvent, EnvelopeFilter, EnvelopeStatus, Signer
@@ -150,3 +156,32 @@ class RecordingOutcomeListener:
     ) -> None:
         """Record a decline."""
         self.outcomes.append(("declined", envelope_id))
+
+
+class FakeDocumentPages:
+    """A ``DocumentPages`` that gives one small blank PNG per PDF page, cached by hash; ``loads`` counts misses.
+
+    The page count is read from the PDF itself (pypdf), and bytes whose SHA-256 is not the one asked
+    for are refused, so a signer is never shown pages of another document.
+    """
+
+    def __init__(self) -> None:
+        self.loads = 0
+        self._cache: dict[str, list[bytes]] = {}
+
+    def pages(self, sha256: str, load: Callable[[], bytes]) -> list[bytes]:
+        """Return one PNG per page of the PDF whose hash is ``sha256``, loading it on a miss."""
+        if sha256 not in self._cache:
+            self.loads += 1
+            pdf = load()
+            if hashlib.sha256(pdf).hexdigest() != sha256:
+                raise ValueError("the loaded PDF is not the document whose pages were asked for")
+            count = len(PdfReader(io.BytesIO(pdf)).pages)
+            self._cache[sha256] = [_blank_png() for _ in range(count)]
+        return self._cache[sha256]
+
+
+def _blank_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (60, 85), "white").save(out, format="PNG")
+    return out.getvalue()

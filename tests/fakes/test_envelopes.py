@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain.envelopes import Envelope, EnvelopeFilter, EnvelopeStatus, Signer, SignerRole, SignerStatus
 from domain.errors import Conflict
-from domain.ports import EnvelopeRepository
-from tests.fakes.envelopes import FakeEnvelopeRepository
+from domain.ports import DocumentPages, EnvelopeRepository
+from tests.fakes.envelopes import FakeDocumentPages, FakeEnvelopeRepository
+from tests.fakes.templates import text_pdf
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -52,3 +54,17 @@ class TestFakeEnvelopeRepository:
         assert [e.id for e in port.claim_due("expire", AT + timedelta(days=30), 10)] == ["e1"]
         assert [e.id for e in port.claim_due("seal", AT, 10)] == ["e2"]
         assert [e.id for e in port.search(EnvelopeFilter(status=EnvelopeStatus.VOIDED), 10)] == ["e3"]
+
+
+class TestFakeDocumentPages:
+    def test_one_png_per_page_loaded_once_and_only_for_its_hash(self) -> None:
+        """Pages come as PNGs, one per PDF page; a second call is cached; bytes of another hash are refused."""
+        pdf = text_pdf([f"line {n}" for n in range(70)])
+        digest = hashlib.sha256(pdf).hexdigest()
+        fake = FakeDocumentPages()
+        port: DocumentPages = fake
+        pages = port.pages(digest, lambda: pdf)
+        assert len(pages) == 2 and all(p.startswith(b"\x89PNG") for p in pages)
+        assert port.pages(digest, lambda: b"never read") == pages and fake.loads == 1
+        with pytest.raises(ValueError):
+            port.pages("0" * 64, lambda: pdf)

@@ -62,6 +62,7 @@ class FakeOffice:
         self.branding = Branding(msp_name="Harbour IT Ltd", address="1 Quay Street, Vancouver BC")
         self.policy: dict[str, Any] = read_ladder_policy(DEFAULT_LADDER)
         self.notice = NoticeSettings(contact_email="ar@harbour.example")
+        self.rules = SigningRules(link_base="https://sign.harbour.example")
         self.database = FakeUnitOfWork(
             [
                 self.clients,
@@ -105,7 +106,7 @@ class FakeOffice:
             mailer=self.mailer,
             audit=self.audit,
             clock=self.clock,
-            rules=SigningRules(link_base="https://sign.harbour.example"),
+            rules=self.rules,
             blobs=self.blobs,
             signed=self.signed,
             listeners=listeners,
