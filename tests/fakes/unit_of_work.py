@@ -32,7 +32,11 @@ class Transactional:
 
 
 class FakeUnitOfWork:
-    """Commits the writes of a block to the given fakes, or rolls all of them back if it raises."""
+    """Commits the writes of a block to the given fakes, or rolls all of them back if it raises.
+
+    One unit at a time: the rollback restores whole tables, so units must not overlap (``run_dunning``
+    with its default single worker; concurrency is tested against PostgreSQL, not here).
+    """
 
     def __init__(self, fakes: Sequence[Transactional]) -> None:
         self._fakes = tuple(fakes)

@@ -168,7 +168,7 @@ class TestHolds:
 
 class TestApproval:
     def test_a_suspension_waits_for_a_person_and_goes_out_when_approved(self, office: FakeOffice) -> None:
-        """Day 35 queues the suspension unsent; later runs hold; approval on day 36 mails it and suspends then."""
+        """Day 35 queues the suspension unsent; runs on days 36 and 40 hold; approval on day 36 mails it and suspends."""
         invoice = walk_to_suspension(office)
         waiting = office.steps.of_invoice(invoice.id)["suspension"]
         assert waiting.status is StepStatus.AWAITING_APPROVAL and waiting.document_id is None
@@ -180,8 +180,10 @@ class TestApproval:
         assert requested.subjects["dunning_step"] == waiting.id
         assert office.clients.rows[invoice.client_id].suspended_since is None
         records_before = dict(office.steps.records)
-        assert run(office, 36).held == 1
+        # While the suspension waits, the ladder waits too: the day-40 referral is not even queued.
+        assert run(office, 36).held == 1 and run(office, 40).held == 1
         assert office.steps.records == records_before and len(office.mailer.sent) == 4
+        office.set_day(on(36))
         with office.unit() as service:
             service.approve(BILLING, waiting.id, note="Called twice, no answer")
         done = office.steps.records[waiting.id]
