@@ -168,7 +168,7 @@ class TestHolds:
 
 class TestApproval:
     def test_a_suspension_waits_for_a_person_and_goes_out_when_approved(self, office: FakeOffice) -> None:
-        """Day 35 queues the suspension unsent; runs on days 36 and 40 hold; approval on day 36 mails it and suspends."""
+        """Day 35 queues the suspension unsent; runs on days 36 and 40 hold; approved on day 36 it is mailed."""
         invoice = walk_to_suspension(office)
         waiting = office.steps.of_invoice(invoice.id)["suspension"]
         assert waiting.status is StepStatus.AWAITING_APPROVAL and waiting.document_id is None
