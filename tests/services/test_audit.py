@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from domain.actor import SYSTEM, Actor
 from domain.errors import Conflict
@@ -18,26 +13,9 @@ from services.audit import AuditService
 from tests.fakes.audit import FakeAuditTrail, FakeCheckpointRepository
 from tests.fakes.blobs import FakeBlobStore
 from tests.fakes.clock import FixedClock
+from tests.services.service_key import service_key
 
 ALICE = Actor(name="alice", role=Role.SALES)
-
-
-def service_key() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """Return a P-256 key and a self-signed certificate for it, as the service's sealing identity."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "undersign test service")])
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
-    return key, certificate
 
 
 class Records:
