@@ -14,9 +14,11 @@ from domain.document_kind import DocumentKind
 from domain.envelopes import EnvelopeStatus, RetentionPolicy
 from domain.risks import RiskStatus
 from domain.sealing.completion import Completer
+from domain.sealing.keys import SealingKey
 from domain.sealing.seal import Sealer
 from services.completion import CompletionService
 from services.documents import DocumentThaw
+from services.verification import VerificationService
 from tests.services.ceremony import Ceremony
 from tests.services.office import FakeOffice
 
@@ -27,9 +29,8 @@ def office(template_library: TemplateLibrary) -> FakeOffice:
     return FakeOffice(template_library, at=datetime(2026, 11, 25, 12, tzinfo=UTC))
 
 
-def completion(office: FakeOffice, ceremony: Ceremony, data_dir: Path) -> CompletionService:
-    """The completion service over the fakes, sealing with a development key made in ``data_dir``."""
-    key = load_or_create_dev_sealing_key(data_dir, office.clock.now()).key
+def completion(office: FakeOffice, ceremony: Ceremony, key: SealingKey) -> CompletionService:
+    """The completion service over the fakes, sealing with ``key``."""
     return CompletionService(
         envelopes=office.envelopes,
         documents=office.documents,
@@ -48,12 +49,13 @@ class TestCompletion:
     def test_a_fully_signed_letter_is_sealed_filed_and_keeps_the_sent_bytes(
         self, office: FakeOffice, tmp_path: Path
     ) -> None:
-        """The sealed PDF begins with the exact sent bytes, pdfsig validates its seal, and the risk is accepted."""
+        """The sealed PDF begins with the sent bytes, pdfsig and our verifier accept it, and the risk is accepted."""
         ceremony = Ceremony(office)
         ceremony.sign(ceremony.token_for("marcus@northwind.example"), "Marcus Lee")
         ceremony.sign(ceremony.token_for("priya@harbour.example"), "Priya Shah")
+        key = load_or_create_dev_sealing_key(tmp_path / "data", office.clock.now()).key
         with office.transaction():
-            completion(office, ceremony, tmp_path / "data").complete(ceremony.envelope_id)
+            completion(office, ceremony, key).complete(ceremony.envelope_id)
         envelope = office.envelopes.get(ceremony.envelope_id)
         assert envelope is not None and envelope.status is EnvelopeStatus.COMPLETED
         signed = office.signed.by_envelope(ceremony.envelope_id)
@@ -69,3 +71,13 @@ class TestCompletion:
         assert "Signature is Valid" in checked.stdout, checked.stdout + checked.stderr
         assert ceremony.risk_status() is RiskStatus.ACCEPTED
         assert office.documents.documents[ceremony.document_id].frozen_at is None
+        # The verification service recognises its own record, with both signers, and refuses a changed byte.
+        verification = VerificationService(
+            signed=office.signed, envelopes=office.envelopes, trust_roots=key.trust_roots()
+        )
+        answer = verification.verify(sealed)
+        assert answer["ok"] and answer["ours"] and answer["matches_stored_copy"], answer["problems"]
+        assert [s["name"] for s in answer["signers"]] == ["Marcus Lee", "Priya Shah"]
+        flipped = bytearray(sealed)
+        flipped[len(sent) // 2] ^= 0x01
+        assert not verification.verify(bytes(flipped))["ok"]
