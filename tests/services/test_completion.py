@@ -1,0 +1,83 @@
+"""Completion driven through fakes with a real sealer: the signed letter is sealed, filed, checked by pdfsig."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.signing_keys import load_or_create_dev_sealing_key
+from adapters.template_library import TemplateLibrary
+from domain.document_kind import DocumentKind
+from domain.envelopes import EnvelopeStatus, RetentionPolicy
+from domain.risks import RiskStatus
+from domain.sealing.completion import Completer
+from domain.sealing.keys import SealingKey
+from domain.sealing.seal import Sealer
+from services.completion import CompletionService
+from services.documents import DocumentThaw
+from services.verification import VerificationService
+from tests.services.ceremony import Ceremony
+from tests.services.office import FakeOffice
+
+
+@pytest.fixture
+def office(template_library: TemplateLibrary) -> FakeOffice:
+    """A back office over fakes on 2026-11-25."""
+    return FakeOffice(template_library, at=datetime(2026, 11, 25, 12, tzinfo=UTC))
+
+
+def completion(office: FakeOffice, ceremony: Ceremony, key: SealingKey) -> CompletionService:
+    """The completion service over the fakes, sealing with ``key``."""
+    return CompletionService(
+        envelopes=office.envelopes,
+        documents=office.documents,
+        signed=office.signed,
+        blobs=office.blobs,
+        mailer=office.mailer,
+        recorder=ceremony.envelopes().recorder,
+        clock=office.clock,
+        completer=Completer(Sealer(key, location="undersign tests")),
+        retention=RetentionPolicy(mode="GOVERNANCE", years_by_kind={DocumentKind.WAIVER: 7}),
+        listeners=[DocumentThaw(office.documents), office.risk_service()],
+    )
+
+
+class TestCompletion:
+    def test_a_fully_signed_letter_is_sealed_filed_and_keeps_the_sent_bytes(
+        self, office: FakeOffice, tmp_path: Path
+    ) -> None:
+        """The sealed PDF begins with the sent bytes, pdfsig and our verifier accept it, and the risk is accepted."""
+        ceremony = Ceremony(office)
+        ceremony.sign(ceremony.token_for("marcus@northwind.example"), "Marcus Lee")
+        ceremony.sign(ceremony.token_for("priya@harbour.example"), "Priya Shah")
+        key = load_or_create_dev_sealing_key(tmp_path / "data", office.clock.now()).key
+        with office.transaction():
+            completion(office, ceremony, key).complete(ceremony.envelope_id)
+        envelope = office.envelopes.get(ceremony.envelope_id)
+        assert envelope is not None and envelope.status is EnvelopeStatus.COMPLETED
+        signed = office.signed.by_envelope(ceremony.envelope_id)
+        assert signed is not None
+        sealed = office.blobs.get(signed.sealed.key, signed.sealed.version_id)
+        sent = office.blobs.get(envelope.sent_key, envelope.sent_version_id)
+        assert sealed.startswith(sent) and len(sealed) > len(sent)
+        [version] = office.blobs.objects[signed.sealed.key]
+        assert version.retention is not None and version.retention.mode == "GOVERNANCE"
+        path = tmp_path / "sealed.pdf"
+        path.write_bytes(sealed)
+        checked = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
+        assert "Signature is Valid" in checked.stdout, checked.stdout + checked.stderr
+        assert ceremony.risk_status() is RiskStatus.ACCEPTED
+        assert office.documents.documents[ceremony.document_id].frozen_at is None
+        # The verification service recognises its own record, with both signers, and refuses a changed byte.
+        verification = VerificationService(
+            signed=office.signed, envelopes=office.envelopes, trust_roots=key.trust_roots()
+        )
+        answer = verification.verify(sealed)
+        assert answer["ok"] and answer["ours"] and answer["matches_stored_copy"], answer["problems"]
+        assert [s["name"] for s in answer["signers"]] == ["Marcus Lee", "Priya Shah"]
+        flipped = bytearray(sealed)
+        flipped[len(sent) // 2] ^= 0x01
+        assert not verification.verify(bytes(flipped))["ok"]
