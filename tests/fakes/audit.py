@@ -2,7 +2,10 @@
 
 ``FakeAuditTrail`` is both the write side (``AuditTrail``) and the read side (``AuditLog``), so a
 service test can assert what an auditor would find: which actions, on which subjects, with which
-payload, in a chain that ``domain.audit.verify.verify_chain`` accepts.
+payload, in a chain that ``domain.audit.verify.verify_chain`` accepts. Like storage it keeps the
+RFC 9162 Merkle tree's complete subtrees as each event is appended (``domain.audit.merkle``), so tree
+heads and the per-subject proofs an evidence export needs (``services.evidence.SubjectLog``) are
+folded from nodes fixed at append time, not recomputed from whatever the list holds later.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from typing import Any, ClassVar
 from domain.actor import Actor
 from domain.audit.event import Actor as AuditActor
 from domain.audit.event import AuditEvent, AuditEventDraft, chain_next, payload_digest
+from domain.audit.merkle import consistency_proof, inclusion_proof, node_hash, tree_root
 from domain.audit_log import EventFilter, StoredCheckpoint
+from domain.errors import NotFound
 from domain.ports import Clock
 from tests.fakes.unit_of_work import Transactional
 
@@ -43,10 +48,12 @@ class RecordedEvent:
 class FakeAuditTrail(Transactional):
     """The append-only chain in a list; ``record`` chains each event on the previous one."""
 
-    TABLES: ClassVar[tuple[str, ...]] = ("recorded",)
+    TABLES: ClassVar[tuple[str, ...]] = ("recorded", "nodes")
 
     def __init__(self, clock: Clock) -> None:
         self.recorded: list[RecordedEvent] = []
+        # (level, index) -> hash of every complete subtree of level >= 1, as storage's audit_tree_nodes.
+        self.nodes: dict[tuple[int, int], bytes] = {}
         self._clock = clock
 
     def record(
@@ -75,7 +82,28 @@ class FakeAuditTrail(Transactional):
         previous = self.recorded[-1].event if self.recorded else None
         event = chain_next(previous, draft, len(self.recorded) + 1, self._clock.now())
         self.recorded.append(RecordedEvent(event, copy.deepcopy(dict(payload)) if payload is not None else None))
+        self._add_leaf(event.seq, bytes.fromhex(event.hash))
         return event
+
+    def _add_leaf(self, seq: int, leaf: bytes) -> None:
+        """Keep every complete subtree that event ``seq`` closes (a right child closes its parent)."""
+        level, index, current = 0, seq - 1, leaf
+        while index & 1:
+            current = node_hash(self._complete(level, index - 1), current)
+            level += 1
+            index >>= 1
+            self.nodes[(level, index)] = current
+
+    def _complete(self, level: int, index: int) -> bytes:
+        """Return the complete subtree (``level``, ``index``); level 0 is the stored hash of event ``index + 1``."""
+        if level == 0:
+            if not 0 <= index < len(self.recorded):
+                raise NotFound(f"the audit tree has no leaf {index}")
+            return bytes.fromhex(self.recorded[index].event.hash)
+        found = self.nodes.get((level, index))
+        if found is None:
+            raise NotFound(f"the audit tree has no node at level {level}, index {index}")
+        return found
 
     # -- AuditLog ------------------------------------------------------------------------------------
 
@@ -113,6 +141,30 @@ class FakeAuditTrail(Transactional):
             if len(found) == limit:
                 break
         return found
+
+    def tree_root(self, size: int) -> bytes:
+        """Return the Merkle tree head over events 1..``size``."""
+        return tree_root(self._complete, size)
+
+    # -- SubjectLog (what an evidence export reads) --------------------------------------------------
+
+    def subject_events(
+        self, subject_type: str, subject_id: str, up_to_seq: int
+    ) -> list[tuple[AuditEvent, dict[str, Any] | None]]:
+        """Return the events naming the subject (seq <= ``up_to_seq``), ascending, with their payloads."""
+        return [
+            (item.event, copy.deepcopy(item.payload))
+            for item in self.recorded
+            if item.event.seq <= up_to_seq and item.event.subjects.get(subject_type) == subject_id
+        ]
+
+    def inclusion(self, seq: int, size: int) -> list[bytes]:
+        """Return the inclusion proof of event ``seq`` in the tree of ``size`` events."""
+        return inclusion_proof(self._complete, seq - 1, size)
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        """Return the consistency proof from the tree of ``first`` events to the one of ``second``."""
+        return consistency_proof(self._complete, first, second)
 
     # -- what a test reads ---------------------------------------------------------------------------
 

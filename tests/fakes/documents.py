@@ -96,9 +96,17 @@ class FakeSignedDocumentRepository(Transactional):
         """Return the signed document of an envelope, or ``None``."""
         return next((s for s in self.rows if s.envelope_id == envelope_id), None)
 
-    def latest_for_client(self, client_id: str, template_id: str) -> SignedDocument | None:
-        """Return the client's most recently signed document of a template."""
-        found = [s for s in self.rows if s.client_id == client_id and s.template_id == template_id]
+    def latest_for_client(
+        self, client_id: str, template_id: str, signed_before: datetime | None = None
+    ) -> SignedDocument | None:
+        """Return the client's most recently signed document of a template, signed before a time if given."""
+        found = [
+            s
+            for s in self.rows
+            if s.client_id == client_id
+            and s.template_id == template_id
+            and (signed_before is None or s.signed_at < signed_before)
+        ]
         return max(found, key=lambda s: s.signed_at, default=None)
 
     def for_document(self, document_id: str) -> list[SignedDocument]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from domain.actor import Actor
 from domain.audit.checkpoint import Checkpoint, SignedCheckpoint
+from domain.audit.merkle import root_from_leaves, verify_consistency, verify_inclusion
 from domain.audit.verify import verify_chain
 from domain.audit_log import EventFilter, StoredCheckpoint
 from domain.blobs import StoredBlob
@@ -13,6 +16,7 @@ from domain.ports import AuditLog, AuditTrail, CheckpointRepository
 from domain.roles import Role
 from tests.fakes.audit import FakeAuditTrail, FakeCheckpointRepository
 from tests.fakes.clock import FixedClock
+from tests.fakes.unit_of_work import FakeUnitOfWork
 
 
 class TestFakeAuditTrail:
@@ -38,6 +42,36 @@ class TestFakeAuditTrail:
         found = fake.find(EventFilter(subject_id="c1"), 10)
         assert [(e.action, p) for e, p in found] == [("client.updated", {"n": 3}), ("client.created", {"n": 1})]
         assert fake.find(EventFilter(action="client.created", subject_id="c2"), 10)[0][1] is None
+
+    def test_tree_heads_and_proofs_match_the_reference_tree(self) -> None:
+        """Tree heads equal the root folded from the leaves; inclusion and consistency proofs verify."""
+        fake = FakeAuditTrail(FixedClock())
+        actor = Actor(name="alice", role=Role.BILLING)
+        for n in range(7):
+            fake.record(actor, "client.created", {"client": f"c{n % 3}"}, payload={"n": n})
+        leaves = [bytes.fromhex(e.hash) for e in fake.stream()]
+        log: AuditLog = fake
+        for size in range(8):
+            assert log.tree_root(size) == root_from_leaves(leaves[:size])
+        root = fake.tree_root(7)
+        mine = fake.subject_events("client", "c1", 7)
+        assert [(e.seq, p) for e, p in mine] == [(2, {"n": 1}), (5, {"n": 4})]
+        assert all(verify_inclusion(leaves[e.seq - 1], e.seq - 1, 7, fake.inclusion(e.seq, 7), root) for e, _ in mine)
+        assert not verify_inclusion(leaves[0], 1, 7, fake.inclusion(2, 7), root)
+        assert verify_consistency(3, 7, fake.tree_root(3), root, fake.consistency(3, 7))
+
+    def test_a_rolled_back_event_leaves_no_tree_node(self) -> None:
+        """Nodes are part of the rolled-back tables: after a rollback the next event builds the same tree."""
+        fake = FakeAuditTrail(FixedClock())
+        actor = Actor(name="alice", role=Role.BILLING)
+        fake.record(actor, "client.created", {"client": "c1"})
+        database = FakeUnitOfWork([fake])
+        with pytest.raises(RuntimeError), database.begin():
+            fake.record(actor, "client.created", {"client": "c2"})
+            raise RuntimeError("rolled back")
+        assert fake.nodes == {}
+        fake.record(actor, "client.created", {"client": "c3"})
+        assert fake.tree_root(2) == root_from_leaves(bytes.fromhex(e.hash) for e in fake.stream())
 
 
 class TestFakeCheckpointRepository:

@@ -76,3 +76,13 @@ class TestFakeSignedDocumentRepository:
         latest = port.latest_for_client("c1", "msa/msa")
         assert latest is not None and latest.envelope_id == "e2"
         assert port.latest_for_client("c2", "msa/msa") is None
+
+    def test_signed_before_gives_the_copy_in_force_then(self) -> None:
+        """With signed_before, only copies signed strictly before that time count: the MSA in force then."""
+        port: SignedDocumentRepository = FakeSignedDocumentRepository()
+        sealed = StoredBlob("b", "k", "v1", "0" * 64, 1)
+        for day, envelope in ((1, "e1"), (9, "e2"), (5, "e3")):
+            port.add(SignedDocument(envelope, f"d-{envelope}", 1, "c1", "msa/msa", AT + timedelta(days=day), sealed))
+        in_force = port.latest_for_client("c1", "msa/msa", signed_before=AT + timedelta(days=9))
+        assert in_force is not None and in_force.envelope_id == "e3"
+        assert port.latest_for_client("c1", "msa/msa", signed_before=AT + timedelta(days=1)) is None

@@ -22,7 +22,7 @@ LETTER = "waivers/decline-of-service"
 MFA_SAMPLE = REPO_ROOT / "templates" / LETTER / "samples" / "mfa-ra-2026-0042.json"
 CALLER = Caller(ip="198.51.100.4", user_agent="Firefox/140")
 SIGNERS = [
-    SignerSpec("Marcus Lee", "marcus@northwind.example", "CEO", SignerRole.CLIENT, 1),
+    SignerSpec("Marcus Lee", "marcus@example.com", "CEO", SignerRole.CLIENT, 1),
     SignerSpec("Priya Shah", "priya@harbour.example", "Director", SignerRole.MSP, 2),
 ]
 
@@ -84,7 +84,7 @@ class Ceremony:
         """Consent and sign by typing ``name``, as the page would, in one transaction each."""
         signing = self.signing()
         with self.office.transaction():
-            signing.consent(token, CALLER, agreed=True, version="esign-consent-1")
+            signing.consent(token, CALLER, agreed=True, version="esign-consent-2")
         with self.office.transaction():
             signing.view(token, CALLER)
         with self.office.transaction():

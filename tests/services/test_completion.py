@@ -51,7 +51,7 @@ class TestCompletion:
     ) -> None:
         """The sealed PDF begins with the sent bytes, pdfsig and our verifier accept it, and the risk is accepted."""
         ceremony = Ceremony(office)
-        ceremony.sign(ceremony.token_for("marcus@northwind.example"), "Marcus Lee")
+        ceremony.sign(ceremony.token_for("marcus@example.com"), "Marcus Lee")
         ceremony.sign(ceremony.token_for("priya@harbour.example"), "Priya Shah")
         key = load_or_create_dev_sealing_key(tmp_path / "data", office.clock.now()).key
         with office.transaction():

@@ -26,7 +26,7 @@ from undersign.settings import REPO_ROOT
 TECH = Actor(name="tech-desk", role=Role.TECH)
 LETTER = "waivers/decline-of-service"
 MFA_SAMPLE = REPO_ROOT / "templates" / LETTER / "samples" / "mfa-ra-2026-0042.json"
-CLIENT_SIGNER = SignerSpec("Marcus Lee", "marcus@northwind.example", "CEO", SignerRole.CLIENT, 1)
+CLIENT_SIGNER = SignerSpec("Marcus Lee", "marcus@example.com", "CEO", SignerRole.CLIENT, 1)
 MSP_SIGNER = SignerSpec("Priya Shah", "priya@harbour.example", "Director", SignerRole.MSP, 2)
 
 
@@ -78,7 +78,7 @@ class TestSend:
         stored = office.envelopes.get(envelope_id)
         assert stored is not None and stored.status is EnvelopeStatus.SENT
         assert [(s.email, s.status) for s in stored.signers] == [
-            ("marcus@northwind.example", SignerStatus.INVITED),
+            ("marcus@example.com", SignerStatus.INVITED),
             ("priya@harbour.example", SignerStatus.WAITING),
         ]
         pdf = office.documents.versions[(letter_id(office), 1)].files[0].blob
@@ -86,7 +86,7 @@ class TestSend:
         assert office.documents.documents[letter_id(office)].frozen_at == office.clock.now()
         [mail] = office.mailer.sent
         token = link_token(mail.text)
-        assert mail.to == ("marcus@northwind.example",) and token not in str(office.envelopes.tokens)
+        assert mail.to == ("marcus@example.com",) and token not in str(office.envelopes.tokens)
         assert office.envelopes.by_token(hash_token(token)) == (envelope_id, stored.signers[0].id)
         actions = [e.action for e in office.envelopes.events(envelope_id)]
         assert actions == ["envelope.created", "envelope.sent", "signer.delivered"]
@@ -173,7 +173,7 @@ class TestReminders:
         assert service(office).remind_one() is False
         office.clock.advance(days=1)
         assert service(office).remind_one() is True
-        assert [m.to for m in office.mailer.sent] == [("marcus@northwind.example",)] * 2
+        assert [m.to for m in office.mailer.sent] == [("marcus@example.com",)] * 2
         reminded = office.envelopes.get(envelope_id)
         assert reminded is not None and reminded.reminders_sent == 1
         assert reminded.next_reminder_at == office.clock.now() + timedelta(days=3)

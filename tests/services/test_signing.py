@@ -28,11 +28,11 @@ class TestCeremony:
     def test_consent_comes_before_the_document_and_each_first_is_recorded_once(self, office: FakeOffice) -> None:
         """Opening shows consent; after consent the pages show and are loaded once; opened and viewed are kept once."""
         ceremony = Ceremony(office)
-        token, signing = ceremony.token_for("marcus@northwind.example"), ceremony.signing()
+        token, signing = ceremony.token_for("marcus@example.com"), ceremony.signing()
         assert signing.view(token, CALLER).step == "consent"
         with pytest.raises(LinkInvalid):
             signing.page_image(token, 0)
-        signing.consent(token, CALLER, agreed=True, version="esign-consent-1")
+        signing.consent(token, CALLER, agreed=True, version="esign-consent-2")
         first = signing.view(token, CALLER)
         again = signing.view(token, CALLER)
         sent = office.envelopes.get(ceremony.envelope_id)
@@ -53,10 +53,10 @@ class TestCeremony:
     def test_signers_sign_in_turn_and_the_last_signature_completes(self, office: FakeOffice) -> None:
         """The MSP is invited only after the client signs; after both, the envelope is completing and links die."""
         ceremony = Ceremony(office)
-        client_token = ceremony.token_for("marcus@northwind.example")
+        client_token = ceremony.token_for("marcus@example.com")
         assert office.mailer.to("priya@harbour.example") == []
         ceremony.sign(client_token, "Marcus Lee")
-        assert ceremony.status("marcus@northwind.example") is SignerStatus.SIGNED
+        assert ceremony.status("marcus@example.com") is SignerStatus.SIGNED
         assert ceremony.status("priya@harbour.example") is SignerStatus.INVITED
         ceremony.sign(ceremony.token_for("priya@harbour.example"), "Priya Shah")
         envelope = office.envelopes.get(ceremony.envelope_id)
@@ -69,19 +69,19 @@ class TestCeremony:
     def test_signing_needs_consent_and_every_field(self, office: FakeOffice) -> None:
         """Signing before consent is refused; then missing name, title and attestation are each named."""
         ceremony = Ceremony(office)
-        token, signing = ceremony.token_for("marcus@northwind.example"), ceremony.signing()
+        token, signing = ceremony.token_for("marcus@example.com"), ceremony.signing()
         with pytest.raises(InvalidTransition):
             signing.sign(token, CALLER, full_name="M", title="", attested=False, method="typed", drawn_png=None)
-        signing.consent(token, CALLER, agreed=True, version="esign-consent-1")
+        signing.consent(token, CALLER, agreed=True, version="esign-consent-2")
         with pytest.raises(InvalidInput) as refused:
             signing.sign(token, CALLER, full_name="M", title="", attested=False, method="typed", drawn_png=None)
         assert [e.pointer for e in refused.value.errors] == ["full_name", "title", "attest"]
-        assert ceremony.status("marcus@northwind.example") is SignerStatus.INVITED
+        assert ceremony.status("marcus@example.com") is SignerStatus.INVITED
 
     def test_a_decline_ends_the_envelope_refuses_the_risk_and_thaws_the_letter(self, office: FakeOffice) -> None:
         """The reason is kept; the register shows refused-to-sign; the letter may take a new version; the link dies."""
         ceremony = Ceremony(office)
-        token = ceremony.token_for("marcus@northwind.example")
+        token = ceremony.token_for("marcus@example.com")
         assert office.documents.documents[ceremony.document_id].frozen_at is not None
         with office.transaction():
             ceremony.signing().decline(token, CALLER, "We have compensating controls")
@@ -98,11 +98,11 @@ class TestOneTimeCode:
     def open_code_step(self, office: FakeOffice) -> tuple[Ceremony, str, SigningService, str]:
         """Send with a one-time code, consent, and have the code mailed; return the ceremony, token and code."""
         ceremony = Ceremony(office, otp=True)
-        token, signing = ceremony.token_for("marcus@northwind.example"), ceremony.signing()
-        signing.consent(token, CALLER, agreed=True, version="esign-consent-1")
+        token, signing = ceremony.token_for("marcus@example.com"), ceremony.signing()
+        signing.consent(token, CALLER, agreed=True, version="esign-consent-2")
         assert signing.view(token, CALLER).step == "otp"
         signing.send_code(token, CALLER)
-        [mail] = [m for m in office.mailer.to("marcus@northwind.example") if "code" in m.subject]
+        [mail] = [m for m in office.mailer.to("marcus@example.com") if "code" in m.subject]
         code = re.findall(r"\d{6}", mail.subject)[0]
         return ceremony, token, signing, code
 
