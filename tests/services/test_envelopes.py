@@ -120,6 +120,17 @@ class TestSend:
             send(office)
         assert len(office.envelopes.envelopes) == 1 and len(office.mailer.sent) == 1
 
+    def test_a_risk_letter_goes_only_to_the_approver_it_names(self, office: FakeOffice) -> None:
+        """Another client signer, or the approver at another address, is refused naming the field; nothing is sent."""
+        stranger = SignerSpec("Dana Fox", "dana@northwind.example", "Controller", SignerRole.CLIENT, 1)
+        elsewhere = replace(CLIENT_SIGNER, email="marcus@northwind.example")
+        for client_signer, pointer in ((stranger, "/signers/0/name"), (elsewhere, "/signers/0/email")):
+            with pytest.raises(InvalidInput, match="names Marcus Lee as the person who accepts the risk") as refused:
+                send(office, signers=[client_signer, MSP_SIGNER])
+            assert pointer in [e.pointer for e in refused.value.errors]
+        assert office.envelopes.envelopes == {} and office.mailer.sent == []
+        assert office.documents.documents[letter_id(office)].frozen_at is None
+
 
 class TestEnd:
     def test_voiding_thaws_the_document_and_cannot_be_repeated(self, office: FakeOffice) -> None:
