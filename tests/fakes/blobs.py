@@ -61,6 +61,13 @@ class FakeBlobStore:
                 return version.data
         raise NotFound(f"object s3://{self.bucket}/{key} not found in the object store")
 
+    def version(self, key: str, version_id: str) -> BlobVersion:
+        """Return one stored version of ``key`` with its retention (what a test reads; ``NotFound`` if absent)."""
+        found = next((v for v in self.objects.get(key, []) if v.version_id == version_id), None)
+        if found is None:
+            raise NotFound(f"object s3://{self.bucket}/{key} has no version {version_id}")
+        return found
+
     def check(self) -> None:
         """Raise ``StoreUnavailable`` while ``down``."""
         self._available()

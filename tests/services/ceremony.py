@@ -7,9 +7,14 @@ import re
 from typing import Any
 
 from domain.actor import Actor
-from domain.envelopes import SignerRole, SignerSpec, SignerStatus
+from domain.document_kind import DocumentKind
+from domain.envelopes import RetentionPolicy, SignerRole, SignerSpec, SignerStatus
 from domain.risks import RiskStatus
 from domain.roles import Role
+from domain.sealing.completion import Completer
+from domain.sealing.keys import SealingKey
+from domain.sealing.seal import Sealer
+from services.completion import CompletionService
 from services.documents import DocumentThaw
 from services.envelopes import EnvelopeRequest, EnvelopeService
 from services.signing import Caller, SigningService
@@ -89,3 +94,19 @@ class Ceremony:
             signing.view(token, CALLER)
         with self.office.transaction():
             signing.sign(token, CALLER, full_name=name, title="Director", attested=True, method="typed", drawn_png=None)
+
+    def completion(self, key: SealingKey) -> CompletionService:
+        """The completion service over the same fakes and listeners, sealing with ``key``."""
+        office = self.office
+        return CompletionService(
+            envelopes=office.envelopes,
+            documents=office.documents,
+            signed=office.signed,
+            blobs=office.blobs,
+            mailer=office.mailer,
+            recorder=self.envelopes().recorder,
+            clock=office.clock,
+            completer=Completer(Sealer(key, location="undersign tests")),
+            retention=RetentionPolicy(mode="GOVERNANCE", years_by_kind={DocumentKind.WAIVER: 7}),
+            listeners=[DocumentThaw(office.documents), office.risk_service()],
+        )

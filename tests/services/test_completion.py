@@ -10,14 +10,8 @@ import pytest
 
 from adapters.signing_keys import load_or_create_dev_sealing_key
 from adapters.template_library import TemplateLibrary
-from domain.document_kind import DocumentKind
-from domain.envelopes import EnvelopeStatus, RetentionPolicy
+from domain.envelopes import EnvelopeStatus
 from domain.risks import RiskStatus
-from domain.sealing.completion import Completer
-from domain.sealing.keys import SealingKey
-from domain.sealing.seal import Sealer
-from services.completion import CompletionService
-from services.documents import DocumentThaw
 from services.verification import VerificationService
 from tests.services.ceremony import Ceremony
 from tests.services.office import FakeOffice
@@ -27,22 +21,6 @@ from tests.services.office import FakeOffice
 def office(template_library: TemplateLibrary) -> FakeOffice:
     """A back office over fakes on 2026-11-25."""
     return FakeOffice(template_library, at=datetime(2026, 11, 25, 12, tzinfo=UTC))
-
-
-def completion(office: FakeOffice, ceremony: Ceremony, key: SealingKey) -> CompletionService:
-    """The completion service over the fakes, sealing with ``key``."""
-    return CompletionService(
-        envelopes=office.envelopes,
-        documents=office.documents,
-        signed=office.signed,
-        blobs=office.blobs,
-        mailer=office.mailer,
-        recorder=ceremony.envelopes().recorder,
-        clock=office.clock,
-        completer=Completer(Sealer(key, location="undersign tests")),
-        retention=RetentionPolicy(mode="GOVERNANCE", years_by_kind={DocumentKind.WAIVER: 7}),
-        listeners=[DocumentThaw(office.documents), office.risk_service()],
-    )
 
 
 class TestCompletion:
@@ -55,7 +33,7 @@ class TestCompletion:
         ceremony.sign(ceremony.token_for("priya@harbour.example"), "Priya Shah")
         key = load_or_create_dev_sealing_key(tmp_path / "data", office.clock.now()).key
         with office.transaction():
-            completion(office, ceremony, key).complete(ceremony.envelope_id)
+            ceremony.completion(key).complete(ceremony.envelope_id)
         envelope = office.envelopes.get(ceremony.envelope_id)
         assert envelope is not None and envelope.status is EnvelopeStatus.COMPLETED
         signed = office.signed.by_envelope(ceremony.envelope_id)

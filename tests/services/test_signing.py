@@ -26,7 +26,7 @@ def office(template_library: TemplateLibrary) -> FakeOffice:
 
 class TestCeremony:
     def test_consent_comes_before_the_document_and_each_first_is_recorded_once(self, office: FakeOffice) -> None:
-        """Opening shows consent; after consent the pages load once; a view is recorded only when a page is delivered."""
+        """Consent comes first; then the pages load once, and a view is recorded only when a page is delivered."""
         ceremony = Ceremony(office)
         token, signing = ceremony.token_for("marcus@example.com"), ceremony.signing()
         assert signing.view(token, CALLER).step == "consent"
