@@ -14,7 +14,6 @@ from html import escape
 
 from domain.assembly.assemble import AssembledDocument, assemble
 from domain.documents import FileFormat
-from domain.errors import UndersignError
 from domain.ports import TemplateCatalog
 from domain.render_job import RenderJob, RenderResult
 
@@ -71,7 +70,7 @@ def document_lines(document: AssembledDocument) -> list[str]:
 
 
 class FakeRenderer:
-    """Renders with real assembly and a text PDF; ``fail_with`` (an error) makes renders raise it.
+    """Renders with real assembly and a text PDF; ``fail_with`` (any exception) makes renders raise it.
 
     ``fail_when`` limits the failure to the jobs it answers ``True`` for (one client, one template).
     Every job is kept in ``jobs``.
@@ -80,7 +79,7 @@ class FakeRenderer:
     def __init__(self, templates: TemplateCatalog) -> None:
         self._templates = templates
         self.jobs: list[RenderJob] = []
-        self.fail_with: UndersignError | None = None
+        self.fail_with: Exception | None = None
         self.fail_when: Callable[[RenderJob], bool] | None = None
 
     def render(self, job: RenderJob) -> RenderResult:

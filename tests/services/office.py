@@ -18,6 +18,7 @@ from adapters.ladder_policy_file import read_ladder_policy
 from adapters.template_library import TemplateLibrary
 from domain.assembly.context import Branding
 from domain.clients import Client, Contact
+from domain.envelopes import RetentionPolicy
 from domain.invoices import InvoiceRecord
 from domain.ports import DocumentListener, EnvelopeOutcomeListener
 from services.documents import DocumentService
@@ -78,8 +79,13 @@ class FakeOffice:
 
     # -- services ------------------------------------------------------------------------------------
 
-    def document_service(self, listeners: Sequence[DocumentListener] = ()) -> DocumentService:
-        """The real document service over the fakes, telling ``listeners`` of every version filed."""
+    def document_service(
+        self, listeners: Sequence[DocumentListener] = (), *, evidence_lock: RetentionPolicy | None = None
+    ) -> DocumentService:
+        """The real document service over the fakes, telling ``listeners`` of every version filed.
+
+        With ``evidence_lock``, documents that are evidence on issue (notices) are filed under that lock.
+        """
         return DocumentService(
             documents=self.documents,
             clients=self.clients,
@@ -90,6 +96,7 @@ class FakeOffice:
             branding=self.branding,
             audit=self.audit,
             listeners=listeners,
+            evidence_lock=evidence_lock,
         )
 
     def risk_service(self) -> RiskService:

@@ -10,7 +10,10 @@ import pytest
 
 from adapters.template_library import TemplateLibrary
 from domain.actor import Actor
+from domain.calendar_years import add_years
+from domain.document_kind import DocumentKind
 from domain.documents import FileFormat
+from domain.envelopes import RetentionPolicy
 from domain.errors import Conflict, Forbidden, RenderBudgetExceeded, StoreUnavailable, TemplateDataInvalid
 from domain.roles import Role
 from services.documents import DocumentService
@@ -21,6 +24,8 @@ from undersign.settings import REPO_ROOT
 BILLING = Actor(name="billing-desk", role=Role.BILLING)
 REMINDER = "notices/reminder"
 SAMPLE = REPO_ROOT / "templates" / REMINDER / "samples" / "day-07.json"
+LETTER = "waivers/decline-of-service"
+LETTER_SAMPLE = REPO_ROOT / "templates" / LETTER / "samples" / "mfa-ra-2026-0042.json"
 
 
 def variables(**overrides: Any) -> dict[str, Any]:
@@ -63,6 +68,24 @@ class TestFiling:
         assert (event.action, event.event.document_sha256) == ("document.created", pdf.blob.sha256)
         assert listener.filed == [(document.id, 1)]
         assert version.clauses and version.template_version == office.templates.get(REMINDER).version
+
+    def test_a_notice_is_evidence_on_issue_and_filed_under_the_lock(self, office: FakeOffice) -> None:
+        """With an evidence lock, a notice's PDF is filed locked at once; a letter waits for its seal; none without."""
+        lock = RetentionPolicy(mode="COMPLIANCE", years_by_kind={DocumentKind.NOTICE: 6})
+        locked = office.document_service(evidence_lock=lock)
+        _notice, version = locked.create(BILLING, REMINDER, client_id(office), variables(), None)
+        [pdf] = version.files
+        retention = office.blobs.version(pdf.blob.key, pdf.blob.version_id).retention
+        assert retention is not None and retention.mode == "COMPLIANCE"
+        assert retention.retain_until == add_years(office.clock.now(), 6)
+        tech = Actor(name="tech-desk", role=Role.TECH)
+        letter_variables = json.loads(LETTER_SAMPLE.read_text())
+        _letter, letter = locked.create(tech, LETTER, client_id(office), letter_variables, ["pdf"])
+        [unsealed] = letter.files
+        assert office.blobs.version(unsealed.blob.key, unsealed.blob.version_id).retention is None
+        _plain, unlocked = documents(office).create(BILLING, REMINDER, client_id(office), variables(), None)
+        [free] = unlocked.files
+        assert office.blobs.version(free.blob.key, free.blob.version_id).retention is None
 
     def test_a_new_version_leaves_the_first_as_it_was(self, office: FakeOffice) -> None:
         """Version 2 is filed beside version 1, whose bytes and data do not change; the redline shows the edit."""

@@ -21,7 +21,7 @@ from domain.dunning.records import REINSTATEMENT_STEP, StepStatus
 from domain.errors import InvalidInput, InvalidTransition, MailUnavailable, RenderBudgetExceeded
 from domain.invoices import InvoiceRecord
 from domain.roles import Role
-from services.dunning_run import RunReport, run_dunning
+from services.dunning_run import UNEXPECTED, RunReport, run_dunning
 from tests.services.office import FakeOffice
 
 DUE = date(2026, 3, 2)  # a Monday
@@ -92,6 +92,8 @@ class TestOnTheRightDayOnce:
         issued = office.audit.of("dunning.notice_issued")[0]
         assert issued.subjects["invoice"] == invoice.id and issued.payload is not None
         assert issued.payload["mail"] == mail.message_id and issued.payload["step"] == "reminder-1"
+        # The notice as issued is the proof that notice was given: its hash is in the chained fields.
+        assert issued.event.document_sha256 == pdf.sha256
 
     def test_a_rerun_of_the_same_day_and_the_next_issue_nothing(self, office: FakeOffice) -> None:
         """Running day 7 again, then day 8, adds no record, no mail, no document and no audit event."""
@@ -295,28 +297,33 @@ class TestClientPolicy:
         assert [m.to for m in office.mailer.sent] == [("ap@early.example",)]
 
 
+def sign_msa(office: FakeOffice, template_library: TemplateLibrary, client_id: str, signed_at: datetime) -> None:
+    """File the US/Texas sample MSA (10 business days' notice to suspend) for the client, signed at ``signed_at``."""
+    samples = template_library.samples("msa/msa")
+    msa_sample = next(s.variables for s in samples if s.name == "us-tx-monthly")
+    msa, version = office.document_service().create(
+        Actor(name="sales-desk", role=Role.SALES), "msa/msa", client_id, dict(msa_sample), ["pdf"]
+    )
+    office.signed.add(
+        SignedDocument(
+            envelope_id=f"env-msa-{len(office.signed.rows) + 1}",
+            document_id=msa.id,
+            version=1,
+            client_id=client_id,
+            template_id="msa/msa",
+            signed_at=signed_at,
+            sealed=version.files[0].blob,
+        )
+    )
+
+
 class TestBoundToTheSignedMsa:
     def test_ten_business_days_notice_moves_the_suspension_and_the_notices_cite_the_clause(
         self, office: FakeOffice, template_library: TemplateLibrary
     ) -> None:
         """A signed MSA requiring 10 business days' notice moves the suspension from day 35 to day 45, cited."""
         client = office.add_client()
-        variables = template_library.samples("msa/msa")
-        msa_sample = next(s.variables for s in variables if s.name == "us-tx-monthly")
-        msa, version = office.document_service().create(
-            Actor(name="sales-desk", role=Role.SALES), "msa/msa", client.id, dict(msa_sample), ["pdf"]
-        )
-        office.signed.add(
-            SignedDocument(
-                envelope_id="env-msa-1",
-                document_id=msa.id,
-                version=1,
-                client_id=client.id,
-                template_id="msa/msa",
-                signed_at=datetime(2026, 1, 15, 10, tzinfo=UTC),
-                sealed=version.files[0].blob,
-            )
-        )
+        sign_msa(office, template_library, client.id, datetime(2026, 1, 15, 10, tzinfo=UTC))
         invoice = office.add_invoice(client, "INV-MSA", DUE)
         for day in (30, 35, 43, 44, 45):
             run(office, day)
@@ -333,6 +340,21 @@ class TestBoundToTheSignedMsa:
         # The client reads the same in the PDF it was sent.
         text = pdf_text(office.mailer.sent[-1].attachments[0].content)
         assert "INV-MSA" in text and final.variables["msa_clause"]["title"] in " ".join(text.split())
+
+    def test_a_notice_cites_only_the_msa_in_force_on_its_day(
+        self, office: FakeOffice, template_library: TemplateLibrary
+    ) -> None:
+        """An MSA signed after the final notice's day is not cited by it, nor does it move that notice's dates."""
+        client = office.add_client()
+        invoice = office.add_invoice(client, "INV-MSA", DUE)
+        # Signed the day after the final notice goes out (day 30 is 1 April).
+        sign_msa(office, template_library, client.id, datetime.combine(on(31), datetime.min.time(), tzinfo=UTC))
+        for day in (7, 14, 21, 30):
+            assert run(office, day).failed == []
+        final_id = office.steps.of_invoice(invoice.id)["final-notice"].document_id
+        final = office.documents.get_version(final_id or "", 1)
+        assert final is not None and not final.variables.get("msa_clause")
+        assert final.variables["suspension_date"] == on(35).isoformat()
 
 
 class TestFailures:
@@ -354,6 +376,20 @@ class TestFailures:
         assert run(office, 8).failed == []
         assert statuses(office, bad) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
         assert office.steps.of_invoice(bad.id)["reminder-1"].handled_on == on(8)
+
+    def test_an_unexpected_error_on_one_invoice_is_reported_plainly_and_the_run_goes_on(
+        self, office: FakeOffice
+    ) -> None:
+        """An error no check foresaw fails that invoice only, with a plain message; the others go out."""
+        good = office.add_invoice(office.add_client(), "INV-GOOD", DUE)
+        bad = office.add_invoice(office.add_client("Contoso Ltd", "ap@contoso.example"), "INV-BAD", DUE)
+        office.renderer.fail_with = KeyError("font")
+        office.renderer.fail_when = lambda job: job.context.client.legal_name == "Contoso Ltd"
+        report = run(office, 7)
+        assert report.failed == [(bad.id, UNEXPECTED)] and "font" not in UNEXPECTED
+        assert statuses(office, good) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
+        assert statuses(office, bad) == {}
+        assert [m.to for m in office.mailer.sent] == [("ap@northwind.example",)]
 
     def test_a_relay_that_refuses_the_mail_leaves_the_step_to_retry(self, office: FakeOffice) -> None:
         """A refused mail rolls its step back (only an orphan blob stays); the rerun sends it with the same id."""
