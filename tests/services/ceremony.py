@@ -9,6 +9,7 @@ from typing import Any
 from domain.actor import Actor
 from domain.document_kind import DocumentKind
 from domain.envelopes import RetentionPolicy, SignerRole, SignerSpec, SignerStatus
+from domain.ports import EnvelopeOutcomeListener
 from domain.risks import RiskStatus
 from domain.roles import Role
 from domain.sealing.completion import Completer
@@ -53,8 +54,8 @@ class Ceremony:
         """The envelope service with the listeners production wires."""
         return self.office.envelope_service([DocumentThaw(self.office.documents), self.office.risk_service()])
 
-    def signing(self) -> SigningService:
-        """The signing service over the same fakes and listeners."""
+    def signing(self, *extra: EnvelopeOutcomeListener) -> SigningService:
+        """The signing service over the same fakes and listeners, and ``extra`` ones (a refusal recorder)."""
         envelopes = self.envelopes()
         return SigningService(
             envelopes=self.office.envelopes,
@@ -65,7 +66,7 @@ class Ceremony:
             mailer=self.office.mailer,
             clock=self.office.clock,
             rules=self.office.rules,
-            listeners=[DocumentThaw(self.office.documents), self.office.risk_service()],
+            listeners=[DocumentThaw(self.office.documents), self.office.risk_service(), *extra],
         )
 
     def token_for(self, email: str) -> str:

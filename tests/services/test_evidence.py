@@ -25,18 +25,20 @@ from adapters.evidence_seal import EvidenceSeal
 from adapters.signing_keys import load_or_create_dev_sealing_key
 from adapters.template_library import TemplateLibrary
 from domain.actor import Actor
+from domain.audit import certificate_fingerprint
 from domain.blobs import Retention, StoredBlob
 from domain.calendar_years import add_years
-from domain.envelopes import disclosure_text
-from domain.errors import NotFound
+from domain.envelopes import EnvelopeStatus, SignerStatus, disclosure_text
+from domain.errors import NotFound, StoreUnavailable
 from domain.roles import Role
 from domain.sealing.html_pages import HtmlPageWriter
 from domain.sealing.seal import Sealer
 from services.audit import AuditService
 from services.evidence import EvidencePlan, EvidenceTools, ExportSubject, FiledDocument, plan_export, stream_bundle
+from services.refusal_records import RefusalRecords
 from tests.fakes.audit import FakeCheckpointRepository
 from tests.fakes.blobs import FakeBlobStore
-from tests.services.ceremony import Ceremony
+from tests.services.ceremony import CALLER, Ceremony
 from tests.services.office import FakeOffice
 from tests.services.service_key import service_key
 from undersign.settings import REPO_ROOT
@@ -62,16 +64,17 @@ def lock_facts(blobs: FakeBlobStore, blob: StoredBlob) -> dict[str, Any]:
 
 
 class Export:
-    """A letter signed by both parties and sealed, and the audit service that exports its envelope's evidence."""
+    """A letter out for signature (signed by both parties and sealed unless ``signed`` is false) and its exporter."""
 
-    def __init__(self, office: FakeOffice, data_dir: Path) -> None:
+    def __init__(self, office: FakeOffice, data_dir: Path, *, signed: bool = True) -> None:
         self.office = office
         self.ceremony = Ceremony(office)
-        self.ceremony.sign(self.ceremony.token_for("marcus@example.com"), "Marcus Lee")
-        self.ceremony.sign(self.ceremony.token_for("priya@harbour.example"), "Priya Shah")
         self.sealing = load_or_create_dev_sealing_key(data_dir, office.clock.now()).key
-        with office.transaction():
-            self.ceremony.completion(self.sealing).complete(self.ceremony.envelope_id)
+        if signed:
+            self.ceremony.sign(self.ceremony.token_for("marcus@example.com"), "Marcus Lee")
+            self.ceremony.sign(self.ceremony.token_for("priya@harbour.example"), "Priya Shah")
+            with office.transaction():
+                self.ceremony.completion(self.sealing).complete(self.ceremony.envelope_id)
         signing_key, self.certificate = service_key()
         self.checkpoints = FakeCheckpointRepository()
         self.audit = AuditService(
@@ -90,20 +93,38 @@ class Export:
         """The exported envelope's id."""
         return self.ceremony.envelope_id
 
-    def subject(self, envelope_id: str | None = None) -> ExportSubject:
-        """The envelope as an export subject, with its sealed copy (as the runtime builds it)."""
+    def subject(self, envelope_id: str | None = None, *documents: FiledDocument) -> ExportSubject:
+        """The envelope as an export subject, with its sealed copy (as the runtime builds it) or ``documents``."""
         envelope_id = envelope_id or self.envelope_id
         envelope = self.office.envelopes.get(self.envelope_id)
-        signed = self.office.signed.by_envelope(self.envelope_id)
-        assert envelope is not None and signed is not None
+        assert envelope is not None
+        if not documents:
+            signed = self.office.signed.by_envelope(self.envelope_id)
+            assert signed is not None
+            documents = (FiledDocument(f"{envelope_id}-sealed.pdf", f"{envelope.title} (signed)", signed.sealed),)
         return ExportSubject(
             subject_type="envelope",
             subject_id=envelope_id,
             subjects={"envelope": envelope_id, "client": envelope.client_id},
             label=f'"{envelope.title}", envelope {envelope_id}',
-            outcome="signed by everyone",
+            outcome="signed by everyone" if self.office.signed.by_envelope(envelope_id) else "refused to sign",
             filename=f"evidence-{envelope_id}.zip",
-            documents=(FiledDocument(f"{envelope_id}-sealed.pdf", f"{envelope.title} (signed)", signed.sealed),),
+            documents=documents,
+        )
+
+    def refusals(self) -> RefusalRecords:
+        """The refusal recorder production wires beside the signing service, over the same fakes and seal."""
+        office = self.office
+        return RefusalRecords(
+            envelopes=office.envelopes,
+            log=office.audit,
+            head_seq=self.audit.latest_head_seq,
+            trail=office.audit,
+            blobs=office.blobs,
+            writer=self.writer,
+            seal=self.seal.seal,
+            retention=lambda now: Retention(mode="GOVERNANCE", retain_until=add_years(now, 10)),
+            fingerprint=certificate_fingerprint(self.certificate),
         )
 
     def plan(self, subject: ExportSubject | None = None) -> EvidencePlan:
@@ -136,6 +157,19 @@ class Export:
         """Stream the bundle of ``plan`` to ``target``, reading its documents from the store."""
         target.write_bytes(b"".join(stream_bundle(plan, self.office.blobs)))
         return target
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Return the text of a PDF as ``pdftotext`` reads it, whitespace folded (an independent reader)."""
+    done = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+    return " ".join(done.stdout.decode().split())
+
+
+def seal_checks(pdf: bytes, where: Path) -> str:
+    """Return what ``pdfsig`` says of the PDF's signatures."""
+    where.write_bytes(pdf)
+    checked = subprocess.run(["pdfsig", str(where)], capture_output=True, text=True, check=False)
+    return checked.stdout + checked.stderr
 
 
 def verify(bundle: Path, certificate: x509.Certificate | None = None) -> subprocess.CompletedProcess[str]:
@@ -178,9 +212,8 @@ class TestEvidence:
         assert "ok    documents/evidence-summary.pdf is the document recorded in the log" in result.stdout
         assert f"ok    disclosure/{CONSENT}.txt is the disclosure text a signer consented to" in result.stdout
         with zipfile.ZipFile(bundle) as opened:
-            (tmp_path / "summary.pdf").write_bytes(opened.read("documents/evidence-summary.pdf"))
-        checked = subprocess.run(["pdfsig", str(tmp_path / "summary.pdf")], capture_output=True, text=True, check=False)
-        assert "Signature is Valid" in checked.stdout, checked.stdout + checked.stderr
+            summary_pdf = opened.read("documents/evidence-summary.pdf")
+        assert "Signature is Valid" in seal_checks(summary_pdf, tmp_path / "summary.pdf")
 
     def test_a_second_export_proves_the_log_only_grew(self, office: FakeOffice, tmp_path: Path) -> None:
         """A later export carries the earlier tree head and a consistency proof the outsider accepts."""
@@ -220,3 +253,52 @@ class TestEvidence:
             export.plan(export.subject("ENV-unknown"))
         assert len(office.audit.recorded) == events and office.blobs.count() == objects
         assert export.checkpoints.all() == []
+
+
+class TestRefusalRecord:
+    def test_a_decline_files_a_sealed_refusal_record_the_export_carries(
+        self, office: FakeOffice, tmp_path: Path
+    ) -> None:
+        """Declining files a sealed, locked record with the reason, chained by hash; the bundle with it verifies."""
+        export = Export(office, tmp_path / "data", signed=False)
+        ceremony = export.ceremony
+        token = ceremony.token_for("marcus@example.com")
+        with office.transaction():
+            ceremony.signing().consent(token, CALLER, agreed=True, version=CONSENT)
+        with office.transaction():
+            ceremony.signing(export.refusals()).decline(token, CALLER, "We have compensating controls")
+        [filed] = office.audit.of("envelope.refusal_filed")
+        assert filed.payload is not None and filed.payload["reason"] == "We have compensating controls"
+        version = office.blobs.version(filed.payload["key"], filed.payload["version_id"])
+        assert filed.event.document_sha256 == hashlib.sha256(version.data).hexdigest() == filed.payload["sha256"]
+        assert version.retention is not None and version.retention.mode == "GOVERNANCE"
+        assert "Signature is Valid" in seal_checks(version.data, tmp_path / "refusal.pdf")
+        text = pdf_text(version.data)
+        # The record's table wraps the reason across cells, so its words are checked, not the whole phrase.
+        assert "outcome: refused to sign" in text and "The signer refused to sign" in text
+        assert all(word in text for word in ("We have", "compensating", "controls", "198.51.100.4", "Marcus Lee"))
+        record = StoredBlob("", filed.payload["key"], filed.payload["version_id"], filed.payload["sha256"], 0)
+        envelope_id = export.envelope_id
+        document = FiledDocument(f"{envelope_id}-refusal-record-1.pdf", "Refusal record", record)
+        result = verify(export.write(export.plan(export.subject(None, document)), tmp_path / "bundle.zip"))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (
+            f"ok    documents/{envelope_id}-refusal-record-1.pdf is the document recorded in the log" in result.stdout
+        )
+
+    def test_a_refusal_record_that_cannot_be_filed_rolls_the_decline_back(
+        self, office: FakeOffice, tmp_path: Path
+    ) -> None:
+        """With the object store down the decline fails whole: the signer can still sign, nothing is chained."""
+        export = Export(office, tmp_path / "data", signed=False)
+        ceremony = export.ceremony
+        token = ceremony.token_for("marcus@example.com")
+        events = len(office.audit.recorded)
+        office.blobs.down = True
+        with pytest.raises(StoreUnavailable), office.transaction():
+            ceremony.signing(export.refusals()).decline(token, CALLER, "Not now, thanks")
+        office.blobs.down = False
+        assert len(office.audit.recorded) == events and office.audit.of("envelope.refusal_filed") == []
+        assert ceremony.status("marcus@example.com") is not SignerStatus.DECLINED
+        envelope = office.envelopes.get(export.envelope_id)
+        assert envelope is not None and envelope.status is EnvelopeStatus.SENT
