@@ -72,6 +72,14 @@ class TestRecord:
         assert [e.pointer for e in no_client.value.errors + bad_amount.value.errors] == ["/client_id", "/amount"]
         assert office.invoices.rows == {} and office.audit.recorded == []
 
+    def test_dates_far_from_today_name_the_field_and_store_nothing(self, office: FakeOffice) -> None:
+        """Issue and due dates more than ten years from today are refused, each field named; nothing is stored."""
+        client = office.add_client()
+        with pytest.raises(InvalidInput, match="too far from today") as refused:
+            service(office).create(BILLING, draft(client.id, issued_on="1926-01-31", due_on="2126-03-02"))
+        assert [e.pointer for e in refused.value.errors] == ["/issued_on", "/due_on"]
+        assert office.invoices.rows == {} and office.audit.recorded == []
+
     def test_import_is_idempotent_and_refuses_a_contradiction(self, office: FakeOffice) -> None:
         """The same row twice stores one invoice; the same number with another amount is a Conflict."""
         client = office.add_client()
@@ -99,6 +107,18 @@ class TestChange:
             {"disputed_since": DUE.isoformat(), "dispute_reason": "Wrong hourly rate"},
             {"disputed_since": None, "dispute_reason": None},
         ]
+
+    def test_a_change_to_a_far_date_names_the_field_and_changes_nothing(self, office: FakeOffice) -> None:
+        """A pause until, or a dispute since, a date decades away is refused under its own field; the row stays."""
+        invoice = service(office).create(BILLING, draft(office.add_client().id))
+        events = len(office.audit.recorded)
+        with pytest.raises(InvalidInput) as refused:
+            service(office).change(BILLING, invoice.id, patch(paused_until="2999-01-01"))
+        assert [e.pointer for e in refused.value.errors] == ["/paused_until"]
+        with pytest.raises(InvalidInput) as refused:
+            service(office).change(BILLING, invoice.id, patch(dispute={"reason": "Old", "since": "1900-01-01"}))
+        assert [e.pointer for e in refused.value.errors] == ["/dispute/since"]
+        assert office.invoices.rows[invoice.id] == invoice and len(office.audit.recorded) == events
 
     def test_paid_before_issued_is_refused(self, office: FakeOffice) -> None:
         """A payment dated before the invoice was issued names /paid_on and changes nothing."""

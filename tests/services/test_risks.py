@@ -11,8 +11,8 @@ import pytest
 from adapters.template_library import TemplateLibrary
 from domain.actor import SYSTEM, Actor
 from domain.clients import Client
-from domain.errors import Conflict, InvalidTransition
-from domain.risks import RiskStatus
+from domain.errors import Conflict, InvalidInput, InvalidTransition
+from domain.risks import Approver, RiskStatus
 from domain.roles import Role
 from tests.services.office import FakeOffice
 from undersign.settings import REPO_ROOT
@@ -42,6 +42,44 @@ def only_entry(office: FakeOffice) -> Any:
     """Return the one register entry, with letters and history."""
     [entry_id] = office.risks.entries
     return office.risks.get(entry_id)
+
+
+class TestApprover:
+    def test_a_reassigned_approver_gets_a_new_letter_and_the_old_one_moves_nothing(self, office: FakeOffice) -> None:
+        """The new version names the new approver; a signature on the superseded one is audited, accepts nothing."""
+        old_letter = file_letter(office, office.add_client())
+        risks, now = office.risk_service(), office.clock.now()
+        risks.envelope_sent(SYSTEM, "ENV-1", old_letter, 1, now)
+        entry = only_entry(office)
+        dana = Approver(name="Dana Fox", title="Controller", email="dana@northwind.example")
+        with pytest.raises(InvalidInput, match="already the approver"):
+            risks.reassignment_variables(entry.id, Approver("Marcus  Lee", "Owner", "marcus@example.com"))
+        with office.transaction():
+            _entry, variables = risks.reassignment_variables(entry.id, dana)
+            document, version = office.document_service([office.risk_service()]).create(
+                TECH, LETTER, entry.client_id, variables, ["pdf"]
+            )
+            risks.reassign_approver(TECH, entry.id, dana, "Marcus has left the company", document.id, version.version)
+        entry = only_entry(office)
+        assert (entry.approver_name, entry.approver_email) == ("Dana Fox", "dana@northwind.example")
+        assert [(d.document_id, d.record_version) for d in entry.documents] == [(old_letter, 1), (document.id, 2)]
+        assert version.variables["approver"] == {
+            "name": "Dana Fox",
+            "title": "Controller",
+            "email": "dana@northwind.example",
+        }
+        [reassigned] = office.audit.of("risk.approver_reassigned")
+        assert reassigned.subjects["risk"] == entry.id
+        # Marcus signs the letter that named him: it no longer speaks for the record.
+        risks.envelope_completed(SYSTEM, "ENV-1", old_letter, 1, now, [{"name": "Marcus Lee", "role": "client"}])
+        assert only_entry(office).status is not RiskStatus.ACCEPTED
+        [used] = office.audit.of("risk.superseded_letter_used")
+        assert used.payload is not None and used.payload["current_document"] == document.id
+        risks.envelope_sent(SYSTEM, "ENV-2", document.id, 1, now)
+        risks.envelope_completed(SYSTEM, "ENV-2", document.id, 1, now, [{"name": "Dana Fox", "role": "client"}])
+        assert only_entry(office).status is RiskStatus.ACCEPTED
+        with pytest.raises(Conflict, match="cannot change its approver"):
+            risks.reassignment_variables(entry.id, Approver("Marcus Lee", "Owner", "marcus@example.com"))
 
 
 class TestLifecycle:
