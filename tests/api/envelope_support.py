@@ -100,9 +100,9 @@ def drawn_png() -> bytes:
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def form_token(api: Api, link: str) -> str:
+def form_token(api: Api, link: str, headers: dict[str, str] | None = None) -> str:
     """Open the signing page at ``link`` as a browser would and return its forms' anti-forgery token."""
-    page = api.client.get(link)
+    page = api.client.get(link, headers=headers)
     found = CSRF_FIELD.search(page.text)
     assert found, page.text
     return found.group(1)
@@ -111,4 +111,6 @@ def form_token(api: Api, link: str) -> str:
 def post_form(api: Api, url: str, data: dict[str, str] | None = None, **kwargs: Any) -> Any:
     """Submit a signing-page form to ``url`` the way the page does: opened first, its token sent back."""
     link = "/".join(url.split("/")[:3])  # /sign/<token>
-    return api.client.post(url, data={**(data or {}), "csrf": form_token(api, link)}, **kwargs)
+    # The page is opened by the same browser (same headers, e.g. User-Agent) that then submits its form.
+    token = form_token(api, link, headers=kwargs.get("headers"))
+    return api.client.post(url, data={**(data or {}), "csrf": token}, **kwargs)

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import io
 import json
-import re
 import subprocess
 import sys
 import zipfile
@@ -18,9 +17,10 @@ import pytest
 
 from domain.audit import certificate_fingerprint
 from domain.roles import Role
-from tests.api.envelope_support import drawn_png, link_for, mails_to, send_msa, text_of
+from tests.api.envelope_support import code_from, drawn_png, link_for, mails_to, post_form, send_msa
 from tests.api.test_clients import client_body
 from tests.api.test_documents import create_msa, sample
+from tests.api.test_risk_signing import APPROVER_EMAIL, send_letter
 from tests.api.test_risks import create_letter, only_risk
 from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
@@ -54,15 +54,17 @@ def open_with_code(api: Api, smtp: LoopbackSmtpServer, address: str, browser: st
     """Consent, ask for the one-time code, read it from the mail and enter it; return the signing path."""
     path = link_for(smtp, address)
     headers = {"User-Agent": browser}
-    consent = api.client.post(
-        f"{path}/consent", data={"agree": "yes", "version": "esign-consent-1"}, headers=headers, follow_redirects=False
+    consent = post_form(
+        api,
+        f"{path}/consent",
+        data={"agree": "yes", "version": "esign-consent-2"},
+        headers=headers,
+        follow_redirects=False,
     )
     assert consent.status_code == 303, consent.text
-    api.client.post(f"{path}/code/send", headers=headers)
+    assert post_form(api, f"{path}/code/send", headers=headers).status_code == 200
     mail = mails_to(smtp, address)[-1]
-    found = re.search(r"\b(\d{6})\b", text_of(mail))
-    assert found, text_of(mail)
-    page = api.client.post(f"{path}/code", data={"code": found.group(1)}, headers=headers)
+    page = post_form(api, f"{path}/code", data={"code": code_from(mail)}, headers=headers)
     assert page.status_code == 200 and 'id="sign-form"' in page.text, page.text
     image = api.client.get(f"{path}/pages/0.png", headers=headers)
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
@@ -74,7 +76,7 @@ def sign(api: Api, path: str, browser: str, *, name: str, title: str, drawn: boo
     form = {"full_name": name, "title": title, "attest": "yes", "method": "drawn" if drawn else "typed"}
     if drawn:
         form["signature"] = "data:image/png;base64," + base64.b64encode(drawn_png()).decode()
-    signed = api.client.post(f"{path}/sign", data=form, headers={"User-Agent": browser})
+    signed = post_form(api, f"{path}/sign", data=form, headers={"User-Agent": browser})
     assert signed.status_code == 200 and "you have signed" in signed.text, signed.text
 
 
@@ -143,8 +145,9 @@ def declined_by_b(api: Api, smtp: LoopbackSmtpServer) -> dict[str, Any]:
     envelope: dict[str, Any] = created.json()
     path = link_for(smtp, CLIENT_B)
     headers = {"User-Agent": BROWSER_B}
-    api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-1"}, headers=headers)
-    declined = api.client.post(f"{path}/decline", data={"reason": "We keep our old backups."}, headers=headers)
+    consented = post_form(api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}, headers=headers)
+    assert consented.status_code == 200, consented.text
+    declined = post_form(api, f"{path}/decline", data={"reason": "We keep our old backups."}, headers=headers)
     assert declined.status_code == 200, declined.text
     return envelope
 
@@ -173,7 +176,7 @@ class TestRealEnvelopeBundle:
         payloads = [json.loads(line)["payload"] for line in (folder / "payloads.jsonl").read_text().splitlines()]
         assert {"Dana Wu", "Sam Provider"} <= {p.get("name") for p in payloads}
         assert (folder / "documents" / "evidence-summary.pdf").read_bytes().startswith(b"%PDF")
-        assert (folder / "disclosure" / "esign-consent-1.txt").exists()
+        assert (folder / "disclosure" / "esign-consent-2.txt").exists()
         storage = json.loads((folder / "storage.json").read_text())
         assert {o["retention_mode"] for o in storage["objects"]} == {runtime.settings.s3.retention_mode}
 
@@ -251,12 +254,11 @@ class TestRiskBundle:
         """The risk record of a refused decline-of-service letter exports, verifies, and shows each transition."""
         client_id = api.post("/v1/clients", json=client_body()).json()["id"]
         document_id = create_letter(api, client_id)
-        signer = {"name": "Dana Wu", "email": CLIENT_A, "title": "Owner", "role": "client", "order": 1}
-        sent = api.post(
-            "/v1/envelopes", role=Role.TECH, json={"document_id": document_id, "version": 1, "signers": [signer]}
-        )
+        # A risk letter goes to the approver it names (the MFA sample names Marcus Lee), who refuses it.
+        sent = send_letter(api, document_id)
         assert sent.status_code == 201, sent.text
-        declined = api.client.post(f"{link_for(smtp, CLIENT_A)}/decline", data={"reason": "MFA slows the front desk."})
+        link = link_for(smtp, APPROVER_EMAIL)
+        declined = post_form(api, f"{link}/decline", data={"reason": "MFA slows the front desk."})
         assert declined.status_code == 200
         risk = only_risk(api, client_id)
         response = api.get(f"/v1/evidence/risks/{risk['id']}.zip", role=Role.AUDITOR)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.tables import audit_events
-from tests.api.envelope_support import link_for
+from tests.api.envelope_support import link_for, post_form
 from tests.api.test_envelopes import settings, smtp  # noqa: F401 - fixtures reused by name
 from tests.api.test_risk_signing import APPROVER, APPROVER_EMAIL, new_client, send_letter
 from tests.api.test_risks import create_letter, only_risk
@@ -33,7 +33,7 @@ def view_events(runtime: Runtime) -> list[tuple[str, Any]]:
 
 def consent(api: Api, path: str) -> list[str]:
     """Consent on the signing page and return the page-image URLs the document page lists."""
-    assert api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}).status_code in (
+    assert post_form(api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}).status_code in (
         200,
         303,
     )
@@ -81,7 +81,7 @@ class TestViewedMeansSeen:
         images = consent(api, path)
         api.client.get(images[0])
         form = {"full_name": APPROVER, "title": "Owner", "attest": "yes", "method": "typed"}
-        assert api.client.post(f"{path}/sign", data=form).status_code == 200
+        assert post_form(api, f"{path}/sign", data=form).status_code == 200
         seen = f"page 1 of {len(images)}"
         risk = only_risk(api, client_id)
         assert risk["status"] == "accepted" and risk["signers"][0]["pages_viewed"] == seen
@@ -101,7 +101,7 @@ class TestViewedMeansSeen:
         path = link_for(smtp, APPROVER_EMAIL)
         images = consent(api, path)
         form = {"full_name": APPROVER, "title": "Owner", "attest": "yes", "method": "typed"}
-        assert api.client.post(f"{path}/sign", data=form).status_code == 200
+        assert post_form(api, f"{path}/sign", data=form).status_code == 200
         assert view_events(runtime) == []
         risk = only_risk(api, client_id)
         assert [step["to"] for step in risk["history"]] == ["draft", "sent", "accepted"]

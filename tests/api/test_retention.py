@@ -65,8 +65,15 @@ class TestComplianceInProduction:
         production: dict[str, Any] = {
             "mode": Mode.PRODUCTION,
             "database": {"url": "postgresql+psycopg://u:p@db/undersign"},
-            "signing": {"pkcs12_path": tmp_path / "seal.p12", "pkcs12_password": "a-long-password"},
-            "mail": {"smtp_host": "smtp.example"},
+            "signing": {
+                "pkcs12_path": tmp_path / "seal.p12",
+                "pkcs12_password": "a-long-password",
+                "tsa_url": "https://tsa.example/tsr",
+                "tsa_roots_path": tmp_path / "tsa-roots.pem",
+                "paper_copy_contact": "contracts@msp.example",
+            },
+            "mail": {"smtp_host": "smtp.example", "sender": "Acme IT <contracts@acme.example>"},
+            "dunning": {"contact_email": "billing@msp.example", "portal_url": "https://pay.msp.example/"},
         }
         s3 = {"endpoint_url": "https://s3.example", "access_key": "AKIA123", "secret_key": "k" * 40}
         defaulted = Settings(**production, s3=s3)

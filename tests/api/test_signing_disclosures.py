@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.tables import audit_events
-from tests.api.envelope_support import code_from, link_for, mails_to, send_msa
+from tests.api.envelope_support import code_from, link_for, mails_to, post_form, send_msa
 from tests.api.test_envelopes import smtp  # noqa: F401 - fixture reused by name
 from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
@@ -42,8 +42,8 @@ class TestSignerFacingText:
         """The one-time code mail names the document in its Subject and carries the code only in its body."""
         send_msa(api, otp=True)
         path = link_for(smtp, CLIENT)
-        api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"})
-        api.client.post(f"{path}/code/send")
+        assert post_form(api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}).status_code == 200
+        assert post_form(api, f"{path}/code/send").status_code == 200
         mail = mails_to(smtp, CLIENT)[-1]
         code = code_from(mail)
         assert not any(ch.isdigit() for ch in str(mail["Subject"]).replace("MSA", ""))
@@ -60,7 +60,7 @@ class TestSignerFacingText:
         path = link_for(smtp, CLIENT)
         page = api.client.get(path).text
         assert CONTACT in page and "replying" not in page
-        assert api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}).status_code in (
+        assert post_form(api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}).status_code in (
             200,
             303,
         )
@@ -78,15 +78,15 @@ class TestSignerFacingText:
         """A client called "... Ltd." reads "Ltd." (not "Ltd..") on the page, in the chain and on the certificate."""
         envelope = send_msa(api)
         path = link_for(smtp, CLIENT)
-        api.client.post(f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"})
+        assert post_form(api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}).status_code == 200
         page = api.client.get(path).text
         assert "on behalf of Northwind Dental Clinic Ltd." in page and "Ltd.." not in page
         form = {"full_name": "Dana Wu", "title": "Office Manager", "attest": "yes", "method": "typed"}
-        assert api.client.post(f"{path}/sign", data=form).status_code == 200
+        assert post_form(api, f"{path}/sign", data=form).status_code == 200
         sam = link_for(smtp, "sam@msp.example")
-        api.client.post(f"{sam}/consent", data={"agree": "yes", "version": "esign-consent-2"})
+        assert post_form(api, f"{sam}/consent", data={"agree": "yes", "version": "esign-consent-2"}).status_code == 200
         form = {"full_name": "Sam Provider", "title": "Director", "attest": "yes", "method": "typed"}
-        assert api.client.post(f"{sam}/sign", data=form).status_code == 200
+        assert post_form(api, f"{sam}/sign", data=form).status_code == 200
         attestations = [str(p["attestation"]) for p in payloads(runtime, "signer.signed")]
         assert attestations[0].endswith("on behalf of Northwind Dental Clinic Ltd.")
         assert all(".." not in a for a in attestations)

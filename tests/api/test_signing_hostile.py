@@ -30,7 +30,7 @@ PARALLEL = [
     {"name": "Dana Wu", "email": CLIENT, "title": "Office Manager", "role": "client", "order": 1},
     {"name": "Lee Park", "email": OTHER, "title": "Owner", "role": "client", "order": 1},
 ]
-CONSENT = {"agree": "yes", "version": "esign-consent-1"}
+CONSENT = {"agree": "yes", "version": "esign-consent-2"}
 
 
 def signer_state(api: Api, envelope_id: str, email: str) -> dict[str, Any]:
