@@ -62,6 +62,10 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
         chosen = use_running_dev_store(settings or Settings())
         configure_logging(chosen.log_format, chosen.log.level)
         owned = build_runtime(chosen)
+        log.info(chosen.retention_notice())
+        for problem in chosen.dunning_problems():
+            # Production refuses to start (Settings); a development server says what notices will lack.
+            log.warning("payment notices are incomplete: %s", problem)
         stop_webhooks = threading.Event()
         try:
             owned.ensure_bucket()

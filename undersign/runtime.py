@@ -232,11 +232,7 @@ def build_runtime(
     mailer: Mailer | None = None,
 ) -> Runtime:
     """Build the runtime for ``settings``; tests may hand in their own blob store, clock, renderer or mailer."""
-    for problem in settings.dunning_problems():
-        # Production refuses to start (Settings); development says what notices will lack.
-        log.warning("payment notices are incomplete: %s", problem)
     engine = build_engine(settings)
-    log.info(settings.retention_notice())
     return Runtime(
         settings=settings,
         engine=engine,

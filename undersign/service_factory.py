@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from domain.ports import EnvelopeOutcomeListener
 from undersign.runtime import Runtime
-from undersign.settings import Mode
+from undersign.settings import Mode, Settings
 
 # Each service is imported where it is built: a command that needs one service (``keys list``) does
 # not load the document renderer, the sealing libraries or the ladder with it.
@@ -64,11 +64,11 @@ def signing_rules(runtime: Runtime) -> SigningRules:
     )
 
 
-def notice_settings(runtime: Runtime) -> NoticeSettings:
+def notice_settings(settings: Settings) -> NoticeSettings:
     """Return what notices say about the MSP's billing contact and how to pay."""
     from services.dunning_notices import NoticeSettings
 
-    d = runtime.settings.dunning
+    d = settings.dunning
     return NoticeSettings(
         contact_name=d.contact_name,
         contact_email=d.contact_email,
@@ -207,7 +207,7 @@ class ServiceFactory:
             audit=self._audit_trail(),
             clock=runtime.clock,
             default_policy=read_ladder_policy(runtime.settings.dunning.policy_path),
-            notice=notice_settings(runtime),
+            notice=notice_settings(runtime.settings),
             cache=cache,
         )
 

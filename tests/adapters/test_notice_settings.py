@@ -6,7 +6,6 @@ import subprocess
 from datetime import UTC, date, datetime
 
 import pytest
-from api.deps_dunning import notice_settings
 
 from adapters.renderers import InlineRenderer
 from adapters.template_library import TemplateLibrary
@@ -16,6 +15,7 @@ from domain.dunning import StepKind
 from domain.invoices import InvoiceRecord
 from domain.render_job import RenderJob
 from services.dunning_notices import NoticeFacts, notice_variables
+from undersign.service_factory import notice_settings
 from undersign.settings import REPO_ROOT, Mode, Settings
 
 LIBRARY = TemplateLibrary(REPO_ROOT / "templates")
