@@ -191,7 +191,7 @@ class TestApproval:
         done = office.steps.records[waiting.id]
         assert (done.status, done.handled_on, done.decided_by) == (StepStatus.DONE, on(36), BILLING.label)
         assert done.decision_note == "Called twice, no answer" and done.document_id in office.documents.documents
-        assert office.mailer.sent[-1].subject == "Notice of Suspension of Services: invoice INV-1"
+        assert office.mailer.sent[-1].subject == "Notice of Suspension of Services: invoice INV-1 - Harbour IT Ltd"
         assert office.clients.rows[invoice.client_id].suspended_since == on(36)
         assert [e.action for e in office.audit.recorded[-4:]] == [
             "dunning.step_approved",
@@ -262,7 +262,7 @@ class TestSuspensionAndReinstatement:
         reinstated = office.steps.of_invoice(invoice.id)[REINSTATEMENT_STEP]
         assert reinstated.status is StepStatus.DONE and reinstated.handled_on == on(50)
         [mail] = office.mailer.sent[sent:]
-        assert mail.subject == "Notice of Reinstatement of Services: invoice INV-1"
+        assert mail.subject == "Notice of Reinstatement of Services: invoice INV-1 - Harbour IT Ltd"
         assert mail.message_id == reinstated.mail_message_id
         notice = office.documents.get_version(reinstated.document_id or "", 1)
         assert notice is not None and notice.variables["amount_received"] == 1250.5

@@ -136,7 +136,7 @@ class TestChange:
         service(office).change(BILLING, disputed.id, patch(dispute={"reason": "Never received"}))
         office.set_day(date(2026, 3, 9))
         run_dunning(office.units(), BILLING, date(2026, 3, 9))
-        assert [m.subject for m in office.mailer.sent] == ["Payment Reminder: invoice INV-O"]
+        assert [m.subject for m in office.mailer.sent] == ["Payment Reminder: invoice INV-O - Harbour IT Ltd"]
         assert office.steps.steps_for([disputed.id]) == {disputed.id: []}
 
 
