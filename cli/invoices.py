@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.context import DataDirOption, cli_actor, database_session, load_settings
+from cli.context import DataDirOption, cli_actor, command_services, load_settings
 from cli.csv_lines import decode_lines
 from domain.accounting_exports import DateOrder, ExportFormat
 from domain.actor import Actor
@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
     from rich.console import Console
     from rich.progress import Progress
-    from sqlalchemy.orm import Session
 
     from services.invoice_imports import InvoiceImporter
+    from undersign.service_factory import ServiceFactory
 
 app = typer.Typer(help="Invoices.", no_args_is_help=True)
 
@@ -50,30 +50,16 @@ def _error_reason(exc: UndersignError) -> str:
     return f"{exc.detail}{' (' + reasons + ')' if reasons else ''}"
 
 
-def importer(session: Session) -> InvoiceImporter:
-    """Return the importer bound to a CLI unit of work."""
-    from adapters.clock import SystemClock
-    from services.external_ids import ExternalIdService
+def importer(services: ServiceFactory) -> InvoiceImporter:
+    """Return the importer over a CLI unit of work, with the invoice and external-id services of the factory."""
     from services.invoice_imports import InvoiceImporter
-    from services.invoices import InvoiceService
-    from storage.audit_trail import SqlAuditTrail
-    from storage.client_repository import SqlClientRepository
-    from storage.external_id_repository import SqlExternalIdRepository
     from storage.invoice_repository import SqlInvoiceRepository
 
-    clock = SystemClock()
-    audit = SqlAuditTrail(session, clock)
-    clients = SqlClientRepository(session)
-    stored = SqlInvoiceRepository(session)
-    return InvoiceImporter(
-        InvoiceService(stored, clients, clock, audit),
-        ExternalIdService(SqlExternalIdRepository(session), clients, clock, audit),
-        stored,
-    )
+    return InvoiceImporter(services.invoices(), services.external_ids(), SqlInvoiceRepository(services.session))
 
 
 def import_rows(
-    session: Session,
+    services: ServiceFactory,
     actor: Actor,
     path: Path,
     progress: Progress | None = None,
@@ -82,13 +68,14 @@ def import_rows(
     currency: str | None = None,
     date_order: DateOrder | None = None,
 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
-    """Import ``path`` in ``session``; return counts per result and the (line, reason) of each bad row."""
+    """Import ``path`` in the unit of work of ``services``; return counts per result and each bad row."""
     from pydantic import ValidationError
 
     from domain.accounting_exports import parse_invoices
     from services.invoices import ImportResult
 
-    service = importer(session)
+    service = importer(services)
+    session = services.session
     counts = {ImportResult.CREATED.value: 0, ImportResult.UNCHANGED.value: 0}
     # A line that is not UTF-8 is reported and left out; the other rows still go in.
     lines = decode_lines(path.read_bytes())
@@ -133,9 +120,9 @@ def import_csv(
     from rich.console import Console
 
     settings = load_settings(data_dir)
-    with _progress(Console(stderr=True)) as progress, database_session(settings) as session:
+    with _progress(Console(stderr=True)) as progress, command_services(settings) as services:
         counts, bad = import_rows(
-            session, cli_actor(), file, progress, fmt=fmt, currency=currency, date_order=date_order
+            services, cli_actor(), file, progress, fmt=fmt, currency=currency, date_order=date_order
         )
     for line, reason in bad:
         typer.secho(f"line {line}: {reason}", fg=typer.colors.RED, err=True)
@@ -168,8 +155,9 @@ def import_payments(
     parsed = parse_payments(lines.text(), fmt, as_of=export_day, date_order=date_order)
     counts = {"paid": 0, "unchanged": 0}
     bad = list(lines.bad) + list(parsed.errors)
-    with database_session(settings) as session:
-        service = importer(session)
+    with command_services(settings) as services:
+        service = importer(services)
+        session = services.session
         for row in parsed.rows:
             try:
                 with session.begin_nested():
