@@ -91,6 +91,7 @@ Send me a code</button></form>
  maxlength="6" required>
 <p><button type="submit" id="code-button">Confirm</button></p>
 </form></section>
+{% include "decline" %}
 {% endblock %}"""
 
 _SIGN = """{% extends "base" %}{% block body %}

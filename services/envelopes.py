@@ -46,6 +46,7 @@ from domain.ports import (
 )
 from domain.risks import WAIVER_TEMPLATE, Approver, check_approver_signers
 from domain.roles import Permission
+from services.envelope_notices import EnvelopeNotices
 
 log = logging.getLogger("undersign.envelopes")
 MAX_LIST = 200
@@ -70,6 +71,12 @@ class SigningRules:
     # Production: a document whose template text counsel has not approved is not sent unless the
     # request says allow_unreviewed (an unreviewed contract signed by a client is hard to take back).
     refuse_unreviewed: bool = False
+    # Who is told how an envelope ends when the request names no sender (e.g. the MSP's contracts desk).
+    notify_email: str | None = None
+    notify_name: str | None = None
+    # Embedded signing: the origins that may frame a signing page, and how long an embedded URL works.
+    embed_origins: tuple[str, ...] = ()
+    embed_ttl_minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,9 @@ class EnvelopeRequest:
     otp: bool = False
     legal_hold: bool = False
     allow_unreviewed: bool = False
+    # Who is told how the envelope ends; unset = the deployment's default notice address (if any).
+    sender_name: str | None = None
+    sender_email: str | None = None
 
 
 class EnvelopeRecorder:
@@ -245,6 +255,7 @@ class EnvelopeService:
         self._rules = rules
         self.recorder = EnvelopeRecorder(envelopes, audit, clock)
         self.invitations = Invitations(envelopes, mailer, self.recorder, clock, rules)
+        self.notices = EnvelopeNotices(mailer, self.recorder)
 
     def create(self, actor: Actor, request: EnvelopeRequest) -> Envelope:
         """Freeze the document version, store the envelope and invite the first signers."""
@@ -329,6 +340,8 @@ class EnvelopeService:
             reminder_every_days=remind_every,
             next_reminder_at=now + timedelta(days=remind_every) if remind_every else None,
             signers=signers,
+            sender_name=request.sender_name if request.sender_email else self._rules.notify_name,
+            sender_email=request.sender_email or self._rules.notify_email,
         )
         self._envelopes.add(envelope)
         # A version out for signature must never change under the signers.
@@ -344,6 +357,7 @@ class EnvelopeService:
                 "otp": envelope.otp_required,
                 "counsel_reviewed": reviewed,
                 "allow_unreviewed": request.allow_unreviewed,
+                "sender": {"name": envelope.sender_name, "email": envelope.sender_email},
                 "signers": [
                     {"name": s.name, "email": s.email, "title": s.title, "role": s.role.value, "order": s.order}
                     for s in signers
@@ -393,11 +407,16 @@ class EnvelopeService:
         if envelope.status is not EnvelopeStatus.SENT:
             raise InvalidTransition(f"The envelope is {envelope.status}; only a sent envelope can be voided.")
         envelope = replace(
-            envelope, status=EnvelopeStatus.VOIDED, ended_at=self._clock.now(), end_reason=reason.strip()
+            envelope,
+            status=EnvelopeStatus.VOIDED,
+            ended_at=self._clock.now(),
+            end_reason=reason.strip(),
+            next_reminder_at=None,
         )
         self._envelopes.update(envelope)
         self._documents.unfreeze(envelope.document_id)
         self.recorder.record(envelope, "envelope.voided", actor, detail={"reason": reason.strip()})
+        self.notices.voided(envelope, actor)
         return envelope
 
     def remind(self, actor: Actor, envelope_id: str) -> int:
@@ -433,12 +452,15 @@ class EnvelopeService:
         claimed = self._envelopes.claim_due("expire", now, 1)
         if not claimed:
             return False
-        envelope = replace(claimed[0], status=EnvelopeStatus.EXPIRED, ended_at=now, end_reason="expired")
+        envelope = replace(
+            claimed[0], status=EnvelopeStatus.EXPIRED, ended_at=now, end_reason="expired", next_reminder_at=None
+        )
         self._envelopes.update(envelope)
         self._documents.unfreeze(envelope.document_id)
         self.recorder.record(
             envelope, "envelope.expired", SYSTEM, detail={"expires_at": envelope.expires_at.isoformat()}
         )
+        self.notices.expired(envelope)
         return True
 
     def remind_one(self) -> bool:

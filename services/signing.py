@@ -43,6 +43,7 @@ from domain.ports import (
 from domain.risks import WAIVER_TEMPLATE, names_match
 from domain.signature_image import SignatureImageError, normalise_drawn_signature
 from domain.text import multi_line, single_line
+from services.envelope_notices import DeclineNotices, EnvelopeNotices
 from services.envelopes import EnvelopeRecorder, Invitations, SigningRules, with_signer
 
 MAX_REASON = 2000
@@ -111,6 +112,7 @@ class SigningService:
         self._clock = clock
         self._rules = rules
         self._listeners = listeners or []
+        self._notices = EnvelopeNotices(mailer, recorder)
 
     # -- resolving a link ------------------------------------------------------------------------------
 
@@ -395,8 +397,14 @@ class SigningService:
             return envelope
         return self._invitations.invite_due(envelope, actor)
 
-    def decline(self, token: str, caller: Caller, reason: str) -> Envelope:
-        """Record that the signer declined, with their reason; the envelope ends."""
+    def decline(self, token: str, caller: Caller, reason: str) -> tuple[Envelope, DeclineNotices]:
+        """Record that the signer declined, with their reason; the envelope ends.
+
+        Allowed at every step (before consent, before or after the one-time code): refusing needs no
+        proof of identity beyond the link, and a signer who will not sign must never be made to verify
+        first. The signer is mailed a copy of their refusal and the sender is told, with the reason;
+        what was really sent is returned so the page says only that.
+        """
         envelope, signer = self._resolve(token, lock=True)
         actor = _actor(signer, caller)
         reason = reason.strip()
@@ -423,4 +431,4 @@ class SigningService:
         self._recorder.record(envelope, "signer.declined", actor, signer=signer, detail={"reason": reason})
         for listener in self._listeners:
             listener.envelope_declined(actor, envelope.id, envelope.document_id, envelope.version, now, reason)
-        return envelope
+        return envelope, self._notices.declined(envelope, signer, actor)

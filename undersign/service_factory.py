@@ -61,6 +61,10 @@ def signing_rules(runtime: Runtime) -> SigningRules:
         refuse_unreviewed=s.signing.refuse_unreviewed
         if s.signing.refuse_unreviewed is not None
         else s.mode is not Mode.DEVELOPMENT,
+        notify_email=s.signing.notify_email,
+        notify_name=s.signing.notify_name,
+        embed_origins=tuple(s.signing.embed_origins),
+        embed_ttl_minutes=s.signing.embed_ttl_minutes,
     )
 
 

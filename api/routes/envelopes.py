@@ -34,6 +34,8 @@ def create_envelope(
             otp=body.otp,
             legal_hold=body.legal_hold,
             allow_unreviewed=body.allow_unreviewed,
+            sender_name=body.sender_name,
+            sender_email=body.sender_email,
         ),
     )
     response.headers["Location"] = f"/v1/envelopes/{envelope.id}"

@@ -290,16 +290,26 @@ def decline(
     if not guard.accepts(token, csrf):
         return _forged()
     try:
-        service.decline(token, caller, reason)
+        envelope, notices = service.decline(token, caller, reason)
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
         return _refused_input_page(service, token, caller, kit.script_font is not None, guard, exc)
+    # Say only what really happened: each sentence about a mail depends on the relay having taken it.
+    told = ["Your answer and your reason are recorded."]
+    if notices.copy_to_signer.sent:
+        told.append(f"A copy of your answer was e-mailed to {notices.copy_to_signer.accepted[0]}.")
+    else:
+        told.append("We could not e-mail you a copy of your answer.")
+    if notices.to_sender.sent:
+        told.append("The sender was e-mailed your answer and your reason.")
+    else:
+        told.append("The sender could not be e-mailed automatically; tell them yourself if you wish.")
     return _page(
         "done",
         title="Declined",
         heading="You declined to sign",
-        text="Your answer and your reason are recorded, and the sender has been told.",
+        text=" ".join(told),
         script_font=False,
     )
 

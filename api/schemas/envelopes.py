@@ -41,6 +41,12 @@ class EnvelopeCreate(BaseModel):
     allow_unreviewed: bool = Field(
         default=False, description="Send a document whose template text counsel has not reviewed (recorded)"
     )
+    sender_email: EmailAddress | None = Field(
+        default=None,
+        description="Who is told how the envelope ends (declined with the reason, withdrawn, expired, signed); "
+        "default: the setting signing.notify_email",
+    )
+    sender_name: Name | None = Field(default=None, description="The sender's name, greeted in those mails")
 
 
 class VoidIn(BaseModel):
@@ -111,6 +117,8 @@ class EnvelopeOut(BaseModel):
     sent_sha256: str
     created_at: datetime
     created_by: str
+    sender_name: str | None = None
+    sender_email: str | None = None
     expires_at: datetime
     reminders_sent: int
     completed_at: datetime | None
@@ -135,6 +143,8 @@ class EnvelopeOut(BaseModel):
             sent_sha256=envelope.sent_sha256,
             created_at=envelope.created_at,
             created_by=envelope.created_by,
+            sender_name=envelope.sender_name,
+            sender_email=envelope.sender_email,
             expires_at=envelope.expires_at,
             reminders_sent=envelope.reminders_sent,
             completed_at=envelope.completed_at,
