@@ -121,7 +121,7 @@ class EnvelopeNotices:
             DECLINE_COPY,
             (signer.email,),
             f"You declined to sign: {envelope.title}",
-            f"Hello {signer.name},\n\nYou declined to sign \"{envelope.title}\" from {envelope.msp_name}.\n\n"
+            f'Hello {signer.name},\n\nYou declined to sign "{envelope.title}" from {envelope.msp_name}.\n\n'
             f"The reason you gave:\n{reason}\n\nThis e-mail is your copy of that answer; nothing else is needed "
             f"from you. If this was a mistake, contact the person who sent you the document.\n\n"
             f"Reference: {envelope.id}\n",
@@ -133,7 +133,7 @@ class EnvelopeNotices:
             SENDER_DECLINED,
             self._to_sender(envelope),
             f"Declined: {envelope.title}",
-            self._greeting(envelope) + f"{signer.name} ({signer.email}) declined to sign \"{envelope.title}\" "
+            self._greeting(envelope) + f'{signer.name} ({signer.email}) declined to sign "{envelope.title}" '
             f"for {party_for(envelope, signer.role)}.\n\n"
             f"Their reason:\n{reason}\n\nThe envelope is closed: nobody else can sign it, and the document may "
             f"have a new version.\n\nReference: {envelope.id}\n",
@@ -150,7 +150,7 @@ class EnvelopeNotices:
             SENDER_VOIDED,
             self._to_sender(envelope),
             f"Withdrawn: {envelope.title}",
-            self._greeting(envelope) + f"\"{envelope.title}\" was withdrawn from signature.\n\nReason given:\n"
+            self._greeting(envelope) + f'"{envelope.title}" was withdrawn from signature.\n\nReason given:\n'
             f"{reason}\n\nEvery signing link has stopped working.\n\nReference: {envelope.id}\n",
             actor=actor,
         )
@@ -160,7 +160,7 @@ class EnvelopeNotices:
                 SIGNERS_VOIDED,
                 (signer.email,),
                 f"No longer needed: {envelope.title}",
-                f"Hello {signer.name},\n\n{envelope.msp_name} withdrew \"{envelope.title}\", so your signature is "
+                f'Hello {signer.name},\n\n{envelope.msp_name} withdrew "{envelope.title}", so your signature is '
                 f"no longer needed and the signing link you were sent no longer works.\n\nTheir reason:\n{reason}\n\n"
                 f"Reference: {envelope.id}\n",
                 actor=actor,
@@ -176,7 +176,7 @@ class EnvelopeNotices:
             SENDER_EXPIRED,
             self._to_sender(envelope),
             f"Expired unsigned: {envelope.title}",
-            self._greeting(envelope) + f"\"{envelope.title}\" expired before every party signed. Still to sign "
+            self._greeting(envelope) + f'"{envelope.title}" expired before every party signed. Still to sign '
             f"when it expired: {names}.\n\nTo go ahead, send it again.\n\nReference: {envelope.id}\n",
         )
         for signer in waiting:
@@ -185,7 +185,7 @@ class EnvelopeNotices:
                 SIGNERS_EXPIRED,
                 (signer.email,),
                 f"Signing link expired: {envelope.title}",
-                f"Hello {signer.name},\n\nThe time to sign \"{envelope.title}\" from {envelope.msp_name} has run out, "
+                f'Hello {signer.name},\n\nThe time to sign "{envelope.title}" from {envelope.msp_name} has run out, '
                 f"so the signing link you were sent no longer works. If you still mean to sign, ask the person who "
                 f"sent it for a new one.\n\nReference: {envelope.id}\n",
                 signer=signer,
@@ -199,6 +199,6 @@ class EnvelopeNotices:
             SENDER_COMPLETED,
             self._to_sender(envelope),
             f"Signed by everyone: {envelope.title}",
-            self._greeting(envelope) + f"\"{envelope.title}\" has been signed by every party ({signed}). The sealed "
+            self._greeting(envelope) + f'"{envelope.title}" has been signed by every party ({signed}). The sealed '
             f"copy is filed and was e-mailed to the signers.\n\nReference: {envelope.id}\n",
         )

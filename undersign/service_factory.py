@@ -291,7 +291,9 @@ class ServiceFactory:
     def signing(self) -> SigningService:
         """What a signer does through the link: consent, code, view, sign, decline."""
         from services.envelopes import Invitations
+        from services.reading_view import ReadingCopies
         from services.signing import SigningService
+        from storage.document_repository import SqlDocumentRepository
         from storage.envelope_repository import SqlEnvelopeRepository
 
         runtime = self.runtime
@@ -308,6 +310,7 @@ class ServiceFactory:
             clock=runtime.clock,
             rules=rules,
             listeners=self.envelope_listeners(),
+            reading=ReadingCopies(runtime.templates, SqlDocumentRepository(self.session), runtime.renderer),
         )
 
     def completion(self) -> CompletionService:

@@ -14,35 +14,46 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from markupsafe import Markup
 
 from api.deps import CallerDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
 from api.signing_csrf import FormGuardDep, SigningFormGuard
 from api.signing_pages import render
+from domain.embedding import COMPLETED, DECLINED, frame_ancestors
 from domain.envelopes import EnvelopeStatus, OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound
-from services.signing import Caller, LinkInvalid, SigningService
+from services.signing import Caller, LinkInvalid, SigningService, pdf_file_name
 
 router = APIRouter(tags=["signing"], include_in_schema=False)
 _DATA_URL_PREFIX = "data:image/png;base64,"
 
 
-def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def _page(
+    name: str, status: int = 200, *, frame_origin: str | None = None, data_images: bool = False, **context: Any
+) -> HTMLResponse:
+    """Render a signing page with its security headers.
+
+    Only an embedded link's pages may be framed, and only by the one origin the link was issued for
+    (CSP ``frame-ancestors``); every other page refuses framing (``'none'`` and ``X-Frame-Options``).
+    """
     nonce = secrets.token_urlsafe(16)
-    html = render(name, nonce=nonce, title=context.pop("title", "Sign a document"), **context)
-    return HTMLResponse(
-        html,
-        status_code=status,
-        headers={
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "X-Frame-Options": "DENY",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": (
-                f"default-src 'none'; img-src 'self'; font-src 'self'; style-src 'nonce-{nonce}'; "
-                f"script-src 'nonce-{nonce}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-            ),
-        },
+    html = render(
+        name, nonce=nonce, title=context.pop("title", "Sign a document"), embed_origin=frame_origin, **context
     )
+    images = "'self' data:" if data_images else "'self'"
+    headers = {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": (
+            f"default-src 'none'; img-src {images}; font-src 'self'; style-src 'nonce-{nonce}'; "
+            f"script-src 'nonce-{nonce}'; form-action 'self'; base-uri 'none'; "
+            f"frame-ancestors {frame_ancestors(frame_origin)}"
+        ),
+    }
+    if frame_origin is None:
+        headers["X-Frame-Options"] = "DENY"
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def _invalid(status: int = 404) -> HTMLResponse:
@@ -69,6 +80,7 @@ def _view_page(
     response = _page(
         view.step,
         status=status,
+        frame_origin=view.frame_origin,
         title=view.envelope.title,
         token=token,
         envelope=view.envelope,
@@ -84,15 +96,16 @@ def _view_page(
         script_font=kit_font,
         csrf=guard.token_for(token),
     )
-    guard.set_cookie(response, token)
+    guard.set_cookie(response, token, framed=view.frame_origin is not None)
     return response
 
 
-def _forged() -> HTMLResponse:
+def _forged(frame_origin: str | None = None) -> HTMLResponse:
     """The page for a form that did not come from this link's signing page (or whose page is too old)."""
     return _page(
         "done",
         status=403,
+        frame_origin=frame_origin,
         title="Please reload the page",
         heading="This form could not be accepted",
         text="Nothing was recorded. Open the link in your e-mail again and repeat the step from that page.",
@@ -137,7 +150,7 @@ def consent(
 ) -> Response:
     """Record consent to do business electronically, then continue."""
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(service.frame_origin(token))
     try:
         service.consent(token, caller, agreed=agree == "yes", version=version)
     except LinkInvalid:
@@ -158,7 +171,7 @@ def send_code(
 ) -> HTMLResponse:
     """E-mail a one-time code."""
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(service.frame_origin(token))
     try:
         service.send_code(token, caller)
     except LinkInvalid:
@@ -180,7 +193,7 @@ def check_code(
 ) -> Response:
     """Check the one-time code."""
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(service.frame_origin(token))
     try:
         result = service.check_code(token, caller, code)
     except LinkInvalid:
@@ -206,6 +219,47 @@ def page_image(token: str, index: int, images: PageImagesDep, caller: CallerDep)
         data,
         media_type="image/png",
         headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.get("/sign/{token}/read", response_class=HTMLResponse)
+def reading_view(token: str, service: SigningServiceDep, caller: CallerDep) -> HTMLResponse:
+    """The document as text that reflows to the screen (after consent and any code); its delivery is recorded."""
+    try:
+        delivery = service.reading_view(token, caller)
+    except LinkInvalid:
+        return _invalid()
+    return _page(
+        "read",
+        frame_origin=service.frame_origin(token),
+        # The letterhead logo is an inline data: image of the document itself, nothing fetched.
+        data_images=True,
+        title=f"Read: {delivery.envelope.title}",
+        token=token,
+        envelope=delivery.envelope,
+        page_count=delivery.page_count,
+        copy=delivery.copy,
+        body=Markup(delivery.copy.body) if delivery.copy else "",  # noqa: S704 - our HTML writer's escaped output
+        script_font=False,
+    )
+
+
+@router.get("/sign/{token}/document.pdf", response_class=Response)
+def document_pdf(token: str, service: SigningServiceDep, caller: CallerDep) -> Response:
+    """Exactly the PDF being signed, downloadable before signing (after consent and any code); recorded."""
+    try:
+        envelope, data = service.pdf(token, caller)
+    except LinkInvalid:
+        return _invalid()
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'attachment; filename="{pdf_file_name(envelope.title)}"',
+        },
     )
 
 
@@ -236,7 +290,8 @@ def sign(
 ) -> HTMLResponse:
     """Sign; the last signature starts completion (sealing) after the answer is sent."""
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(service.frame_origin(token))
+    signer_id = service.signer_id(token)
     try:
         envelope = service.sign(
             token,
@@ -270,9 +325,11 @@ def sign(
     return _page(
         "done",
         title="Signed",
+        frame_origin=service.frame_origin(token),
         heading="Thank you, you have signed",
         text="Your signature is recorded. When every party has signed, the sealed copy is e-mailed to you.",
         script_font=False,
+        outcome={"type": COMPLETED, "envelope_id": envelope.id, "signer_id": signer_id},
     )
 
 
@@ -288,7 +345,8 @@ def decline(
 ) -> HTMLResponse:
     """Decline to sign, with a reason."""
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(service.frame_origin(token))
+    signer_id = service.signer_id(token)
     try:
         envelope, notices = service.decline(token, caller, reason)
     except LinkInvalid:
@@ -308,9 +366,11 @@ def decline(
     return _page(
         "done",
         title="Declined",
+        frame_origin=service.frame_origin(token),
         heading="You declined to sign",
         text=" ".join(told),
         script_font=False,
+        outcome={"type": DECLINED, "envelope_id": envelope.id, "signer_id": signer_id},
     )
 
 

@@ -47,7 +47,9 @@ def _send(api: Api, **extra: Any) -> dict[str, Any]:
 
 
 def _consent(api: Api, path: str) -> None:
-    done = post_form(api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}, follow_redirects=False)
+    done = post_form(
+        api, f"{path}/consent", data={"agree": "yes", "version": "esign-consent-2"}, follow_redirects=False
+    )
     assert done.status_code == 303, done.text
 
 
@@ -72,7 +74,10 @@ class TestDeclineFromEveryStep:
             _consent(api, path)
         if step == "after_code":
             post_form(api, f"{path}/code/send")
-            assert 'id="sign-form"' in post_form(api, f"{path}/code", data={"code": code_from(mails_to(smtp, CLIENT)[-1])}).text
+            assert (
+                'id="sign-form"'
+                in post_form(api, f"{path}/code", data={"code": code_from(mails_to(smtp, CLIENT)[-1])}).text
+            )
         page = api.client.get(path).text
         expected_step = {"before_consent": 'id="agree"', "before_code": 'id="code"'}.get(step, 'id="sign-form"')
         assert expected_step in page and 'id="decline-button"' in page
@@ -90,7 +95,9 @@ class TestDeclineFromEveryStep:
         assert len(copy) == 1 and REASON in text_of(copy[0])
         told = mails_to(smtp, SENDER)
         assert [str(m["Subject"]) for m in told] == [f"Declined: {state['title']}"]
-        assert REASON in text_of(told[0]) and "Dana Wu" in text_of(told[0]) and "Hello Casey Contracts" in text_of(told[0])
+        assert (
+            REASON in text_of(told[0]) and "Dana Wu" in text_of(told[0]) and "Hello Casey Contracts" in text_of(told[0])
+        )
         notices = [e["detail"]["notice"] for e in state["events"] if e["action"] == "envelope.notice_mailed"]
         assert notices == ["decline_copy", "sender_declined"]
         assert mails_to(smtp, MSP) == []  # the order-2 signer never had a link: nothing to withdraw
