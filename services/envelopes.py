@@ -18,6 +18,7 @@ from typing import Any
 from domain.actor import SYSTEM, Actor, ActorKind
 from domain.assembly.assemble import REVIEWED_VARIABLE
 from domain.documents import FileFormat, SignedDocument
+from domain.embedding import embed_expiry, embed_origin
 from domain.envelopes import (
     Envelope,
     EnvelopeEvent,
@@ -97,6 +98,16 @@ class EnvelopeRequest:
     sender_email: str | None = None
 
 
+@dataclass(frozen=True)
+class EmbeddedLink:
+    """A short-lived signing URL for one signer, to be shown in an iframe of one listed origin."""
+
+    url: str
+    signer_id: str
+    origin: str
+    expires_at: datetime
+
+
 class EnvelopeRecorder:
     """Writes one event to the envelope's event list and to the audit chain, in the same transaction."""
 
@@ -166,6 +177,14 @@ class Invitations:
         if self._rules.announce_links:
             log.info("signing link for %s (envelope %s): %s", signer.email, envelope.id, url)
         return url
+
+    def embedded_link(self, envelope: Envelope, signer: Signer, origin: str, expires_at: datetime) -> str:
+        """Issue a link for ``signer`` that works until ``expires_at`` and may be framed only by ``origin``."""
+        token, token_hash = new_token()
+        self._envelopes.add_token(
+            token_hash, signer.id, envelope.id, self._clock.now(), expires_at=expires_at, frame_origin=origin
+        )
+        return f"{self._rules.link_base.rstrip('/')}/sign/{token}"
 
     def invite_due(self, envelope: Envelope, actor: Actor) -> Envelope:
         """Invite every waiting signer whose turn it is; return the updated envelope."""
@@ -418,6 +437,58 @@ class EnvelopeService:
         self.recorder.record(envelope, "envelope.voided", actor, detail={"reason": reason.strip()})
         self.notices.voided(envelope, actor)
         return envelope
+
+    def signing_url(self, actor: Actor, envelope_id: str, signer_id: str, origin: str | None) -> EmbeddedLink:
+        """Issue a short-lived signing URL for one signer whose turn it is, for an iframe of a listed origin.
+
+        Only origins the MSP listed (``signing.embed_origins``) may frame it; when several are listed
+        the request names one, which also receives the page's ``postMessage``. Nothing is mailed: the
+        URL goes to the portal that asked, and the issue is recorded.
+        """
+        actor.require(Permission.ENVELOPES_WRITE)
+        listed = self._rules.embed_origins
+        if not listed:
+            raise InvalidTransition(
+                "Embedded signing is off: list your portal's origin in UNDERSIGN_SIGNING__EMBED_ORIGINS first."
+            )
+        if origin is None:
+            if len(listed) > 1:
+                raise InvalidInput(
+                    "Several portal origins are listed: say which one will show the signing page.",
+                    errors=[FieldError("/origin", f"one of {', '.join(listed)}")],
+                )
+            chosen = listed[0]
+        else:
+            try:
+                chosen = embed_origin(origin)
+            except ValueError as exc:
+                raise InvalidInput(str(exc), errors=[FieldError("/origin", str(exc))]) from None
+            if chosen not in listed:
+                raise InvalidInput(
+                    f"{chosen} is not one of the origins allowed to embed signing.",
+                    errors=[FieldError("/origin", f"one of {', '.join(listed)}")],
+                )
+        envelope = self._locked(envelope_id)
+        signer = next((s for s in envelope.signers if s.id == signer_id), None)
+        if signer is None:
+            raise NotFound(f"Envelope '{envelope_id}' has no signer '{signer_id}'.")
+        now = self._clock.now()
+        if envelope.status is not EnvelopeStatus.SENT or now >= envelope.expires_at:
+            raise InvalidTransition(f"The envelope is {envelope.status}; nobody can sign it now.")
+        if signer.status is not SignerStatus.INVITED:
+            raise InvalidTransition(
+                f"This signer is {signer.status}: a signing URL is issued only to a signer whose turn it is."
+            )
+        expires_at = min(embed_expiry(now, self._rules.embed_ttl_minutes), envelope.expires_at)
+        url = self.invitations.embedded_link(envelope, signer, chosen, expires_at)
+        self.recorder.record(
+            envelope,
+            "signer.embedded_link_issued",
+            actor,
+            signer=signer,
+            detail={"origin": chosen, "expires_at": expires_at.isoformat()},
+        )
+        return EmbeddedLink(url=url, signer_id=signer.id, origin=chosen, expires_at=expires_at)
 
     def remind(self, actor: Actor, envelope_id: str) -> int:
         """Mail every signer whose turn it is a fresh link (429 when the last reminder was too recent)."""

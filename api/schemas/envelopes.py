@@ -57,6 +57,29 @@ class VoidIn(BaseModel):
     reason: Annotated[LongText, Field(min_length=1, max_length=2000)]
 
 
+class SigningUrlIn(BaseModel):
+    """``POST /v1/envelopes/{id}/signers/{signer_id}/signing-url``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The portal origin that will frame the page (one of signing.embed_origins; "
+        "may be left out when only one is listed)",
+    )
+
+
+class SigningUrlOut(BaseModel):
+    """A short-lived signing URL for an iframe of ``origin``."""
+
+    url: str
+    envelope_id: str
+    signer_id: str
+    origin: str
+    expires_at: datetime
+
+
 class SignerOut(BaseModel):
     """A signer's state (no tokens, codes or signature images)."""
 
