@@ -107,7 +107,7 @@ class TestSigningUrl:
         body: dict[str, Any],
         status: int,
     ) -> None:
-        """Wrong role, unlisted or malformed origin, unknown field, or a signer not yet invited: refused, nothing issued."""
+        """Wrong role, unlisted or bad origin, unknown field, or a signer not yet invited: refused, nothing issued."""
         envelope = send_msa(api)
         answer = _url(api, envelope, signer=signer, role=role, **body)
         assert answer.status_code == status, answer.text
