@@ -44,6 +44,7 @@ canvas { width: 100%; height: 180px; border: 1px dashed #666; border-radius: 6px
 .hidden { display: none; }
 .doc-tools p { margin: 4px 0; }
 .doc-tools a, .end-marker a { font-weight: 600; color: #1f3a5f; }
+.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
 .end-marker { border-top: 2px solid #1f3a5f; padding-top: 8px; font-weight: 600; }
 /* The reading view: the document's own HTML reflowed to the screen, body text never under 16 px. */
 .reading { background: #fff; border: 1px solid #d8dbe0; border-radius: 8px; padding: 16px;
@@ -220,7 +221,7 @@ _READ = """{% extends "base" %}{% block body %}
 <section class="card doc-tools" aria-label="About this reading view">
 <p>The {{ page_count }}-page document as text that fits your screen. It is made from the same clauses as the
 PDF you sign (checked clause by clause); the PDF's layout and page breaks differ.</p>
-<p class="note">Fingerprint of this text (SHA-256): <span id="reading-sha256">{{ copy.sha256 }}</span></p>
+<p class="note">Fingerprint of this text (SHA-256): <span id="reading-sha256" class="hash">{{ copy.sha256 }}</span></p>
 <p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>Download the PDF ({{ page_count }}
 page{{ '' if page_count == 1 else 's' }})</a></p>
 </section>

@@ -68,7 +68,7 @@ class TestReadingView:
             page.headers["cache-control"] == "no-store"
             and "frame-ancestors 'none'" in page.headers["content-security-policy"]
         )
-        shown_hash = re.search(r'id="reading-sha256">([0-9a-f]{64})<', page.text)
+        shown_hash = re.search(r'id="reading-sha256"[^>]*>([0-9a-f]{64})<', page.text)
         assert shown_hash and 'id="end-of-document"' in page.text
         article = page.text.split('id="reading"', 1)[1].split("</article>", 1)[0]
         reading = _words(_visible(article))
