@@ -56,6 +56,7 @@ canvas { width: 100%; height: 180px; border: 1px dashed #666; border-radius: 6px
 .reading table { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; }
 .reading td, .reading th { border: 1px solid #d8dbe0; padding: 4px 8px; text-align: left; vertical-align: top; }
 .reading .doc-meta td, .reading .doc-meta th { border: 0; padding: 2px 12px 2px 0; }
+.reading th { overflow-wrap: normal; white-space: nowrap; }
 .reading .sig-block { border: 1px solid #d8dbe0; border-radius: 6px; padding: 8px; margin: 12px 0; }
 .reading .sig-box { height: 48px; border-bottom: 1px dashed #666; margin: 8px 0; }
 .reading .draft-banner { border: 1px solid #a61b1b; background: #fdf3f3; padding: 8px; }
@@ -120,7 +121,8 @@ _SIGN = """{% extends "base" %}{% block body %}
 <p><a href="/sign/{{ token }}/read" id="reading-link">Read it as text that fits your screen</a></p>
 <p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>Download the PDF ({{ page_count }}
 page{{ '' if page_count == 1 else 's' }})</a></p>
-<p class="note">All three show the same document. You sign the PDF shown in the pages below.</p>
+<p class="note">The text view, the PDF and the pages below are the same document; you sign the PDF, shown in
+the pages below.</p>
 </section>{% endblock %}
 <section class="pages" aria-label="The document, {{ page_count }} pages">
 {% for i in range(page_count) %}<img src="/sign/{{ token }}/pages/{{ i }}.png"
