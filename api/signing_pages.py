@@ -27,6 +27,8 @@ h1 { font-size: 1.4rem; margin: 8px 0 12px; }
 h2 { font-size: 1.1rem; margin: 20px 0 8px; }
 .card { background: #fff; border: 1px solid #d8dbe0; border-radius: 8px; padding: 16px; margin: 12px 0; }
 .pages img { display: block; width: 100%; height: auto; border: 1px solid #ccc; margin: 0 0 12px; background: #fff; }
+/* Space for a page not loaded yet (lazy): a Letter-shaped box until the image's own shape is known. */
+.pages img { aspect-ratio: auto 8.5 / 11; }
 label { display: block; font-weight: 600; margin: 12px 0 4px; }
 label.inline { display: flex; gap: 8px; align-items: flex-start; font-weight: 400; }
 input[type=text], textarea { width: 100%; font: inherit; padding: 10px; border: 1px solid #888; border-radius: 6px; }

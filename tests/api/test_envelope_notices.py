@@ -6,40 +6,22 @@ message, so "told" means a message arrived, not that a function was called.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from domain.roles import Role
 from tests.api.envelope_support import code_from, link_for, mails_to, post_form, send_msa, text_of
-from tests.api.test_envelopes import sign_as
+from tests.api.test_envelopes import settings, sign_as, smtp  # noqa: F401 - fixtures reused by name
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
 from tests.support.smtp import LoopbackSmtpServer
 from undersign.jobs import envelope_due
 from undersign.runtime import Runtime
-from undersign.settings import Settings
 
 CLIENT, MSP = "dana@northwind.example", "sam@msp.example"
 SENDER = "contracts@msp.example"
 REASON = "We do not accept the 30-day payment terms."
-
-
-@pytest.fixture
-def smtp() -> Iterator[LoopbackSmtpServer]:
-    """A real SMTP server on loopback that keeps every message."""
-    server = LoopbackSmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def settings(settings: Settings, smtp: LoopbackSmtpServer) -> Settings:
-    """The shared settings, mailing through the loopback SMTP server."""
-    mail = settings.mail.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "starttls": False})
-    return settings.model_copy(update={"mail": mail})
 
 
 def _send(api: Api, **extra: Any) -> dict[str, Any]:
@@ -53,8 +35,8 @@ def _consent(api: Api, path: str) -> None:
     assert done.status_code == 303, done.text
 
 
-def _subjects(smtp: LoopbackSmtpServer, address: str) -> list[str]:
-    return [str(m["Subject"]) for m in mails_to(smtp, address)]
+def _subjects(server: LoopbackSmtpServer, address: str) -> list[str]:
+    return [str(m["Subject"]) for m in mails_to(server, address)]
 
 
 def _state(api: Api, envelope: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +47,10 @@ def _state(api: Api, envelope: dict[str, Any]) -> dict[str, Any]:
 class TestDeclineFromEveryStep:
     @pytest.mark.parametrize("step", ["before_consent", "before_code", "after_code", "after_consent"])
     def test_signer_declines_at_any_step_and_everyone_gets_the_reason(
-        self, api: Api, smtp: LoopbackSmtpServer, step: str
+        self,
+        api: Api,
+        smtp: LoopbackSmtpServer,  # noqa: F811
+        step: str,
     ) -> None:
         """Wherever the signer is, the page offers decline; the refusal ends the envelope and both mails carry it."""
         envelope = _send(api, otp=step in ("before_code", "after_code"))
@@ -103,7 +88,9 @@ class TestDeclineFromEveryStep:
         assert mails_to(smtp, MSP) == []  # the order-2 signer never had a link: nothing to withdraw
 
     def test_decline_without_the_pages_form_token_is_refused_and_changes_nothing(
-        self, api: Api, smtp: LoopbackSmtpServer
+        self,
+        api: Api,
+        smtp: LoopbackSmtpServer,  # noqa: F811
     ) -> None:
         """Declining before the code still needs the form token of the signer's own page (CSRF protection stays)."""
         envelope = _send(api, otp=True)
@@ -122,7 +109,11 @@ class TestDeclineFromEveryStep:
         ],
     )
     def test_bad_reasons_are_refused_and_nothing_is_recorded(
-        self, api: Api, smtp: LoopbackSmtpServer, reason: str, says: str
+        self,
+        api: Api,
+        smtp: LoopbackSmtpServer,  # noqa: F811
+        reason: str,
+        says: str,
     ) -> None:
         """An empty, too short, too long or direction-overriding reason is refused with a reason; nothing is sent."""
         envelope = _send(api)
@@ -133,7 +124,9 @@ class TestDeclineFromEveryStep:
         assert _state(api, envelope)["status"] == "sent" and mails_to(smtp, SENDER) == []
 
     def test_page_does_not_claim_the_sender_was_told_when_there_is_nobody_to_tell(
-        self, api: Api, smtp: LoopbackSmtpServer
+        self,
+        api: Api,
+        smtp: LoopbackSmtpServer,  # noqa: F811
     ) -> None:
         """Without a sender address the page says the sender could not be e-mailed, and the event says why."""
         envelope = send_msa(api)
@@ -147,7 +140,9 @@ class TestDeclineFromEveryStep:
 
 class TestSenderAndSignersAreTold:
     def test_void_mails_the_sender_and_every_signer_who_still_had_a_link(
-        self, api: Api, smtp: LoopbackSmtpServer
+        self,
+        api: Api,
+        smtp: LoopbackSmtpServer,  # noqa: F811
     ) -> None:
         """Voiding mails the sender the reason and each invited signer; a signer still waiting had no link."""
         envelope = _send(
@@ -171,7 +166,11 @@ class TestSenderAndSignersAreTold:
         assert told == sorted([SENDER, CLIENT, "lee@northwind.example"])
 
     def test_expiry_mails_the_sender_and_the_signers_whose_link_died(
-        self, api: Api, runtime: Runtime, clock: FixedClock, smtp: LoopbackSmtpServer
+        self,
+        api: Api,
+        runtime: Runtime,
+        clock: FixedClock,
+        smtp: LoopbackSmtpServer,  # noqa: F811
     ) -> None:
         """run-due expires the envelope and mails the sender (naming who had not signed) and the invited signer."""
         envelope = _send(api, expires_in_days=2)
@@ -183,7 +182,11 @@ class TestSenderAndSignersAreTold:
         assert mails_to(smtp, MSP) == []
         assert envelope_due(runtime)["expired"] == 0 and len(mails_to(smtp, SENDER)) == 1
 
-    def test_completion_mails_the_sender(self, api: Api, smtp: LoopbackSmtpServer) -> None:
+    def test_completion_mails_the_sender(
+        self,
+        api: Api,
+        smtp: LoopbackSmtpServer,  # noqa: F811
+    ) -> None:
         """When the last signer signs and the copy is sealed, the sender is mailed that everyone signed."""
         envelope = _send(api)
         assert sign_as(api, link_for(smtp, CLIENT)).status_code == 200
@@ -194,7 +197,10 @@ class TestSenderAndSignersAreTold:
         assert "Dana Wu" in text_of(mails_to(smtp, SENDER)[0]) and "Sam Provider" in text_of(mails_to(smtp, SENDER)[0])
 
     def test_sender_defaults_to_the_notify_setting_and_a_bad_address_is_refused(
-        self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer
+        self,
+        api: Api,
+        runtime: Runtime,
+        smtp: LoopbackSmtpServer,  # noqa: F811
     ) -> None:
         """A bad sender_email is a 422 that stores and sends nothing; without one the setting's address is used."""
         bad = api.post(
@@ -210,7 +216,12 @@ class TestSenderAndSignersAreTold:
 class TestRemindersStop:
     @pytest.mark.parametrize("end", ["declined", "voided", "expired", "completed"])
     def test_no_reminder_after_an_envelope_ends(
-        self, api: Api, runtime: Runtime, clock: FixedClock, smtp: LoopbackSmtpServer, end: str
+        self,
+        api: Api,
+        runtime: Runtime,
+        clock: FixedClock,
+        smtp: LoopbackSmtpServer,  # noqa: F811
+        end: str,
     ) -> None:
         """Once declined, voided, expired or completed, run-due sends no reminder however much time passes."""
         envelope = _send(api, expires_in_days=30, reminder_every_days=1)
