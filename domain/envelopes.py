@@ -389,6 +389,21 @@ def pages_seen(viewed_pages: Sequence[int], page_count: int) -> str:
     return f"{noun} {listed} of {page_count}"
 
 
+_VIEW_WORDS = {READING_VIEW: "the whole document as text (reading view)", PDF_DOWNLOAD: "the PDF file (downloaded)"}
+
+
+def delivered_summary(viewed_pages: Sequence[int], delivered_views: Sequence[str], page_count: int) -> str:
+    """Say in plain words everything delivered: page images, then the reading view and the PDF download.
+
+    Reads after "Viewed … (" as "all 3 pages and the PDF file (downloaded) shown"; with nothing
+    delivered it is :func:`pages_seen`'s "no page of the 3-page document was shown".
+    """
+    parts = [_VIEW_WORDS[v] for v in delivered_views if v in _VIEW_WORDS]
+    if any(0 <= p < page_count for p in viewed_pages) or not parts:
+        parts.insert(0, pages_seen(viewed_pages, page_count))
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def page_count(pdf: bytes) -> int:
     """Return the number of pages of ``pdf``."""
     return len(_page_heights(pdf))

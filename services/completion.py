@@ -23,8 +23,8 @@ from domain.envelopes import (
     EnvelopeStatus,
     RetentionPolicy,
     SignerStatus,
+    delivered_summary,
     page_count,
-    pages_seen,
     stamp_boxes,
 )
 from domain.errors import MailUnavailable, NotFound, StoreUnavailable, TimestampUnavailable
@@ -140,7 +140,7 @@ class CompletionService:
                     consent_version=s.consent_version or "",
                     consented_at=s.consented_at or now,
                     viewed_at=s.viewed_at,
-                    pages_seen=pages_seen(s.viewed_pages, sent_pages),
+                    pages_seen=delivered_summary(s.viewed_pages, s.delivered_views, sent_pages),
                     signed_at=s.signed_at or now,
                     ip=s.ip or "unknown",
                     user_agent=s.user_agent or "unknown",
@@ -220,7 +220,7 @@ class CompletionService:
                 "title": s.signed_title or s.title,
                 "role": s.role.value,
                 # What the register keeps of "viewed": the pages this signer was actually shown.
-                "pages_viewed": pages_seen(s.viewed_pages, sent_pages),
+                "pages_viewed": delivered_summary(s.viewed_pages, s.delivered_views, sent_pages),
             }
             for s in signers
         ]

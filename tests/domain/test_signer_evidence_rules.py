@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.envelopes import CONSENT_DISCLOSURES, attestation_text, disclosure_text, pages_seen
+from domain.envelopes import CONSENT_DISCLOSURES, attestation_text, delivered_summary, disclosure_text, pages_seen
 from domain.errors import InvalidInput
 from domain.risks import Approver, check_approver_signers, names_match
 
@@ -78,3 +78,22 @@ class TestWhatSignersAreTold:
         text = attestation_text("Dana Wu", "Owner", "Northwind Dental Clinic Ltd.")
         assert text.endswith("on behalf of Northwind Dental Clinic Ltd.") and ".." not in text
         assert attestation_text("Dana Wu", "Owner", "Northwind").endswith("Northwind.")
+
+
+class TestDeliveredSummary:
+    @pytest.mark.parametrize(
+        ("pages", "views", "words"),
+        [
+            ((), (), "no page of the 3-page document was shown"),
+            ((0, 1, 2), (), "all 3 pages"),
+            ((), ("reading_view",), "the whole document as text (reading view)"),
+            (
+                (0,),
+                ("reading_view", "pdf_download"),
+                "page 1 of 3, the whole document as text (reading view) and the PDF file (downloaded)",
+            ),
+        ],
+    )
+    def test_every_delivered_view_is_named(self, pages: tuple[int, ...], views: tuple[str, ...], words: str) -> None:
+        """The certificate names page images, the reading view and the PDF download; "no page" only when none."""
+        assert delivered_summary(pages, views, 3) == words
