@@ -32,7 +32,7 @@ from undersign.settings import Settings
 
 SENDER = "contracts@msp.example"
 REASON = "We are moving to another provider."
-SHOTS = Path("/tmp/signing-flow-shots")  # noqa: S108 - screenshots kept for a person to look at
+SHOTS = Path("/tmp/signing-flow-shots")
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ window.addEventListener('message', function (e) {{ window.received.push({{origin
 </script></body></html>""".encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's hook name
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(page)))
@@ -198,7 +198,7 @@ class TestEmbeddedSigning:
         smtp: LoopbackSmtpServer,  # noqa: F811
         portal_port: int,
     ) -> None:
-        """In the listed portal's iframe the signer signs and the portal gets undersign.completed; elsewhere no frame."""
+        """In the listed portal's frame the signer signs and the portal hears undersign.completed; elsewhere no frame."""
         envelope = send_msa(
             api,
             signers=[
