@@ -198,7 +198,7 @@ class TestEmbeddedSigning:
         smtp: LoopbackSmtpServer,  # noqa: F811
         portal_port: int,
     ) -> None:
-        """In the listed portal's frame the signer signs and the portal hears undersign.completed; elsewhere no frame."""
+        """In the listed portal's frame a signer signs, the portal hears undersign.completed; no frame elsewhere."""
         envelope = send_msa(
             api,
             signers=[
