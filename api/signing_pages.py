@@ -186,19 +186,20 @@ _INVALID = """{% extends "base" %}{% block body %}
 newer one. If you still need to sign, ask the person who sent it to you.</p>
 {% endblock %}"""
 
+#: The page templates by name (``tools/i18n_catalogues.py`` extracts their strings for the catalogues).
+TEMPLATES = {
+    "base": _BASE,
+    "errors": _ERRORS,
+    "decline": _DECLINE,
+    "consent": _CONSENT,
+    "otp": _OTP,
+    "sign": _SIGN,
+    "done": _DONE,
+    "invalid": _INVALID,
+}
+
 _ENV = Environment(
-    loader=DictLoader(
-        {
-            "base": _BASE,
-            "errors": _ERRORS,
-            "decline": _DECLINE,
-            "consent": _CONSENT,
-            "otp": _OTP,
-            "sign": _SIGN,
-            "done": _DONE,
-            "invalid": _INVALID,
-        }
-    ),
+    loader=DictLoader(TEMPLATES),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 

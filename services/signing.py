@@ -22,6 +22,7 @@ from domain.envelopes import (
     check_otp,
     current_order,
     disclosure_text,
+    disclosure_version_for,
     hash_otp,
     hash_token,
     new_otp,
@@ -31,6 +32,7 @@ from domain.envelopes import (
     require_turn,
 )
 from domain.errors import FieldError, InvalidInput, InvalidTransition, NotFound
+from domain.languages import EnglishOnly, MessageCatalogs
 from domain.ports import (
     BlobStore,
     Clock,
@@ -101,6 +103,7 @@ class SigningService:
         clock: Clock,
         rules: SigningRules,
         listeners: list[EnvelopeOutcomeListener] | None = None,
+        catalogs: MessageCatalogs | None = None,
     ) -> None:
         self._envelopes = envelopes
         self._blobs = blobs
@@ -111,6 +114,7 @@ class SigningService:
         self._clock = clock
         self._rules = rules
         self._listeners = listeners or []
+        self._catalogs = catalogs or EnglishOnly()
 
     # -- resolving a link ------------------------------------------------------------------------------
 
@@ -154,7 +158,7 @@ class SigningService:
             step = self._step(envelope, signer)
             if step == "sign" and not page_count:
                 page_count = len(self._document_pages(envelope))
-        version = signer.consent_version or self._rules.consent_version
+        version = signer.consent_version or disclosure_version_for(signer.language, self._rules.consent_version)
         return SigningView(
             envelope=envelope,
             signer=signer,
@@ -233,7 +237,7 @@ class SigningService:
         actor = _actor(signer, caller)
         if not agreed:
             raise InvalidInput("Tick the box to agree, or decline.", errors=[FieldError("agree", "required")])
-        if version != self._rules.consent_version:
+        if version != disclosure_version_for(signer.language, self._rules.consent_version):
             # The page was rendered with another disclosure than the one in force: show the current one.
             raise InvalidInput("The disclosure has changed; read it again.", errors=[FieldError("version", "stale")])
         if signer.consented_at is not None:
@@ -249,6 +253,7 @@ class SigningService:
             # The text exactly as shown, so the wording agreed to (with its paper-copy contact) is reproducible.
             detail={
                 "disclosure_version": version,
+                "disclosure_language": signer.language,
                 "disclosure_sha256": hashlib.sha256(text.encode()).hexdigest(),
                 "disclosure_text": text,
             },
@@ -266,13 +271,19 @@ class SigningService:
         expires = otp_expiry(self._clock.now(), self._rules.otp_ttl_minutes)
         signer = replace(signer, otp_hash=hash_otp(signer.id, code), otp_expires_at=expires)
         envelope = self._save(envelope, signer)
+        _ = self._catalogs.translator(signer.language).gettext
+        words = {"title": envelope.title, "code": code, "minutes": self._rules.otp_ttl_minutes}
         self._mailer.send(
             OutgoingMail(
                 to=(signer.email,),
                 # The code stays out of the Subject: lock screens and mail lists show subjects to anyone nearby.
-                subject=f"Your signing code for {envelope.title}",
-                text=f'Your one-time code to sign "{envelope.title}" is {code}. '
-                f"It works for {self._rules.otp_ttl_minutes} minutes. Do not share it with anyone.\n",
+                subject=_("Your signing code for %(title)s") % words,
+                text=_(
+                    'Your one-time code to sign "%(title)s" is %(code)s. It works for %(minutes)s minutes. '
+                    "Do not share it with anyone."
+                )
+                % words
+                + "\n",
             )
         )
         self._recorder.record(envelope, "signer.code_sent", actor, signer=signer, detail={"to": signer.email})
@@ -354,7 +365,10 @@ class SigningService:
                 errors=[FieldError("full_name", f"must be {signer.name} (the approver named in the letter)")],
             )
         now = self._clock.now()
-        attestation = attestation_text(full_name, title, party_for(envelope, signer.role))
+        # The attestation is recorded in the words the signer confirmed: those of their own language.
+        attestation = attestation_text(
+            full_name, title, party_for(envelope, signer.role), self._catalogs.translator(signer.language)
+        )
         signer = replace(
             signer,
             status=SignerStatus.SIGNED,

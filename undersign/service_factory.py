@@ -282,6 +282,7 @@ class ServiceFactory:
             blobs=runtime.blob_store,
             signed=SqlSignedDocumentRepository(self.session),
             listeners=self.envelope_listeners(extra),
+            catalogs=runtime.catalogs,
         )
 
     def signing(self) -> SigningService:
@@ -298,12 +299,13 @@ class ServiceFactory:
             envelopes=envelopes,
             blobs=runtime.blob_store,
             pages=runtime.kit.pages,
-            invitations=Invitations(envelopes, runtime.mailer, recorder, runtime.clock, rules),
+            invitations=Invitations(envelopes, runtime.mailer, recorder, runtime.clock, rules, runtime.catalogs),
             recorder=recorder,
             mailer=runtime.mailer,
             clock=runtime.clock,
             rules=rules,
             listeners=self.envelope_listeners(),
+            catalogs=runtime.catalogs,
         )
 
     def completion(self) -> CompletionService:
@@ -327,6 +329,7 @@ class ServiceFactory:
             completer=kit.completer,
             retention=kit.retention,
             listeners=self.envelope_listeners(),
+            catalogs=runtime.catalogs,
         )
 
     def archive(self) -> ArchiveService:
