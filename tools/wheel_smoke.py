@@ -3,8 +3,9 @@
 What a deployment gets is the wheel and ``uv.lock``'s pins, not this checkout. So this builds the wheel,
 creates a throwaway venv in a temporary folder, installs the locked runtime dependencies (no dev extras)
 and the wheel into it, and then, from a folder outside the repository, runs
-``undersign templates check``, loads the French message catalogue, renders one shipped sample, and starts ``undersign dev`` until ``/readyz``
-answers 200 (then stops it with Ctrl+C and expects a clean exit). Any failure exits 1 and says which step.
+``undersign templates check``, loads the French message catalogue, renders one shipped sample, and starts
+``undersign dev`` until ``/readyz`` answers 200 (then stops it with Ctrl+C and expects a clean exit).
+Any failure exits 1 and says which step.
 
 Run: ``.venv/bin/python tools/wheel_smoke.py`` (``make test`` runs it after the suite).
 """

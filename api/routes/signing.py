@@ -15,20 +15,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Form, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from api.deps import CallerDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
+from api.deps import CallerDep, CatalogsDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
 from api.signing_csrf import FormGuardDep, SigningFormGuard
 from api.signing_pages import render
 from domain.envelopes import EnvelopeStatus, OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.languages import DEFAULT_LANGUAGE, ENGLISH, N_, MessageCatalogs, Translator
 from services.signing import Caller, LinkInvalid, SigningService
 
 router = APIRouter(tags=["signing"], include_in_schema=False)
 _DATA_URL_PREFIX = "data:image/png;base64,"
 
 
-def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def _page(
+    name: str, status: int = 200, *, words: Translator = ENGLISH, lang: str = DEFAULT_LANGUAGE, **context: Any
+) -> HTMLResponse:
     nonce = secrets.token_urlsafe(16)
-    html = render(name, nonce=nonce, title=context.pop("title", "Sign a document"), **context)
+    title = context.pop("title", None) or words.gettext("Sign a document")
+    html = render(name, translator=words, lang=lang, nonce=nonce, title=title, **context)
     return HTMLResponse(
         html,
         status_code=status,
@@ -46,7 +50,8 @@ def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 
 def _invalid(status: int = 404) -> HTMLResponse:
-    return _page("invalid", status=status, title="Link not valid", script_font=False)
+    # Bilingual (see api/signing_pages.py): who opened a bad link is not known.
+    return _page("invalid", status=status, title="Link not valid / Lien non valide", script_font=False)
 
 
 def _view_page(
@@ -55,20 +60,26 @@ def _view_page(
     caller: Caller,
     kit_font: bool,
     guard: SigningFormGuard,
+    catalogs: MessageCatalogs,
     *,
     errors: list[str] | None = None,
     message: str = "",
     info: str = "",
     form: dict[str, str] | None = None,
+    invalid: tuple[str, ...] = (),
     status: int = 200,
 ) -> HTMLResponse:
     try:
         view = service.view(token, caller)
     except LinkInvalid:
         return _invalid()
+    words = catalogs.translator(view.signer.language)
     response = _page(
         view.step,
         status=status,
+        words=words,
+        lang=view.signer.language,
+        invalid=invalid,
         title=view.envelope.title,
         token=token,
         envelope=view.envelope,
@@ -77,8 +88,9 @@ def _view_page(
         disclosure_version=view.disclosure_version,
         disclosure_text=view.disclosure_text,
         page_count=view.page_count,
-        errors=errors or [],
-        message=message,
+        # Messages from the services are English source strings: shown in the signer's language when catalogued.
+        errors=[words.gettext(e) for e in errors or []],
+        message=words.gettext(message) if message else "",
         info=info,
         form=form or {"full_name": view.signer.name, "title": view.signer.title, "method": "typed"},
         script_font=kit_font,
@@ -88,40 +100,63 @@ def _view_page(
     return response
 
 
-def _forged() -> HTMLResponse:
+def _forged(words: Translator, lang: str) -> HTMLResponse:
     """The page for a form that did not come from this link's signing page (or whose page is too old)."""
     return _page(
         "done",
         status=403,
-        title="Please reload the page",
-        heading="This form could not be accepted",
-        text="Nothing was recorded. Open the link in your e-mail again and repeat the step from that page.",
+        words=words,
+        lang=lang,
+        title=words.gettext("Please reload the page"),
+        heading=words.gettext("This form could not be accepted"),
+        text=words.gettext(
+            "Nothing was recorded. Open the link in your e-mail again and repeat the step from that page."
+        ),
         script_font=False,
     )
 
 
 def _refused_input_page(
-    service: SigningService, token: str, caller: Caller, kit_font: bool, guard: SigningFormGuard, exc: InvalidInput
+    service: SigningService,
+    token: str,
+    caller: Caller,
+    kit_font: bool,
+    guard: SigningFormGuard,
+    catalogs: MessageCatalogs,
+    exc: InvalidInput,
 ) -> HTMLResponse:
-    """Show the signing page again with the reasons a form was refused (422)."""
+    """Show the signing page again with the reasons a form was refused (422), the fields marked invalid."""
     return _view_page(
         service,
         token,
         caller,
         kit_font,
         guard,
+        catalogs,
         errors=[e.reason for e in exc.errors],
         message=exc.detail,
+        invalid=tuple(e.pointer for e in exc.errors),
         status=422,
     )
 
 
+def _signer_words(service: SigningService, catalogs: MessageCatalogs, token: str) -> tuple[Translator, str]:
+    """The translator and language code of the link's signer (English when the link is not usable)."""
+    lang = service.language_of(token)
+    return catalogs.translator(lang), lang
+
+
 @router.get("/sign/{token}", response_class=HTMLResponse)
 def signing_page(
-    token: str, service: SigningServiceDep, caller: CallerDep, kit: KitDep, guard: FormGuardDep
+    token: str,
+    service: SigningServiceDep,
+    caller: CallerDep,
+    kit: KitDep,
+    guard: FormGuardDep,
+    catalogs: CatalogsDep,
 ) -> HTMLResponse:
     """Show the step the signer is at: consent, one-time code, or the document and the signature form."""
-    return _view_page(service, token, caller, kit.script_font is not None, guard)
+    return _view_page(service, token, caller, kit.script_font is not None, guard, catalogs)
 
 
 @router.post("/sign/{token}/consent", response_model=None)
@@ -131,19 +166,20 @@ def consent(
     caller: CallerDep,
     kit: KitDep,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     version: Annotated[str, Form(max_length=64)] = "",
     agree: Annotated[str, Form(max_length=8)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Record consent to do business electronically, then continue."""
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(*_signer_words(service, catalogs, token))
     try:
         service.consent(token, caller, agreed=agree == "yes", version=version)
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
-        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, exc)
+        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, catalogs, exc)
     return RedirectResponse(f"/sign/{token}", status_code=303, headers={"Referrer-Policy": "no-referrer"})
 
 
@@ -154,18 +190,22 @@ def send_code(
     caller: CallerDep,
     kit: KitDep,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """E-mail a one-time code."""
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(*_signer_words(service, catalogs, token))
     try:
         service.send_code(token, caller)
     except LinkInvalid:
         return _invalid()
     except InvalidTransition as exc:
-        return _view_page(service, token, caller, kit.script_font is not None, guard, errors=[exc.detail], status=409)
-    return _view_page(service, token, caller, kit.script_font is not None, guard, info="We sent you a code.")
+        font = kit.script_font is not None
+        return _view_page(service, token, caller, font, guard, catalogs, errors=[exc.detail], status=409)
+    words, _lang = _signer_words(service, catalogs, token)
+    info = words.gettext("We sent you a code.")
+    return _view_page(service, token, caller, kit.script_font is not None, guard, catalogs, info=info)
 
 
 @router.post("/sign/{token}/code", response_model=None)
@@ -175,12 +215,13 @@ def check_code(
     caller: CallerDep,
     kit: KitDep,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     code: Annotated[str, Form(max_length=12)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Check the one-time code."""
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(*_signer_words(service, catalogs, token))
     try:
         result = service.check_code(token, caller, code)
     except LinkInvalid:
@@ -188,11 +229,12 @@ def check_code(
     if result is OtpCheck.OK:
         return RedirectResponse(f"/sign/{token}", status_code=303, headers={"Referrer-Policy": "no-referrer"})
     messages = {
-        OtpCheck.WRONG: "That code is not right. Check the e-mail and try again.",
-        OtpCheck.EXPIRED: "That code has expired or was never sent. Ask for a new one.",
-        OtpCheck.LOCKED: "Too many wrong codes. Ask the sender to send the invitation again.",
+        OtpCheck.WRONG: N_("That code is not right. Check the e-mail and try again."),
+        OtpCheck.EXPIRED: N_("That code has expired or was never sent. Ask for a new one."),
+        OtpCheck.LOCKED: N_("Too many wrong codes. Ask the sender to send the invitation again."),
     }
-    return _view_page(service, token, caller, kit.script_font is not None, guard, errors=[messages[result]], status=422)
+    font = kit.script_font is not None
+    return _view_page(service, token, caller, font, guard, catalogs, errors=[messages[result]], status=422)
 
 
 @router.get("/sign/{token}/pages/{index}.png", response_class=Response)
@@ -227,6 +269,7 @@ def sign(
     complete: CompletionRunnerDep,
     background: BackgroundTasks,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     full_name: Annotated[str, Form(max_length=200)] = "",
     title: Annotated[str, Form(max_length=200)] = "",
     attest: Annotated[str, Form(max_length=8)] = "",
@@ -235,8 +278,9 @@ def sign(
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """Sign; the last signature starts completion (sealing) after the answer is sent."""
+    words, lang = _signer_words(service, catalogs, token)
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(words, lang)
     try:
         envelope = service.sign(
             token,
@@ -258,8 +302,10 @@ def sign(
             caller,
             kit.script_font is not None,
             guard,
+            catalogs,
             errors=[e.reason for e in exc.errors],
             message=exc.detail,
+            invalid=tuple(e.pointer for e in exc.errors),
             status=422,
             form={"full_name": full_name, "title": title, "method": method},
         )
@@ -269,9 +315,13 @@ def sign(
         background.add_task(complete, envelope.id)
     return _page(
         "done",
-        title="Signed",
-        heading="Thank you, you have signed",
-        text="Your signature is recorded. When every party has signed, the sealed copy is e-mailed to you.",
+        words=words,
+        lang=lang,
+        title=words.gettext("Signed"),
+        heading=words.gettext("Thank you, you have signed"),
+        text=words.gettext(
+            "Your signature is recorded. When every party has signed, the sealed copy is e-mailed to you."
+        ),
         script_font=False,
     )
 
@@ -283,23 +333,27 @@ def decline(
     caller: CallerDep,
     kit: KitDep,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     reason: Annotated[str, Form(max_length=2000)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """Decline to sign, with a reason."""
+    words, lang = _signer_words(service, catalogs, token)
     if not guard.accepts(token, csrf):
-        return _forged()
+        return _forged(words, lang)
     try:
         service.decline(token, caller, reason)
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
-        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, exc)
+        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, catalogs, exc)
     return _page(
         "done",
-        title="Declined",
-        heading="You declined to sign",
-        text="Your answer and your reason are recorded, and the sender has been told.",
+        words=words,
+        lang=lang,
+        title=words.gettext("Declined"),
+        heading=words.gettext("You declined to sign"),
+        text=words.gettext("Your answer and your reason are recorded, and the sender has been told."),
         script_font=False,
     )
 
