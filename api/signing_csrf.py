@@ -67,17 +67,25 @@ class SigningFormGuard:
             return False
         return hmac.compare_digest(mac, _mac(self._secret, nonce, link_token))
 
-    def set_cookie(self, response: Response, link_token: str) -> None:
-        """Give the browser its secret for this link (only when the request did not bring a valid one)."""
+    def set_cookie(self, response: Response, link_token: str, *, framed: bool = False) -> None:
+        """Give the browser its secret for this link (only when the request did not bring a valid one).
+
+        An embedded link's pages live in a frame of the MSP's portal, which is usually another site: a
+        ``SameSite=Strict`` cookie would never come back from there. Over HTTPS its cookie is therefore
+        ``SameSite=None; Secure; Partitioned``: sent from that frame only, kept apart per top-level site
+        (CHIPS), so a page of any other site still cannot send it. The form token check is the same.
+        """
         if self._fresh and self._secret is not None:
+            cross_site = framed and self._https
             response.set_cookie(
                 COOKIE,
                 self._secret,
                 max_age=_MAX_AGE,
                 path=f"/sign/{link_token}",
                 httponly=True,
-                samesite="strict",
+                samesite="none" if cross_site else "strict",
                 secure=self._https,
+                partitioned=cross_site,
             )
 
 

@@ -47,6 +47,24 @@ canvas { width: 100%; height: 180px; border: 1px dashed #666; border-radius: 6px
 .alert { border-left: 4px solid #8a1c1c; background: #fdecec; padding: 8px 12px; }
 .note { color: #444; font-size: .95rem; }
 .hidden { display: none; }
+.doc-tools p { margin: 4px 0; }
+.doc-tools a, .end-marker a { font-weight: 600; color: #1f3a5f; }
+.hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
+.end-marker { border-top: 2px solid #1f3a5f; padding-top: 8px; font-weight: 600; }
+/* The reading view: the document's own HTML reflowed to the screen, body text never under 16 px. */
+.reading { background: #fff; border: 1px solid #d8dbe0; border-radius: 8px; padding: 16px;
+           font: 1rem/1.6 Georgia, "DejaVu Serif", serif; overflow-wrap: anywhere; }
+.reading h1 { font-size: 1.4rem; } .reading h2 { font-size: 1.15rem; }
+.reading p, .reading li, .reading td, .reading th { font-size: 1rem; }
+.reading .running-header { border-bottom: 1px solid #5b7c99; padding-bottom: 8px; margin-bottom: 12px; }
+.reading .running-header img { max-height: 48px; max-width: 40%; float: right; }
+.reading table { display: block; max-width: 100%; overflow-x: auto; border-collapse: collapse; }
+.reading td, .reading th { border: 1px solid #d8dbe0; padding: 4px 8px; text-align: left; vertical-align: top; }
+.reading .doc-meta td, .reading .doc-meta th { border: 0; padding: 2px 12px 2px 0; }
+.reading th { overflow-wrap: normal; white-space: nowrap; }
+.reading .sig-block { border: 1px solid #d8dbe0; border-radius: 6px; padding: 8px; margin: 12px 0; }
+.reading .sig-box { height: 48px; border-bottom: 1px dashed #666; margin: 8px 0; }
+.reading .draft-banner { border: 1px solid #a61b1b; background: #fdf3f3; padding: 8px; }
 </style></head>
 <body><main>
 {% block body %}{% endblock %}
@@ -100,18 +118,30 @@ _OTP = """{% extends "base" %}{% block body %}
  maxlength="6" required{% if errors %} aria-invalid="true" aria-describedby="errors"{% endif %}>
 <p><button type="submit" id="code-button">{{ _("Confirm") }}</button></p>
 </form></section>
+{% include "decline" %}
 {% endblock %}"""
 
 _SIGN = """{% extends "base" %}{% block body %}
 <h1>{{ envelope.title }}</h1>
 {% if envelope.message %}<p class="card">{{ envelope.message }}</p>{% endif %}
 {% include "errors" %}
+{% block doc_tools %}<section class="card doc-tools" aria-labelledby="doc-tools-heading">
+<h2 id="doc-tools-heading">{% trans count=page_count %}The document: {{ count }} page{% pluralize %}The document: \
+{{ count }} pages{% endtrans %}</h2>
+<p><a href="/sign/{{ token }}/read" id="reading-link">{{ _("Read it as text that fits your screen") }}</a></p>
+<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>{% trans count=page_count %}Download the PDF \
+({{ count }} page){% pluralize %}Download the PDF ({{ count }} pages){% endtrans %}</a></p>
+<p class="note">{{ _("The text view, the PDF and the pages below are the same document; you sign the PDF, shown \
+in the pages below.") }}</p>
+</section>{% endblock %}
 <section class="pages" aria-label="{% trans count=page_count %}The document, {{ count }} pages{% endtrans %}">
 {% for i in range(page_count) %}<img src="/sign/{{ token }}/pages/{{ i }}.png"
  loading="{{ 'eager' if i < 2 else 'lazy' }}"
  alt="{% trans page=i + 1, count=page_count, title=envelope.title %}Page {{ page }} of {{ count }} of {{ title }}\
 {% endtrans %}">{% endfor %}
 </section>
+{% block end_marker %}<p class="end-marker" id="end-of-document">{% trans count=page_count %}You have reached \
+the end of the document (page {{ count }} of {{ count }}).{% endtrans %}</p>{% endblock %}
 <form method="post" action="/sign/{{ token }}/sign" id="sign-form" class="card" aria-labelledby="sign-heading">
 <input type="hidden" name="csrf" value="{{ csrf }}">
 <h2 id="sign-heading">{{ _("Sign") }}</h2>
@@ -198,6 +228,36 @@ a handwritten one.") }}</p>
 _DONE = """{% extends "base" %}{% block body %}
 <h1>{{ heading }}</h1>
 <p role="status" id="done">{{ text }}</p>
+{% block embed_outcome %}{% if embed_origin and outcome %}
+<script nonce="{{ nonce }}">
+(function () {
+  // Only the portal origin the link was issued for receives the outcome (never "*").
+  if (window.parent !== window) { window.parent.postMessage({{ outcome | tojson }}, {{ embed_origin | tojson }}); }
+})();
+</script>{% endif %}{% endblock %}
+{% endblock %}"""
+
+_READ = """{% extends "base" %}{% block body %}
+<h1>{{ envelope.title }}</h1>
+<p><a href="/sign/{{ token }}#sign-form">{{ _("Back to signing") }}</a></p>
+{% if copy %}
+<section class="card doc-tools" aria-label="{{ _('About this reading view') }}">
+<p>{% trans count=page_count %}The {{ count }}-page document as text that fits your screen. It is made from \
+the same clauses as the PDF you sign (checked clause by clause); the PDF's layout and page breaks differ.{% \
+endtrans %}</p>
+<p class="note">{{ _("Fingerprint of this text (SHA-256):") }} <span id="reading-sha256" class="hash">{{ \
+copy.sha256 }}</span></p>
+<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>{% trans count=page_count %}Download the \
+PDF ({{ count }} page){% pluralize %}Download the PDF ({{ count }} pages){% endtrans %}</a></p>
+</section>
+<article class="reading" id="reading" aria-label="{{ envelope.title }}">{{ body }}</article>
+<p class="end-marker" id="end-of-document">{{ _("You have reached the end of the document.") }}</p>
+{% else %}
+<p class="card" id="no-reading-view">{{ _("This document cannot be shown as text here. Read the pages on the \
+signing page, or download the PDF.") }}</p>
+<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>{{ _("Download the PDF") }}</a></p>
+{% endif %}
+<p><a href="/sign/{{ token }}#sign-form" id="go-sign">{{ _("Go to signing") }}</a></p>
 {% endblock %}"""
 
 # Who opened a bad link is unknown (the page must not reveal whose it was), so it speaks every shipped
@@ -222,6 +282,7 @@ TEMPLATES = {
     "otp": _OTP,
     "sign": _SIGN,
     "done": _DONE,
+    "read": _READ,
     "invalid": _INVALID,
 }
 
@@ -234,6 +295,6 @@ _ENV.policies["ext.i18n.trimmed"] = True
 
 
 def render(name: str, *, translator: Translator = ENGLISH, lang: str = DEFAULT_LANGUAGE, **context: Any) -> str:
-    """Render page ``name`` (consent, otp, sign, done, invalid) with ``context``, in ``translator``'s words."""
+    """Render page ``name`` (consent, otp, sign, read, done, invalid) with ``context``, in ``translator``'s words."""
     words = {"_": translator.gettext, "gettext": translator.gettext, "ngettext": translator.ngettext}
     return _ENV.get_template(name).render({**words, "lang": lang, "invalid": (), **context})

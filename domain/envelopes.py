@@ -157,6 +157,8 @@ class Signer:
     viewed_at: datetime | None = None
     # 0-based indexes of the pages whose images were actually delivered to this signer: "viewed" means seen.
     viewed_pages: tuple[int, ...] = ()
+    # Which whole-document views were delivered too (``reading_view``, ``pdf_download``), first delivery each.
+    delivered_views: tuple[str, ...] = ()
     otp_verified_at: datetime | None = None
     otp_hash: str | None = None
     otp_expires_at: datetime | None = None
@@ -209,6 +211,9 @@ class Envelope:
     end_reason: str | None = None
     seal_attempts: int = 0
     seal_error: str | None = None
+    # Who sent it, to be told how it ends (decline, void, expiry, completion); ``None`` = nobody to mail.
+    sender_name: str | None = None
+    sender_email: str | None = None
     signers: tuple[Signer, ...] = ()
 
     @property
@@ -219,6 +224,26 @@ class Envelope:
     def signer(self, signer_id: str) -> Signer:
         """Return the signer with this id."""
         return next(s for s in self.signers if s.id == signer_id)
+
+
+@dataclass(frozen=True)
+class LinkGrant:
+    """What a link token opens: one signer of one envelope; an embedded link also has an end and a framing origin."""
+
+    envelope_id: str
+    signer_id: str
+    expires_at: datetime | None = None
+    frame_origin: str | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True for a short-lived link issued for an iframe in the MSP's portal."""
+        return self.frame_origin is not None
+
+
+# Whole-document views a signer can be given besides the page images (recorded like page views).
+READING_VIEW = "reading_view"
+PDF_DOWNLOAD = "pdf_download"
 
 
 @dataclass(frozen=True)

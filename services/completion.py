@@ -46,6 +46,7 @@ from domain.ports import (
 from domain.sealing.completion import Completer
 from domain.sealing.completion_certificate import CompletionRecord, EventRecord, SignerEvidence
 from domain.sealing.stamping import SignatureStamp
+from services.envelope_notices import EnvelopeNotices
 from services.envelopes import EnvelopeRecorder
 
 # WeasyPrint and the shared font configuration are not made for concurrent use from threads.
@@ -112,6 +113,7 @@ class CompletionService:
         self._retention = retention
         self._listeners = list(listeners)
         self._catalogs = catalogs or EnglishOnly()
+        self._notices = EnvelopeNotices(mailer, recorder, catalogs)
 
     def complete(self, envelope_id: str) -> Envelope:
         """Seal and file a ``completing`` envelope; leave it ``completing`` if the TSA is down."""
@@ -260,6 +262,7 @@ class CompletionService:
         for listener in self._listeners:
             listener.envelope_completed(SYSTEM, envelope.id, envelope.document_id, envelope.version, now, summary)
         self._mail_copies(envelope, sealed.pdf)
+        self._notices.completed(envelope)
         return envelope
 
     def _defer(self, envelope: Envelope, exc: TimestampUnavailable | StoreUnavailable) -> Envelope:

@@ -18,6 +18,7 @@ from typing import Any
 from domain.actor import SYSTEM, Actor, ActorKind
 from domain.assembly.assemble import REVIEWED_VARIABLE
 from domain.documents import FileFormat, SignedDocument
+from domain.embedding import embed_expiry, embed_origin
 from domain.envelopes import (
     Envelope,
     EnvelopeEvent,
@@ -47,6 +48,7 @@ from domain.ports import (
 )
 from domain.risks import WAIVER_TEMPLATE, Approver, check_approver_signers
 from domain.roles import Permission
+from services.envelope_notices import EnvelopeNotices
 
 log = logging.getLogger("undersign.envelopes")
 MAX_LIST = 200
@@ -71,6 +73,12 @@ class SigningRules:
     # Production: a document whose template text counsel has not approved is not sent unless the
     # request says allow_unreviewed (an unreviewed contract signed by a client is hard to take back).
     refuse_unreviewed: bool = False
+    # Who is told how an envelope ends when the request names no sender (e.g. the MSP's contracts desk).
+    notify_email: str | None = None
+    notify_name: str | None = None
+    # Embedded signing: the origins that may frame a signing page, and how long an embedded URL works.
+    embed_origins: tuple[str, ...] = ()
+    embed_ttl_minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,19 @@ class EnvelopeRequest:
     otp: bool = False
     legal_hold: bool = False
     allow_unreviewed: bool = False
+    # Who is told how the envelope ends; unset = the deployment's default notice address (if any).
+    sender_name: str | None = None
+    sender_email: str | None = None
+
+
+@dataclass(frozen=True)
+class EmbeddedLink:
+    """A short-lived signing URL for one signer, to be shown in an iframe of one listed origin."""
+
+    url: str
+    signer_id: str
+    origin: str
+    expires_at: datetime
 
 
 class EnvelopeRecorder:
@@ -159,6 +180,14 @@ class Invitations:
         if self._rules.announce_links:
             log.info("signing link for %s (envelope %s): %s", signer.email, envelope.id, url)
         return url
+
+    def embedded_link(self, envelope: Envelope, signer: Signer, origin: str, expires_at: datetime) -> str:
+        """Issue a link for ``signer`` that works until ``expires_at`` and may be framed only by ``origin``."""
+        token, token_hash = new_token()
+        self._envelopes.add_token(
+            token_hash, signer.id, envelope.id, self._clock.now(), expires_at=expires_at, frame_origin=origin
+        )
+        return f"{self._rules.link_base.rstrip('/')}/sign/{token}"
 
     def invite_due(self, envelope: Envelope, actor: Actor) -> Envelope:
         """Invite every waiting signer whose turn it is; return the updated envelope."""
@@ -257,6 +286,7 @@ class EnvelopeService:
         self._rules = rules
         self.recorder = EnvelopeRecorder(envelopes, audit, clock)
         self.invitations = Invitations(envelopes, mailer, self.recorder, clock, rules, catalogs)
+        self.notices = EnvelopeNotices(mailer, self.recorder, catalogs)
 
     def create(self, actor: Actor, request: EnvelopeRequest) -> Envelope:
         """Freeze the document version, store the envelope and invite the first signers."""
@@ -342,6 +372,8 @@ class EnvelopeService:
             reminder_every_days=remind_every,
             next_reminder_at=now + timedelta(days=remind_every) if remind_every else None,
             signers=signers,
+            sender_name=request.sender_name if request.sender_email else self._rules.notify_name,
+            sender_email=request.sender_email or self._rules.notify_email,
         )
         self._envelopes.add(envelope)
         # A version out for signature must never change under the signers.
@@ -357,6 +389,7 @@ class EnvelopeService:
                 "otp": envelope.otp_required,
                 "counsel_reviewed": reviewed,
                 "allow_unreviewed": request.allow_unreviewed,
+                "sender": {"name": envelope.sender_name, "email": envelope.sender_email},
                 "signers": [
                     {"name": s.name, "email": s.email, "title": s.title, "role": s.role.value, "order": s.order}
                     for s in signers
@@ -406,12 +439,69 @@ class EnvelopeService:
         if envelope.status is not EnvelopeStatus.SENT:
             raise InvalidTransition(f"The envelope is {envelope.status}; only a sent envelope can be voided.")
         envelope = replace(
-            envelope, status=EnvelopeStatus.VOIDED, ended_at=self._clock.now(), end_reason=reason.strip()
+            envelope,
+            status=EnvelopeStatus.VOIDED,
+            ended_at=self._clock.now(),
+            end_reason=reason.strip(),
+            next_reminder_at=None,
         )
         self._envelopes.update(envelope)
         self._documents.unfreeze(envelope.document_id)
         self.recorder.record(envelope, "envelope.voided", actor, detail={"reason": reason.strip()})
+        self.notices.voided(envelope, actor)
         return envelope
+
+    def signing_url(self, actor: Actor, envelope_id: str, signer_id: str, origin: str | None) -> EmbeddedLink:
+        """Issue a short-lived signing URL for one signer whose turn it is, for an iframe of a listed origin.
+
+        Only origins the MSP listed (``signing.embed_origins``) may frame it; when several are listed
+        the request names one, which also receives the page's ``postMessage``. Nothing is mailed: the
+        URL goes to the portal that asked, and the issue is recorded.
+        """
+        actor.require(Permission.ENVELOPES_WRITE)
+        listed = self._rules.embed_origins
+        if not listed:
+            raise InvalidTransition(
+                "Embedded signing is off: list your portal's origin in UNDERSIGN_SIGNING__EMBED_ORIGINS first."
+            )
+        if origin is None:
+            if len(listed) > 1:
+                raise InvalidInput(
+                    "Several portal origins are listed: say which one will show the signing page.",
+                    errors=[FieldError("/origin", f"one of {', '.join(listed)}")],
+                )
+            chosen = listed[0]
+        else:
+            try:
+                chosen = embed_origin(origin)
+            except ValueError as exc:
+                raise InvalidInput(str(exc), errors=[FieldError("/origin", str(exc))]) from None
+            if chosen not in listed:
+                raise InvalidInput(
+                    f"{chosen} is not one of the origins allowed to embed signing.",
+                    errors=[FieldError("/origin", f"one of {', '.join(listed)}")],
+                )
+        envelope = self._locked(envelope_id)
+        signer = next((s for s in envelope.signers if s.id == signer_id), None)
+        if signer is None:
+            raise NotFound(f"Envelope '{envelope_id}' has no signer '{signer_id}'.")
+        now = self._clock.now()
+        if envelope.status is not EnvelopeStatus.SENT or now >= envelope.expires_at:
+            raise InvalidTransition(f"The envelope is {envelope.status}; nobody can sign it now.")
+        if signer.status is not SignerStatus.INVITED:
+            raise InvalidTransition(
+                f"This signer is {signer.status}: a signing URL is issued only to a signer whose turn it is."
+            )
+        expires_at = min(embed_expiry(now, self._rules.embed_ttl_minutes), envelope.expires_at)
+        url = self.invitations.embedded_link(envelope, signer, chosen, expires_at)
+        self.recorder.record(
+            envelope,
+            "signer.embedded_link_issued",
+            actor,
+            signer=signer,
+            detail={"origin": chosen, "expires_at": expires_at.isoformat()},
+        )
+        return EmbeddedLink(url=url, signer_id=signer.id, origin=chosen, expires_at=expires_at)
 
     def remind(self, actor: Actor, envelope_id: str) -> int:
         """Mail every signer whose turn it is a fresh link (429 when the last reminder was too recent)."""
@@ -446,12 +536,15 @@ class EnvelopeService:
         claimed = self._envelopes.claim_due("expire", now, 1)
         if not claimed:
             return False
-        envelope = replace(claimed[0], status=EnvelopeStatus.EXPIRED, ended_at=now, end_reason="expired")
+        envelope = replace(
+            claimed[0], status=EnvelopeStatus.EXPIRED, ended_at=now, end_reason="expired", next_reminder_at=None
+        )
         self._envelopes.update(envelope)
         self._documents.unfreeze(envelope.document_id)
         self.recorder.record(
             envelope, "envelope.expired", SYSTEM, detail={"expires_at": envelope.expires_at.isoformat()}
         )
+        self.notices.expired(envelope)
         return True
 
     def remind_one(self) -> bool:

@@ -9,10 +9,13 @@ electronically comes before the document is shown, and its disclosure version is
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 
 from domain.actor import Actor, ActorKind
 from domain.envelopes import (
+    PDF_DOWNLOAD,
+    READING_VIEW,
     Envelope,
     EnvelopeStatus,
     OtpCheck,
@@ -45,7 +48,9 @@ from domain.ports import (
 from domain.risks import WAIVER_TEMPLATE, names_match
 from domain.signature_image import SignatureImageError, normalise_drawn_signature
 from domain.text import multi_line, single_line
+from services.envelope_notices import DeclineNotices, EnvelopeNotices
 from services.envelopes import EnvelopeRecorder, Invitations, SigningRules, with_signer
+from services.reading_view import ReadingCopies, ReadingCopy
 
 MAX_REASON = 2000
 
@@ -60,6 +65,12 @@ class Caller:
 
 def _actor(signer: Signer, caller: Caller) -> Actor:
     return Actor(name=signer.email, kind=ActorKind.SIGNER, ip=caller.ip, user_agent=caller.user_agent)
+
+
+def pdf_file_name(title: str) -> str:
+    """Return a safe download name for the document being signed, e.g. ``Master Services Agreement.pdf``."""
+    stem = re.sub(r"[^A-Za-z0-9 ._-]+", "-", title).strip(" .-")[:120] or "Document"
+    return f"{stem}.pdf"
 
 
 class LinkInvalid(NotFound):
@@ -77,6 +88,18 @@ class SigningView:
     disclosure_version: str
     disclosure_text: str
     page_count: int = 0
+    # Embedded links only: the one origin that may frame the pages and receives their postMessage.
+    frame_origin: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadingDelivery:
+    """The reading view for a signer (``copy`` is ``None`` when it cannot be shown as the PDF's same text)."""
+
+    envelope: Envelope
+    signer: Signer
+    page_count: int
+    copy: ReadingCopy | None
 
 
 @dataclass(frozen=True)
@@ -104,6 +127,7 @@ class SigningService:
         rules: SigningRules,
         listeners: list[EnvelopeOutcomeListener] | None = None,
         catalogs: MessageCatalogs | None = None,
+        reading: ReadingCopies | None = None,
     ) -> None:
         self._envelopes = envelopes
         self._blobs = blobs
@@ -115,14 +139,17 @@ class SigningService:
         self._rules = rules
         self._listeners = listeners or []
         self._catalogs = catalogs or EnglishOnly()
+        self._notices = EnvelopeNotices(mailer, recorder, catalogs)
+        self._reading = reading
 
     # -- resolving a link ------------------------------------------------------------------------------
 
     def _resolve(self, token: str, *, lock: bool) -> tuple[Envelope, Signer]:
-        found = self._envelopes.by_token(hash_token(token)) if 20 <= len(token) <= 100 else None
-        if found is None:
+        found = self._envelopes.grant(hash_token(token)) if 20 <= len(token) <= 100 else None
+        if found is None or (found.expires_at is not None and self._clock.now() >= found.expires_at):
+            # An embedded link is short-lived: past its end it is as dead as any other unusable link.
             raise LinkInvalid("This link is not valid.")
-        envelope_id, signer_id = found
+        envelope_id, signer_id = found.envelope_id, found.signer_id
         envelope = self._envelopes.lock(envelope_id) if lock else self._envelopes.get(envelope_id)
         if envelope is None:
             raise LinkInvalid("This link is not valid.")
@@ -142,6 +169,16 @@ class SigningService:
         except LinkInvalid:
             return DEFAULT_LANGUAGE
         return signer.language
+
+    def frame_origin(self, token: str) -> str | None:
+        """Return the one origin that may frame this link's pages (embedded links only), else ``None``."""
+        found = self._envelopes.grant(hash_token(token)) if 20 <= len(token) <= 100 else None
+        return found.frame_origin if found is not None else None
+
+    def signer_id(self, token: str) -> str | None:
+        """Return the id of the signer a link belongs to (whatever the state), or ``None`` for an unknown link."""
+        found = self._envelopes.grant(hash_token(token)) if 20 <= len(token) <= 100 else None
+        return found.signer_id if found is not None else None
 
     def _save(self, envelope: Envelope, signer: Signer) -> Envelope:
         self._envelopes.update_signer(signer)
@@ -175,6 +212,7 @@ class SigningService:
             disclosure_version=version,
             disclosure_text=disclosure_text(version, self._rules.paper_copy_contact),
             page_count=page_count,
+            frame_origin=self.frame_origin(token),
         )
 
     def _step(self, envelope: Envelope, signer: Signer) -> str:
@@ -230,12 +268,81 @@ class SigningService:
             signer, viewed_at=signer.viewed_at or now, viewed_pages=tuple(sorted({*signer.viewed_pages, index}))
         )
         envelope = self._save(envelope, signer)
-        detail = {"page": index + 1, "pages": count, "seen": pages_seen(signer.viewed_pages, count)}
+        detail = {
+            "view": "page_image",
+            "page": index + 1,
+            "pages": count,
+            "seen": pages_seen(signer.viewed_pages, count),
+        }
         action = "signer.viewed" if first else "signer.page_viewed"
         self._recorder.record(envelope, action, actor, signer=signer, detail=detail)
         if first:
             for listener in self._listeners:
                 listener.envelope_viewed(actor, envelope.id, envelope.document_id, envelope.version, now)
+
+    # -- whole-document views: the reading view and the PDF ----------------------------------------------
+
+    def reading_view(self, token: str, caller: Caller) -> ReadingDelivery:
+        """Return the reading view (after consent and any code) and record its first delivery.
+
+        The view is built from the version's recorded source and shown only when its clauses equal
+        the PDF's clause records; its HTML hash is recorded with the delivery.
+        """
+        envelope, signer = self._resolve(token, lock=False)
+        if self._step(envelope, signer) != "sign":
+            raise LinkInvalid("This link is not valid.")
+        count = len(self._document_pages(envelope))
+        copy = self._reading.for_envelope(envelope) if self._reading is not None else None
+        if copy is not None:
+            envelope, signer = self._record_view(
+                token,
+                READING_VIEW,
+                caller,
+                {
+                    "view": READING_VIEW,
+                    "pages": count,
+                    "seen": f"the whole {count}-page document as text",
+                    "html_sha256": copy.sha256,
+                    "template_id": copy.template_id,
+                    "template_version": copy.template_version,
+                    # Every clause was checked against the PDF's clause records (id, version, SHA-256, text).
+                    "clauses_match_pdf": copy.clauses,
+                },
+            )
+        return ReadingDelivery(envelope=envelope, signer=signer, page_count=count, copy=copy)
+
+    def pdf(self, token: str, caller: Caller) -> tuple[Envelope, bytes]:
+        """Return exactly the sent PDF (after consent and any code) and record its first download."""
+        envelope, signer = self._resolve(token, lock=False)
+        if self._step(envelope, signer) != "sign":
+            raise LinkInvalid("This link is not valid.")
+        data = self._blobs.get(envelope.sent_key, envelope.sent_version_id)
+        digest = hashlib.sha256(data).hexdigest()
+        count = len(self._document_pages(envelope))
+        envelope, _signer = self._record_view(
+            token,
+            PDF_DOWNLOAD,
+            caller,
+            {"view": PDF_DOWNLOAD, "pages": count, "seen": f"the whole {count}-page PDF", "sha256": digest},
+        )
+        return envelope, data
+
+    def _record_view(self, token: str, view: str, caller: Caller, detail: dict[str, object]) -> tuple[Envelope, Signer]:
+        """Record the first delivery of a whole-document ``view``; the first view of any kind is ``signer.viewed``."""
+        envelope, signer = self._resolve(token, lock=True)
+        if view in signer.delivered_views:
+            return envelope, signer
+        actor = _actor(signer, caller)
+        now = self._clock.now()
+        first = signer.viewed_at is None
+        signer = replace(signer, viewed_at=signer.viewed_at or now, delivered_views=(*signer.delivered_views, view))
+        envelope = self._save(envelope, signer)
+        action = "signer.viewed" if first else "signer.view_delivered"
+        self._recorder.record(envelope, action, actor, signer=signer, detail=detail)
+        if first:
+            for listener in self._listeners:
+                listener.envelope_viewed(actor, envelope.id, envelope.document_id, envelope.version, now)
+        return envelope, signer
 
     # -- consent and one-time code ---------------------------------------------------------------------
 
@@ -407,6 +514,7 @@ class SigningService:
                 "invited_name": signer.name,
                 # What the signer was shown before signing ("viewed" means the page images were delivered).
                 "viewed_pages": [p + 1 for p in signer.viewed_pages],
+                "views_delivered": list(signer.delivered_views),
                 "page_count": len(self._document_pages(envelope)),
                 "seen": pages_seen(signer.viewed_pages, len(self._document_pages(envelope))),
                 "name_matches_invitation": name_matches,
@@ -419,8 +527,14 @@ class SigningService:
             return envelope
         return self._invitations.invite_due(envelope, actor)
 
-    def decline(self, token: str, caller: Caller, reason: str) -> Envelope:
-        """Record that the signer declined, with their reason; the envelope ends."""
+    def decline(self, token: str, caller: Caller, reason: str) -> tuple[Envelope, DeclineNotices]:
+        """Record that the signer declined, with their reason; the envelope ends.
+
+        Allowed at every step (before consent, before or after the one-time code): refusing needs no
+        proof of identity beyond the link, and a signer who will not sign must never be made to verify
+        first. The signer is mailed a copy of their refusal and the sender is told, with the reason;
+        what was really sent is returned so the page says only that.
+        """
         envelope, signer = self._resolve(token, lock=True)
         actor = _actor(signer, caller)
         reason = reason.strip()
@@ -451,4 +565,4 @@ class SigningService:
         self._recorder.record(envelope, "signer.declined", actor, signer=signer, detail={"reason": reason})
         for listener in self._listeners:
             listener.envelope_declined(actor, envelope.id, envelope.document_id, envelope.version, now, reason)
-        return envelope
+        return envelope, self._notices.declined(envelope, signer, actor)

@@ -14,6 +14,7 @@ from domain.envelopes import (
     EnvelopeEvent,
     EnvelopeFilter,
     EnvelopeStatus,
+    LinkGrant,
     Signer,
     SignerRole,
     SignerStatus,
@@ -36,6 +37,7 @@ def _signer_values(signer: Signer) -> dict[str, Any]:
     values["status"] = signer.status.value
     values["signing_order"] = signer.order
     values["viewed_pages"] = ",".join(str(p) for p in signer.viewed_pages) or None
+    values["delivered_views"] = ",".join(signer.delivered_views) or None
     return values
 
 
@@ -45,6 +47,7 @@ def _signer(row: Row[Any]) -> Signer:
     m["role"] = SignerRole(m["role"])
     m["status"] = SignerStatus(m["status"])
     m["viewed_pages"] = tuple(int(p) for p in m["viewed_pages"].split(",")) if m["viewed_pages"] else ()
+    m["delivered_views"] = tuple(m["delivered_views"].split(",")) if m["delivered_views"] else ()
     if m["signature_png"] is not None:
         m["signature_png"] = bytes(m["signature_png"])
     return Signer(**m)
@@ -100,13 +103,35 @@ class SqlEnvelopeRepository:
         row = self._session.execute(select(envelopes).where(envelopes.c.id == envelope_id).with_for_update()).first()
         return _envelope(row, self._signers(envelope_id)) if row else None
 
-    def add_token(self, token_hash: str, signer_id: str, envelope_id: str, at: datetime) -> None:
-        """Record the hash of a link token issued to a signer."""
+    def add_token(
+        self,
+        token_hash: str,
+        signer_id: str,
+        envelope_id: str,
+        at: datetime,
+        *,
+        expires_at: datetime | None = None,
+        frame_origin: str | None = None,
+    ) -> None:
+        """Record the hash of a link token issued to a signer (an embedded one with its end and framing origin)."""
         self._session.execute(
             insert(envelope_tokens).values(
-                token_hash=token_hash, signer_id=signer_id, envelope_id=envelope_id, issued_at=at
+                token_hash=token_hash,
+                signer_id=signer_id,
+                envelope_id=envelope_id,
+                issued_at=at,
+                expires_at=expires_at,
+                frame_origin=frame_origin,
             )
         )
+
+    def grant(self, token_hash: str) -> LinkGrant | None:
+        """Return what a token hash opens, or ``None``."""
+        t = envelope_tokens.c
+        row = self._session.execute(
+            select(t.envelope_id, t.signer_id, t.expires_at, t.frame_origin).where(t.token_hash == token_hash)
+        ).first()
+        return LinkGrant(row[0], row[1], row[2], row[3]) if row else None
 
     def by_token(self, token_hash: str) -> tuple[str, str] | None:
         """Return ``(envelope_id, signer_id)`` of a token hash, or ``None``."""

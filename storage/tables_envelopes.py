@@ -51,6 +51,8 @@ envelopes = Table(
     Column("end_reason", Text, nullable=True),
     Column("seal_attempts", Integer, nullable=False),
     Column("seal_error", Text, nullable=True),
+    Column("sender_name", String(200), nullable=True),
+    Column("sender_email", String(320), nullable=True),
     Index(None, "client_id", "created_at"),
     Index(None, "status", "expires_at"),
     Index(None, "document_id", "version"),
@@ -75,6 +77,8 @@ envelope_signers = Table(
     Column("viewed_at", UtcDateTime(), nullable=True),
     # Comma-separated 0-based indexes of the pages whose images were delivered to the signer.
     Column("viewed_pages", Text, nullable=True),
+    # Comma-separated whole-document views delivered (reading_view, pdf_download).
+    Column("delivered_views", String(100), nullable=True),
     Column("otp_verified_at", UtcDateTime(), nullable=True),
     Column("otp_hash", String(64), nullable=True),
     Column("otp_expires_at", UtcDateTime(), nullable=True),
@@ -104,6 +108,9 @@ envelope_tokens = Table(
     Column("signer_id", String(36), ForeignKey("envelope_signers.id"), nullable=False),
     Column("envelope_id", String(36), nullable=False),
     Column("issued_at", UtcDateTime(), nullable=False),
+    # Embedded links only: when the link stops working, and the one origin that may frame its pages.
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("frame_origin", String(200), nullable=True),
 )
 
 envelope_events = Table(

@@ -61,6 +61,10 @@ def signing_rules(runtime: Runtime) -> SigningRules:
         refuse_unreviewed=s.signing.refuse_unreviewed
         if s.signing.refuse_unreviewed is not None
         else s.mode is not Mode.DEVELOPMENT,
+        notify_email=s.signing.notify_email,
+        notify_name=s.signing.notify_name,
+        embed_origins=tuple(s.signing.embed_origins),
+        embed_ttl_minutes=s.signing.embed_ttl_minutes,
     )
 
 
@@ -288,7 +292,9 @@ class ServiceFactory:
     def signing(self) -> SigningService:
         """What a signer does through the link: consent, code, view, sign, decline."""
         from services.envelopes import Invitations
+        from services.reading_view import ReadingCopies
         from services.signing import SigningService
+        from storage.document_repository import SqlDocumentRepository
         from storage.envelope_repository import SqlEnvelopeRepository
 
         runtime = self.runtime
@@ -306,6 +312,7 @@ class ServiceFactory:
             rules=rules,
             listeners=self.envelope_listeners(),
             catalogs=runtime.catalogs,
+            reading=ReadingCopies(runtime.templates, SqlDocumentRepository(self.session), runtime.renderer),
         )
 
     def completion(self) -> CompletionService:

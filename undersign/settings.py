@@ -13,8 +13,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.email_address import parse_email
+from domain.embedding import embed_origin
+from domain.text import single_line
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
@@ -125,6 +129,38 @@ class SigningSettings(BaseModel):
         default=None,
         description="Refuse to send documents counsel has not reviewed unless allow_unreviewed; unset = production",
     )
+    notify_email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Who is told how an envelope ends when the request names no sender_email (e.g. the MSP's "
+        "contracts desk); unset = nobody unless the request names one",
+    )
+    notify_name: str | None = Field(
+        default=None, max_length=200, description="The name greeted in mail to notify_email"
+    )
+    embed_origins: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Origins (https://portal.example) whose pages may show embedded signing in an iframe",
+    )
+    embed_ttl_minutes: int = Field(
+        default=10, ge=1, le=60, description="Life of an embedded signing URL, from when it is issued"
+    )
+
+    @field_validator("notify_email")
+    @classmethod
+    def _one_plain_address(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else parse_email(value.strip())
+
+    @field_validator("notify_name")
+    @classmethod
+    def _plain_name(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else single_line(value.strip())
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return [embed_origin(origin) for origin in value]
 
 
 class ServerSettings(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from api.deps import EnvelopeServiceDep, EnvelopeWriterDep, ReaderDep
-from api.schemas.envelopes import EnvelopeCreate, EnvelopeOut, VoidIn
+from api.schemas.envelopes import EnvelopeCreate, EnvelopeOut, SigningUrlIn, SigningUrlOut, VoidIn
 from domain.envelopes import EnvelopeFilter, EnvelopeStatus, SignerRole, SignerSpec
 from services.envelopes import EnvelopeRequest
 
@@ -41,6 +41,8 @@ def create_envelope(
             otp=body.otp,
             legal_hold=body.legal_hold,
             allow_unreviewed=body.allow_unreviewed,
+            sender_name=body.sender_name,
+            sender_email=body.sender_email,
         ),
     )
     response.headers["Location"] = f"/v1/envelopes/{envelope.id}"
@@ -97,3 +99,22 @@ def void_envelope(envelope_id: str, body: VoidIn, actor: EnvelopeWriterDep, serv
 def remind_envelope(envelope_id: str, actor: EnvelopeWriterDep, service: EnvelopeServiceDep) -> dict[str, int]:
     """E-mail every signer whose turn it is a fresh link (at most once per configured interval: else 429)."""
     return {"reminded": service.remind(actor, envelope_id)}
+
+
+@router.post("/{envelope_id}/signers/{signer_id}/signing-url", response_model=SigningUrlOut)
+def embedded_signing_url(
+    envelope_id: str,
+    signer_id: str,
+    actor: EnvelopeWriterDep,
+    service: EnvelopeServiceDep,
+    body: SigningUrlIn | None = None,
+) -> SigningUrlOut:
+    """Issue a short-lived signing URL for one signer, to show in an iframe of a listed portal origin.
+
+    The page may be framed only by that origin, and it posts ``{"type": "undersign.completed" |
+    "undersign.declined", "envelope_id", "signer_id"}`` to it when the signer signs or declines.
+    """
+    link = service.signing_url(actor, envelope_id, signer_id, body.origin if body else None)
+    return SigningUrlOut(
+        url=link.url, envelope_id=envelope_id, signer_id=link.signer_id, origin=link.origin, expires_at=link.expires_at
+    )

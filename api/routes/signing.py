@@ -14,39 +14,53 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from markupsafe import Markup
 
 from api.deps import CallerDep, CatalogsDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
 from api.signing_csrf import FormGuardDep, SigningFormGuard
 from api.signing_pages import render
+from domain.embedding import COMPLETED, DECLINED, frame_ancestors
 from domain.envelopes import EnvelopeStatus, OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound
 from domain.languages import DEFAULT_LANGUAGE, ENGLISH, N_, MessageCatalogs, Translator
-from services.signing import Caller, LinkInvalid, SigningService
+from services.signing import Caller, LinkInvalid, SigningService, pdf_file_name
 
 router = APIRouter(tags=["signing"], include_in_schema=False)
 _DATA_URL_PREFIX = "data:image/png;base64,"
 
 
 def _page(
-    name: str, status: int = 200, *, words: Translator = ENGLISH, lang: str = DEFAULT_LANGUAGE, **context: Any
+    name: str,
+    status: int = 200,
+    *,
+    frame_origin: str | None = None,
+    data_images: bool = False,
+    words: Translator = ENGLISH,
+    lang: str = DEFAULT_LANGUAGE,
+    **context: Any,
 ) -> HTMLResponse:
+    """Render a signing page with its security headers, in the words of ``words`` (``lang`` for ``<html>``).
+
+    Only an embedded link's pages may be framed, and only by the one origin the link was issued for
+    (CSP ``frame-ancestors``); every other page refuses framing (``'none'`` and ``X-Frame-Options``).
+    """
     nonce = secrets.token_urlsafe(16)
     title = context.pop("title", None) or words.gettext("Sign a document")
-    html = render(name, translator=words, lang=lang, nonce=nonce, title=title, **context)
-    return HTMLResponse(
-        html,
-        status_code=status,
-        headers={
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "X-Frame-Options": "DENY",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": (
-                f"default-src 'none'; img-src 'self'; font-src 'self'; style-src 'nonce-{nonce}'; "
-                f"script-src 'nonce-{nonce}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-            ),
-        },
-    )
+    html = render(name, translator=words, lang=lang, nonce=nonce, title=title, embed_origin=frame_origin, **context)
+    images = "'self' data:" if data_images else "'self'"
+    headers = {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": (
+            f"default-src 'none'; img-src {images}; font-src 'self'; style-src 'nonce-{nonce}'; "
+            f"script-src 'nonce-{nonce}'; form-action 'self'; base-uri 'none'; "
+            f"frame-ancestors {frame_ancestors(frame_origin)}"
+        ),
+    }
+    if frame_origin is None:
+        headers["X-Frame-Options"] = "DENY"
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def _invalid(status: int = 404) -> HTMLResponse:
@@ -80,6 +94,7 @@ def _view_page(
         words=words,
         lang=view.signer.language,
         invalid=invalid,
+        frame_origin=view.frame_origin,
         title=view.envelope.title,
         token=token,
         envelope=view.envelope,
@@ -96,17 +111,18 @@ def _view_page(
         script_font=kit_font,
         csrf=guard.token_for(token),
     )
-    guard.set_cookie(response, token)
+    guard.set_cookie(response, token, framed=view.frame_origin is not None)
     return response
 
 
-def _forged(words: Translator, lang: str) -> HTMLResponse:
+def _forged(words: Translator, lang: str, frame_origin: str | None = None) -> HTMLResponse:
     """The page for a form that did not come from this link's signing page (or whose page is too old)."""
     return _page(
         "done",
         status=403,
         words=words,
         lang=lang,
+        frame_origin=frame_origin,
         title=words.gettext("Please reload the page"),
         heading=words.gettext("This form could not be accepted"),
         text=words.gettext(
@@ -173,7 +189,7 @@ def consent(
 ) -> Response:
     """Record consent to do business electronically, then continue."""
     if not guard.accepts(token, csrf):
-        return _forged(*_signer_words(service, catalogs, token))
+        return _forged(*_signer_words(service, catalogs, token), service.frame_origin(token))
     try:
         service.consent(token, caller, agreed=agree == "yes", version=version)
     except LinkInvalid:
@@ -195,7 +211,7 @@ def send_code(
 ) -> HTMLResponse:
     """E-mail a one-time code."""
     if not guard.accepts(token, csrf):
-        return _forged(*_signer_words(service, catalogs, token))
+        return _forged(*_signer_words(service, catalogs, token), service.frame_origin(token))
     try:
         service.send_code(token, caller)
     except LinkInvalid:
@@ -221,7 +237,7 @@ def check_code(
 ) -> Response:
     """Check the one-time code."""
     if not guard.accepts(token, csrf):
-        return _forged(*_signer_words(service, catalogs, token))
+        return _forged(*_signer_words(service, catalogs, token), service.frame_origin(token))
     try:
         result = service.check_code(token, caller, code)
     except LinkInvalid:
@@ -248,6 +264,50 @@ def page_image(token: str, index: int, images: PageImagesDep, caller: CallerDep)
         data,
         media_type="image/png",
         headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.get("/sign/{token}/read", response_class=HTMLResponse)
+def reading_view(token: str, service: SigningServiceDep, caller: CallerDep, catalogs: CatalogsDep) -> HTMLResponse:
+    """The document as text that reflows to the screen (after consent and any code); its delivery is recorded."""
+    words, lang = _signer_words(service, catalogs, token)
+    try:
+        delivery = service.reading_view(token, caller)
+    except LinkInvalid:
+        return _invalid()
+    return _page(
+        "read",
+        words=words,
+        lang=lang,
+        frame_origin=service.frame_origin(token),
+        # The letterhead logo is an inline data: image of the document itself, nothing fetched.
+        data_images=True,
+        title=words.gettext("Read: %(title)s") % {"title": delivery.envelope.title},
+        token=token,
+        envelope=delivery.envelope,
+        page_count=delivery.page_count,
+        copy=delivery.copy,
+        body=Markup(delivery.copy.body) if delivery.copy else "",  # noqa: S704 - our HTML writer's escaped output
+        script_font=False,
+    )
+
+
+@router.get("/sign/{token}/document.pdf", response_class=Response)
+def document_pdf(token: str, service: SigningServiceDep, caller: CallerDep) -> Response:
+    """Exactly the PDF being signed, downloadable before signing (after consent and any code); recorded."""
+    try:
+        envelope, data = service.pdf(token, caller)
+    except LinkInvalid:
+        return _invalid()
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'attachment; filename="{pdf_file_name(envelope.title)}"',
+        },
     )
 
 
@@ -280,7 +340,8 @@ def sign(
     """Sign; the last signature starts completion (sealing) after the answer is sent."""
     words, lang = _signer_words(service, catalogs, token)
     if not guard.accepts(token, csrf):
-        return _forged(words, lang)
+        return _forged(words, lang, service.frame_origin(token))
+    signer_id = service.signer_id(token)
     try:
         envelope = service.sign(
             token,
@@ -318,11 +379,13 @@ def sign(
         words=words,
         lang=lang,
         title=words.gettext("Signed"),
+        frame_origin=service.frame_origin(token),
         heading=words.gettext("Thank you, you have signed"),
         text=words.gettext(
             "Your signature is recorded. When every party has signed, the sealed copy is e-mailed to you."
         ),
         script_font=False,
+        outcome={"type": COMPLETED, "envelope_id": envelope.id, "signer_id": signer_id},
     )
 
 
@@ -340,21 +403,37 @@ def decline(
     """Decline to sign, with a reason."""
     words, lang = _signer_words(service, catalogs, token)
     if not guard.accepts(token, csrf):
-        return _forged(words, lang)
+        return _forged(words, lang, service.frame_origin(token))
+    signer_id = service.signer_id(token)
     try:
-        service.decline(token, caller, reason)
+        envelope, notices = service.decline(token, caller, reason)
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
         return _refused_input_page(service, token, caller, kit.script_font is not None, guard, catalogs, exc)
+    # Say only what really happened: each sentence about a mail depends on the relay having taken it.
+    told = [words.gettext("Your answer and your reason are recorded.")]
+    if notices.copy_to_signer.sent:
+        told.append(
+            words.gettext("A copy of your answer was e-mailed to %(email)s.")
+            % {"email": notices.copy_to_signer.accepted[0]}
+        )
+    else:
+        told.append(words.gettext("We could not e-mail you a copy of your answer."))
+    if notices.to_sender.sent:
+        told.append(words.gettext("The sender was e-mailed your answer and your reason."))
+    else:
+        told.append(words.gettext("The sender could not be e-mailed automatically; tell them yourself if you wish."))
     return _page(
         "done",
         words=words,
         lang=lang,
         title=words.gettext("Declined"),
+        frame_origin=service.frame_origin(token),
         heading=words.gettext("You declined to sign"),
-        text=words.gettext("Your answer and your reason are recorded, and the sender has been told."),
+        text=" ".join(told),
         script_font=False,
+        outcome={"type": DECLINED, "envelope_id": envelope.id, "signer_id": signer_id},
     )
 
 

@@ -49,6 +49,12 @@ class EnvelopeCreate(BaseModel):
     allow_unreviewed: bool = Field(
         default=False, description="Send a document whose template text counsel has not reviewed (recorded)"
     )
+    sender_email: EmailAddress | None = Field(
+        default=None,
+        description="Who is told how the envelope ends (declined with the reason, withdrawn, expired, signed); "
+        "default: the setting signing.notify_email",
+    )
+    sender_name: Name | None = Field(default=None, description="The sender's name, greeted in those mails")
 
 
 class VoidIn(BaseModel):
@@ -57,6 +63,29 @@ class VoidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[LongText, Field(min_length=1, max_length=2000)]
+
+
+class SigningUrlIn(BaseModel):
+    """``POST /v1/envelopes/{id}/signers/{signer_id}/signing-url``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The portal origin that will frame the page (one of signing.embed_origins; "
+        "may be left out when only one is listed)",
+    )
+
+
+class SigningUrlOut(BaseModel):
+    """A short-lived signing URL for an iframe of ``origin``."""
+
+    url: str
+    envelope_id: str
+    signer_id: str
+    origin: str
+    expires_at: datetime
 
 
 class SignerOut(BaseModel):
@@ -120,6 +149,8 @@ class EnvelopeOut(BaseModel):
     sent_sha256: str
     created_at: datetime
     created_by: str
+    sender_name: str | None = None
+    sender_email: str | None = None
     expires_at: datetime
     reminders_sent: int
     completed_at: datetime | None
@@ -144,6 +175,8 @@ class EnvelopeOut(BaseModel):
             sent_sha256=envelope.sent_sha256,
             created_at=envelope.created_at,
             created_by=envelope.created_by,
+            sender_name=envelope.sender_name,
+            sender_email=envelope.sender_email,
             expires_at=envelope.expires_at,
             reminders_sent=envelope.reminders_sent,
             completed_at=envelope.completed_at,

@@ -11,7 +11,7 @@ from domain.blobs import StoredBlob as StoredBlob
 
 if TYPE_CHECKING:
     from domain.actor import Actor
-    from domain.envelopes import Envelope, EnvelopeEvent, EnvelopeFilter, Signer
+    from domain.envelopes import Envelope, EnvelopeEvent, EnvelopeFilter, LinkGrant, Signer
 
 
 class EnvelopeRepository(Protocol):
@@ -37,12 +37,25 @@ class EnvelopeRepository(Protocol):
         """Return the envelope locked against concurrent changes until the transaction ends."""
         ...
 
-    def add_token(self, token_hash: str, signer_id: str, envelope_id: str, at: datetime) -> None:
-        """Record the hash of a link token."""
+    def add_token(
+        self,
+        token_hash: str,
+        signer_id: str,
+        envelope_id: str,
+        at: datetime,
+        *,
+        expires_at: datetime | None = None,
+        frame_origin: str | None = None,
+    ) -> None:
+        """Record the hash of a link token (an embedded link also has an end and the origin that may frame it)."""
         ...
 
     def by_token(self, token_hash: str) -> tuple[str, str] | None:
         """Return ``(envelope_id, signer_id)`` for a token hash, or ``None``."""
+        ...
+
+    def grant(self, token_hash: str) -> LinkGrant | None:
+        """Return what a token hash opens (with an embedded link's end and framing origin), or ``None``."""
         ...
 
     def add_event(self, event: EnvelopeEvent) -> None:

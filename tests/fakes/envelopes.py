@@ -13,7 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from domain.actor import Actor
-from domain.envelopes import Envelope, EnvelopeEvent, EnvelopeFilter, EnvelopeStatus, Signer
+from domain.envelopes import Envelope, EnvelopeEvent, EnvelopeFilter, EnvelopeStatus, LinkGrant, Signer
 from domain.errors import Conflict
 from tests.fakes.unit_of_work import Transactional
 
@@ -23,12 +23,13 @@ _OPEN = (EnvelopeStatus.SENT, EnvelopeStatus.COMPLETING)
 class FakeEnvelopeRepository(Transactional):
     """Envelopes and signers in dicts; events in order; tokens only by their hash."""
 
-    TABLES: ClassVar[tuple[str, ...]] = ("envelopes", "signers", "tokens", "event_log")
+    TABLES: ClassVar[tuple[str, ...]] = ("envelopes", "signers", "tokens", "token_limits", "event_log")
 
     def __init__(self) -> None:
         self.envelopes: dict[str, Envelope] = {}
         self.signers: dict[str, Signer] = {}
         self.tokens: dict[str, tuple[str, str, datetime]] = {}
+        self.token_limits: dict[str, tuple[datetime | None, str | None]] = {}
         self.event_log: list[EnvelopeEvent] = []
 
     def _with_signers(self, envelope: Envelope) -> Envelope:
@@ -64,11 +65,29 @@ class FakeEnvelopeRepository(Transactional):
         """Return the envelope (a single-threaded fake has nothing to wait for)."""
         return self.get(envelope_id)
 
-    def add_token(self, token_hash: str, signer_id: str, envelope_id: str, at: datetime) -> None:
+    def add_token(
+        self,
+        token_hash: str,
+        signer_id: str,
+        envelope_id: str,
+        at: datetime,
+        *,
+        expires_at: datetime | None = None,
+        frame_origin: str | None = None,
+    ) -> None:
         """Record the hash of a link token; the same hash twice is a ``Conflict`` (it is the primary key)."""
         if token_hash in self.tokens:
             raise Conflict("That link token is already issued.")
         self.tokens[token_hash] = (envelope_id, signer_id, at)
+        self.token_limits[token_hash] = (expires_at, frame_origin)
+
+    def grant(self, token_hash: str) -> LinkGrant | None:
+        """Return what a token hash opens, or ``None``."""
+        found = self.tokens.get(token_hash)
+        if found is None:
+            return None
+        expires_at, frame_origin = self.token_limits.get(token_hash, (None, None))
+        return LinkGrant(found[0], found[1], expires_at, frame_origin)
 
     def by_token(self, token_hash: str) -> tuple[str, str] | None:
         """Return ``(envelope_id, signer_id)`` for a token hash, or ``None``."""

@@ -3,7 +3,7 @@
 Existing signers were all served in English, so the column is filled with ``en``.
 
 Revision ID: 0013_signing_i18n
-Revises: 0012
+Revises: 0013_signing_flow
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_signing_i18n"
-# The revision of 0012_integrations.py is "0012" (the lead re-chains migrations at merge).
-down_revision = "0012"
+# Chained after signing-flow's migration, which is on main (the lead re-chains migrations at merge).
+down_revision = "0013_signing_flow"
 branch_labels = None
 depends_on = None
 
