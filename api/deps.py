@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from adapters.signing_kit import SigningKit
 from api import providers
 from domain.actor import Actor
+from domain.languages import MessageCatalogs
 from domain.ports import TemplateCatalog
 from domain.roles import Permission
 from services.audit import AuditService
@@ -74,6 +75,7 @@ EvidenceExporterDep = Annotated[EvidenceExporter, Depends(providers.evidence_exp
 
 # The signer's side: the signing kit, where the request came from, sealing after the last signature.
 KitDep = Annotated[SigningKit, Depends(providers.signing_kit)]
+CatalogsDep = Annotated[MessageCatalogs, Depends(providers.message_catalogs)]
 CallerDep = Annotated[Caller, Depends(providers.signer_caller)]
 CompletionRunnerDep = Annotated[Callable[[str], str | None], Depends(providers.completion_runner)]
 PageImagesDep = Annotated[providers.PageImages, Depends(providers.page_images)]

@@ -22,6 +22,7 @@ from api.auditor_reads import record_auditor_read
 from api.client_address import client_ip
 from domain.actor import Actor
 from domain.errors import Forbidden
+from domain.languages import MessageCatalogs
 from domain.ports import TemplateCatalog
 from domain.roles import Permission, Role
 from services.audit import AuditService
@@ -193,6 +194,11 @@ def evidence_exporter(factory: _Factory) -> EvidenceExporter:
 def signing_kit(runtime: _Runtime) -> SigningKit:
     """Return the process's signing kit (sealing key, page images, script font)."""
     return runtime.kit
+
+
+def message_catalogs(runtime: _Runtime) -> MessageCatalogs:
+    """Return the process's message catalogues (the signing pages' words in each signer's language)."""
+    return runtime.catalogs
 
 
 def completion_runner(runtime: _Runtime) -> Callable[[str], str | None]:

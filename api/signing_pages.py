@@ -2,8 +2,11 @@
 
 Plain HTML forms that work without JavaScript for everything except drawing; a little script adds
 the drawing canvas and the typed-signature preview. Every control has a visible label, errors are
-announced (``role="alert"``), and the layout is one column that fits a phone. Autoescaping is on:
-names, titles and messages come from senders and signers.
+announced (``role="alert"``) and mark their fields ``aria-invalid``, and the layout is one column that
+fits a phone. Drawing needs a pointer: the typed signature is the keyboard and screen-reader way to
+sign, and the drawing area says so. Autoescaping is on: names, titles and messages come from senders
+and signers. The words come from the message catalogues in the signer's language (``{% trans %}``
+and ``_()``; ``tools/i18n_catalogues.py`` extracts them from :data:`TEMPLATES`).
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
+from domain.languages import DEFAULT_LANGUAGE, ENGLISH, Translator
+
 _BASE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{{ lang }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{{ title }}</title>
@@ -68,29 +73,33 @@ canvas { width: 100%; height: 180px; border: 1px dashed #666; border-radius: 6px
 </main></body></html>
 """
 
-_ERRORS = """{% if errors %}<div class="alert" role="alert" id="errors"><p>{{ message }}</p><ul>
+_ERRORS = """{% if errors %}<div class="alert" role="alert" id="errors" tabindex="-1"><p>{{ message }}</p><ul>
 {% for e in errors %}<li>{{ e }}</li>{% endfor %}</ul></div>{% endif %}"""
 
-_DECLINE = """<details class="card"><summary>I do not want to sign</summary>
+_DECLINE = """<details class="card"{% if 'reason' in invalid %} open{% endif %}>
+<summary>{{ _("I do not want to sign") }}</summary>
 <form method="post" action="/sign/{{ token }}/decline"><input type="hidden" name="csrf" value="{{ csrf }}">
-<label for="reason">Why do you decline? (required; the sender will see this)</label>
-<textarea id="reason" name="reason" rows="3" required minlength="3" maxlength="2000"></textarea>
-<p><button type="submit" class="danger" id="decline-button">Decline to sign</button></p>
+<label for="reason">{{ _("Why do you decline? (required; the sender will see this)") }}</label>
+<textarea id="reason" name="reason" rows="3" required minlength="3" maxlength="2000"
+ {% if 'reason' in invalid %}aria-invalid="true" aria-describedby="errors"{% endif %}></textarea>
+<p><button type="submit" class="danger" id="decline-button">{{ _("Decline to sign") }}</button></p>
 </form></details>"""
 
 _CONSENT = """{% extends "base" %}{% block body %}
 <h1>{{ envelope.title }}</h1>
-<p>{{ envelope.msp_name }} asks you, {{ signer.name }}, to sign this document electronically.</p>
+<p>{% trans msp=envelope.msp_name, name=signer.name %}{{ msp }} asks you, {{ name }}, to sign this document
+electronically.{% endtrans %}</p>
 {% include "errors" %}
 <section class="card" aria-labelledby="consent-heading">
-<h2 id="consent-heading">Before you start: electronic records and signatures</h2>
+<h2 id="consent-heading">{{ _("Before you start: electronic records and signatures") }}</h2>
 <p id="disclosure">{{ disclosure_text }}</p>
-<p class="note">Disclosure version {{ disclosure_version }}.</p>
+<p class="note">{% trans version=disclosure_version %}Disclosure version {{ version }}.{% endtrans %}</p>
 <form method="post" action="/sign/{{ token }}/consent"><input type="hidden" name="csrf" value="{{ csrf }}">
 <input type="hidden" name="version" value="{{ disclosure_version }}">
 <label class="inline" for="agree"><input type="checkbox" id="agree" name="agree" value="yes" required
- aria-describedby="disclosure"> I have read the disclosure and agree to do business electronically.</label>
-<p><button type="submit" id="consent-button">Continue</button></p>
+ aria-describedby="disclosure"{% if 'agree' in invalid %} aria-invalid="true"{% endif %}>
+ {{ _("I have read the disclosure and agree to do business electronically.") }}</label>
+<p><button type="submit" id="consent-button">{{ _("Continue") }}</button></p>
 </form></section>
 {% include "decline" %}
 {% endblock %}"""
@@ -100,16 +109,16 @@ _OTP = """{% extends "base" %}{% block body %}
 {% include "errors" %}
 {% if info %}<p role="status">{{ info }}</p>{% endif %}
 <section class="card" aria-labelledby="otp-heading">
-<h2 id="otp-heading">Confirm it is you</h2>
-<p>We e-mail a 6-digit code to {{ signer.email }}. It works for 10 minutes.</p>
+<h2 id="otp-heading">{{ _("Confirm it is you") }}</h2>
+<p>{% trans email=signer.email %}We e-mail a 6-digit code to {{ email }}. It works for 10 minutes.{% endtrans %}</p>
 <form method="post" action="/sign/{{ token }}/code/send"><input type="hidden" name="csrf" value="{{ csrf }}">
 <button type="submit" class="secondary" id="send-code">
-Send me a code</button></form>
+{{ _("Send me a code") }}</button></form>
 <form method="post" action="/sign/{{ token }}/code"><input type="hidden" name="csrf" value="{{ csrf }}">
-<label for="code">Code from the e-mail</label>
+<label for="code">{{ _("Code from the e-mail") }}</label>
 <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}"
- maxlength="6" required>
-<p><button type="submit" id="code-button">Confirm</button></p>
+ maxlength="6" required{% if errors %} aria-invalid="true" aria-describedby="errors"{% endif %}>
+<p><button type="submit" id="code-button">{{ _("Confirm") }}</button></p>
 </form></section>
 {% include "decline" %}
 {% endblock %}"""
@@ -119,48 +128,54 @@ _SIGN = """{% extends "base" %}{% block body %}
 {% if envelope.message %}<p class="card">{{ envelope.message }}</p>{% endif %}
 {% include "errors" %}
 {% block doc_tools %}<section class="card doc-tools" aria-labelledby="doc-tools-heading">
-<h2 id="doc-tools-heading">The document: {{ page_count }} page{{ '' if page_count == 1 else 's' }}</h2>
-<p><a href="/sign/{{ token }}/read" id="reading-link">Read it as text that fits your screen</a></p>
-<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>Download the PDF ({{ page_count }}
-page{{ '' if page_count == 1 else 's' }})</a></p>
-<p class="note">The text view, the PDF and the pages below are the same document; you sign the PDF, shown in
-the pages below.</p>
+<h2 id="doc-tools-heading">{% trans count=page_count %}The document: {{ count }} page{% pluralize %}The document: \
+{{ count }} pages{% endtrans %}</h2>
+<p><a href="/sign/{{ token }}/read" id="reading-link">{{ _("Read it as text that fits your screen") }}</a></p>
+<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>{% trans count=page_count %}Download the PDF \
+({{ count }} page){% pluralize %}Download the PDF ({{ count }} pages){% endtrans %}</a></p>
+<p class="note">{{ _("The text view, the PDF and the pages below are the same document; you sign the PDF, shown \
+in the pages below.") }}</p>
 </section>{% endblock %}
-<section class="pages" aria-label="The document, {{ page_count }} pages">
+<section class="pages" aria-label="{% trans count=page_count %}The document, {{ count }} pages{% endtrans %}">
 {% for i in range(page_count) %}<img src="/sign/{{ token }}/pages/{{ i }}.png"
  loading="{{ 'eager' if i < 2 else 'lazy' }}"
- alt="Page {{ i + 1 }} of {{ page_count }} of {{ envelope.title }}">{% endfor %}
+ alt="{% trans page=i + 1, count=page_count, title=envelope.title %}Page {{ page }} of {{ count }} of {{ title }}\
+{% endtrans %}">{% endfor %}
 </section>
-{% block end_marker %}<p class="end-marker" id="end-of-document">You have reached the end of the document
-(page {{ page_count }} of {{ page_count }}).</p>{% endblock %}
+{% block end_marker %}<p class="end-marker" id="end-of-document">{% trans count=page_count %}You have reached \
+the end of the document (page {{ count }} of {{ count }}).{% endtrans %}</p>{% endblock %}
 <form method="post" action="/sign/{{ token }}/sign" id="sign-form" class="card" aria-labelledby="sign-heading">
 <input type="hidden" name="csrf" value="{{ csrf }}">
-<h2 id="sign-heading">Sign</h2>
-<label for="full_name">Your full name</label>
+<h2 id="sign-heading">{{ _("Sign") }}</h2>
+<label for="full_name">{{ _("Your full name") }}</label>
 <input type="text" id="full_name" name="full_name" autocomplete="name" required maxlength="200"
- value="{{ form.full_name }}">
-<label for="title">Your title</label>
+ value="{{ form.full_name }}"{% if 'full_name' in invalid %} aria-invalid="true" aria-describedby="errors"{% endif %}>
+<label for="title">{{ _("Your title") }}</label>
 <input type="text" id="title" name="title" autocomplete="organization-title" required maxlength="200"
- value="{{ form.title }}">
-<label class="inline" for="attest"><input type="checkbox" id="attest" name="attest" value="yes" required>
-I am authorised to sign on behalf of {{ party.rstrip().rstrip('.') }}.</label>
-<fieldset><legend>How do you want to sign?</legend>
+ value="{{ form.title }}"{% if 'title' in invalid %} aria-invalid="true" aria-describedby="errors"{% endif %}>
+<label class="inline" for="attest"><input type="checkbox" id="attest" name="attest" value="yes" required
+ {% if 'attest' in invalid %}aria-invalid="true" aria-describedby="errors"{% endif %}>
+{% trans party=party.rstrip().rstrip('.') %}I am authorised to sign on behalf of {{ party }}.{% endtrans %}</label>
+<fieldset><legend>{{ _("How do you want to sign?") }}</legend>
 <label class="inline" for="method-typed"><input type="radio" id="method-typed" name="method" value="typed"
- {% if form.method != 'drawn' %}checked{% endif %}> Type my name</label>
+ {% if form.method != 'drawn' %}checked{% endif %}> {{ _("Type my name") }}</label>
 <label class="inline" for="method-drawn"><input type="radio" id="method-drawn" name="method" value="drawn"
- {% if form.method == 'drawn' %}checked{% endif %}> Draw my signature</label>
+ {% if form.method == 'drawn' %}checked{% endif %}> {{ _("Draw my signature") }}</label>
 </fieldset>
-<div id="typed-box"><p class="note">Your typed signature:</p>
+<div id="typed-box"><p class="note">{{ _("Your typed signature:") }}</p>
 <div class="typed-preview" id="typed-preview" aria-live="polite">{{ form.full_name }}</div></div>
 <div id="drawn-box" class="hidden">
-<label for="pad">Draw your signature with a finger, pen or mouse</label>
-<canvas id="pad" role="img" aria-label="Signature drawing area" tabindex="0"></canvas>
-<p><button type="button" class="secondary" id="clear-pad">Clear</button></p>
+<label for="pad">{{ _("Draw your signature with a finger, pen or mouse") }}</label>
+<canvas id="pad" role="img" aria-label="{{ _('Signature drawing area') }}" aria-describedby="pad-help"></canvas>
+<p class="note" id="pad-help">{{ _("Drawing needs a finger, pen or mouse. With a keyboard or a screen reader, choose \
+Type my name: your typed name is your signature.") }}</p>
+<p class="alert hidden" id="pad-error" role="alert"></p>
+<p><button type="button" class="secondary" id="clear-pad">{{ _("Clear") }}</button></p>
 </div>
 <input type="hidden" name="signature" id="signature">
-<p class="note">By selecting Sign you sign this document electronically; your signature is as binding as
-a handwritten one.</p>
-<p><button type="submit" id="sign-button">Sign</button></p>
+<p class="note">{{ _("By selecting Sign you sign this document electronically; your signature is as binding as \
+a handwritten one.") }}</p>
+<p><button type="submit" id="sign-button">{{ _("Sign") }}</button></p>
 </form>
 {% include "decline" %}
 <script nonce="{{ nonce }}">
@@ -169,6 +184,8 @@ a handwritten one.</p>
   var typed = document.getElementById('typed-box'), drawn = document.getElementById('drawn-box');
   var nameInput = document.getElementById('full_name'), preview = document.getElementById('typed-preview');
   var pad = document.getElementById('pad'), ctx = pad.getContext('2d'), strokes = 0, down = false;
+  var padError = document.getElementById('pad-error'), errors = document.getElementById('errors');
+  if (errors) { errors.focus(); }
   function method() { return document.getElementById('method-drawn').checked ? 'drawn' : 'typed'; }
   function resize() {
     var r = pad.getBoundingClientRect(), d = window.devicePixelRatio || 1;
@@ -197,7 +214,11 @@ a handwritten one.</p>
   nameInput.addEventListener('input', function () { preview.textContent = nameInput.value; });
   form.addEventListener('submit', function (e) {
     if (method() === 'drawn') {
-      if (strokes < 3) { e.preventDefault(); alert('Please draw your signature first.'); return; }
+      if (strokes < 3) {
+        // Announced in the page (role="alert"), not in a dialog box, and the pad is brought into view.
+        e.preventDefault(); padError.textContent = {{ _("Please draw your signature first.")|tojson }};
+        padError.classList.remove('hidden'); pad.scrollIntoView({block: 'center'}); return;
+      }
       document.getElementById('signature').value = pad.toDataURL('image/png');
     }
   });
@@ -220,49 +241,62 @@ _DONE = """{% extends "base" %}{% block body %}
 
 _READ = """{% extends "base" %}{% block body %}
 <h1>{{ envelope.title }}</h1>
-<p><a href="/sign/{{ token }}#sign-form">Back to signing</a></p>
+<p><a href="/sign/{{ token }}#sign-form">{{ _("Back to signing") }}</a></p>
 {% if copy %}
-<section class="card doc-tools" aria-label="About this reading view">
-<p>The {{ page_count }}-page document as text that fits your screen. It is made from the same clauses as the
-PDF you sign (checked clause by clause); the PDF's layout and page breaks differ.</p>
-<p class="note">Fingerprint of this text (SHA-256): <span id="reading-sha256" class="hash">{{ copy.sha256 }}</span></p>
-<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>Download the PDF ({{ page_count }}
-page{{ '' if page_count == 1 else 's' }})</a></p>
+<section class="card doc-tools" aria-label="{{ _('About this reading view') }}">
+<p>{% trans count=page_count %}The {{ count }}-page document as text that fits your screen. It is made from \
+the same clauses as the PDF you sign (checked clause by clause); the PDF's layout and page breaks differ.{% \
+endtrans %}</p>
+<p class="note">{{ _("Fingerprint of this text (SHA-256):") }} <span id="reading-sha256" class="hash">{{ \
+copy.sha256 }}</span></p>
+<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>{% trans count=page_count %}Download the \
+PDF ({{ count }} page){% pluralize %}Download the PDF ({{ count }} pages){% endtrans %}</a></p>
 </section>
 <article class="reading" id="reading" aria-label="{{ envelope.title }}">{{ body }}</article>
-<p class="end-marker" id="end-of-document">You have reached the end of the document.</p>
+<p class="end-marker" id="end-of-document">{{ _("You have reached the end of the document.") }}</p>
 {% else %}
-<p class="card" id="no-reading-view">This document cannot be shown as text here. Read the pages on the signing
-page, or download the PDF.</p>
-<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>Download the PDF</a></p>
+<p class="card" id="no-reading-view">{{ _("This document cannot be shown as text here. Read the pages on the \
+signing page, or download the PDF.") }}</p>
+<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>{{ _("Download the PDF") }}</a></p>
 {% endif %}
-<p><a href="/sign/{{ token }}#sign-form" id="go-sign">Go to signing</a></p>
+<p><a href="/sign/{{ token }}#sign-form" id="go-sign">{{ _("Go to signing") }}</a></p>
 {% endblock %}"""
 
+# Who opened a bad link is unknown (the page must not reveal whose it was), so it speaks every shipped
+# language: English (the page's language) and French, marked with its own ``lang``.
 _INVALID = """{% extends "base" %}{% block body %}
 <h1>This link cannot be used</h1>
 <p id="invalid">The signing link is not valid. It may have expired, been used already or been replaced by a
 newer one. If you still need to sign, ask the person who sent it to you.</p>
+<section lang="fr" aria-labelledby="invalid-fr">
+<h2 id="invalid-fr">Ce lien ne peut pas être utilisé</h2>
+<p>Le lien de signature n\u2019est pas valide. Il a peut-être expiré, déjà servi ou été remplacé par un lien plus
+récent. Si vous devez encore signer, demandez-le à la personne qui vous l\u2019a envoyé.</p>
+</section>
 {% endblock %}"""
 
+#: The page templates by name (``tools/i18n_catalogues.py`` extracts their strings for the catalogues).
+TEMPLATES = {
+    "base": _BASE,
+    "errors": _ERRORS,
+    "decline": _DECLINE,
+    "consent": _CONSENT,
+    "otp": _OTP,
+    "sign": _SIGN,
+    "done": _DONE,
+    "read": _READ,
+    "invalid": _INVALID,
+}
+
 _ENV = Environment(
-    loader=DictLoader(
-        {
-            "base": _BASE,
-            "errors": _ERRORS,
-            "decline": _DECLINE,
-            "consent": _CONSENT,
-            "otp": _OTP,
-            "sign": _SIGN,
-            "done": _DONE,
-            "read": _READ,
-            "invalid": _INVALID,
-        }
-    ),
+    loader=DictLoader(TEMPLATES),
     autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
 )
+_ENV.policies["ext.i18n.trimmed"] = True
 
 
-def render(name: str, **context: Any) -> str:
-    """Render page ``name`` (consent, otp, sign, read, done, invalid) with ``context``."""
-    return _ENV.get_template(name).render(**context)
+def render(name: str, *, translator: Translator = ENGLISH, lang: str = DEFAULT_LANGUAGE, **context: Any) -> str:
+    """Render page ``name`` (consent, otp, sign, read, done, invalid) with ``context``, in ``translator``'s words."""
+    words = {"_": translator.gettext, "gettext": translator.gettext, "ngettext": translator.ngettext}
+    return _ENV.get_template(name).render({**words, "lang": lang, "invalid": (), **context})

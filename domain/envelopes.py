@@ -30,6 +30,7 @@ from domain.calendar_years import add_years
 from domain.document_kind import DocumentKind
 from domain.email_address import email_problem
 from domain.errors import FieldError, InvalidInput, InvalidTransition
+from domain.languages import DEFAULT_LANGUAGE, ENGLISH, N_, Translator, language_problem
 from domain.sealing.stamping import SignatureBox
 from domain.text import text_problem
 
@@ -88,8 +89,30 @@ CONSENT_DISCLOSURES: dict[str, str] = {
         "you sign by closing this page or declining. To take part you need a current web browser and an "
         "e-mail account; the signed, sealed copy is e-mailed to you as a PDF file, which you can keep and print."
     ),
+    # The French (Canadian) disclosure is its own text with its own version: what a French signer agrees
+    # to is this wording, recorded with its hash, not a translation looked up at display time.
+    "esign-consent-fr-1": (
+        "Consentement à faire affaire par voie électronique. En cochant la case ci-dessous, vous acceptez de "
+        "recevoir, d’examiner et de signer ce document par voie électronique, et vous reconnaissez que votre "  # noqa: RUF001
+        "signature électronique a la même valeur juridique que votre signature manuscrite sur ce document. "
+        "Vous pouvez plutôt demander une copie papier à signer à la main, sans frais, en écrivant à "
+        "{paper_contact}; vous pouvez retirer ce consentement en tout temps avant de signer en fermant cette "
+        "page ou en refusant de signer. Pour participer, il vous faut un navigateur Web à jour et une adresse "
+        "courriel; la copie signée et scellée vous est envoyée par courriel en fichier PDF, que vous pouvez "
+        "conserver et imprimer."
+    ),
 }
+#: The language each disclosure version is written in (a version is never shown to a reader of another).
+DISCLOSURE_LANGUAGE: dict[str, str] = {"esign-consent-1": "en", "esign-consent-2": "en", "esign-consent-fr-1": "fr"}
+#: The disclosure in force for each language other than English (English follows the deployment's setting).
+CURRENT_DISCLOSURES: dict[str, str] = {"fr": "esign-consent-fr-1"}
 DEFAULT_PAPER_CONTACT = "the person who sent you this document"
+_DEFAULT_PAPER_CONTACTS = {"en": DEFAULT_PAPER_CONTACT, "fr": "la personne qui vous a envoyé ce document"}
+
+
+def disclosure_version_for(language: str, english_version: str) -> str:
+    """Return the disclosure version in force for a signer reading ``language``."""
+    return CURRENT_DISCLOSURES.get(language, english_version)
 
 
 def disclosure_text(version: str, paper_contact: str | None) -> str:
@@ -97,7 +120,8 @@ def disclosure_text(version: str, paper_contact: str | None) -> str:
     template = CONSENT_DISCLOSURES[version]
     if "{paper_contact}" not in template:
         return template
-    return template.replace("{paper_contact}", (paper_contact or "").strip() or DEFAULT_PAPER_CONTACT)
+    fallback = _DEFAULT_PAPER_CONTACTS[DISCLOSURE_LANGUAGE.get(version, DEFAULT_LANGUAGE)]
+    return template.replace("{paper_contact}", (paper_contact or "").strip() or fallback)
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,8 @@ class SignerSpec:
     title: str
     role: SignerRole
     order: int
+    # The language of the signer's pages, mails and disclosure (a code of ``domain.languages.LANGUAGES``).
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -149,6 +175,7 @@ class Signer:
     decline_reason: str | None = None
     ip: str | None = None
     user_agent: str | None = None
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -286,6 +313,8 @@ def validate_signers(specs: Sequence[SignerSpec]) -> None:
         seen.add(spec.email.lower())
         if spec.order < 1:
             errors.append(FieldError(f"{where}/order", "must be at least 1"))
+        if (problem := language_problem(spec.language)) is not None:
+            errors.append(FieldError(f"{where}/language", problem))
     if errors:
         raise InvalidInput("The signers are invalid. Nothing was sent.", errors=errors)
 
@@ -357,10 +386,14 @@ def otp_expiry(now: datetime, minutes: int) -> datetime:
     return now + timedelta(minutes=minutes)
 
 
-def attestation_text(name: str, title: str, party: str) -> str:
-    """Return the authority attestation a signer confirms, in the words the certificate prints."""
+def attestation_text(name: str, title: str, party: str, t: Translator = ENGLISH) -> str:
+    """Return the authority attestation a signer confirms, in the words (and language) the certificate prints."""
     # A legal name such as "Example Ltd." already ends the sentence: never print "Ltd..".
-    return f"I, {name}, {title}, confirm that I am authorised to sign on behalf of {party.rstrip().rstrip('.')}."
+    return t.gettext("I, %(name)s, %(title)s, confirm that I am authorised to sign on behalf of %(party)s.") % {
+        "name": name,
+        "title": title,
+        "party": party.rstrip().rstrip("."),
+    }
 
 
 def party_for(envelope: Envelope, role: SignerRole) -> str:
@@ -368,13 +401,17 @@ def party_for(envelope: Envelope, role: SignerRole) -> str:
     return envelope.client_name if role is SignerRole.CLIENT else envelope.msp_name
 
 
-def pages_seen(viewed_pages: Sequence[int], page_count: int) -> str:
+def pages_seen(viewed_pages: Sequence[int], page_count: int, t: Translator = ENGLISH) -> str:
     """Say in plain words which pages were delivered: "all 3 pages", "pages 1-2 and 5 of 9", "no page"."""
     seen = sorted({p for p in viewed_pages if 0 <= p < page_count})
     if not seen:
-        return f"no page of the {page_count}-page document was shown" if page_count else "no page was shown"
+        if not page_count:
+            return t.gettext("no page was shown")
+        return t.gettext("no page of the %(count)s-page document was shown") % {"count": page_count}
     if len(seen) == page_count:
-        return "the one page" if page_count == 1 else f"all {page_count} pages"
+        return (
+            t.gettext("the one page") if page_count == 1 else t.gettext("all %(count)s pages") % {"count": page_count}
+        )
     runs: list[str] = []
     start = prev = seen[0]
     for page in [*seen[1:], None]:
@@ -384,24 +421,40 @@ def pages_seen(viewed_pages: Sequence[int], page_count: int) -> str:
         runs.append(str(start + 1) if start == prev else f"{start + 1}-{prev + 1}")
         if page is not None:
             start = prev = page
-    listed = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
-    noun = "page" if len(seen) == 1 else "pages"
-    return f"{noun} {listed} of {page_count}"
+    listed = (
+        runs[0]
+        if len(runs) == 1
+        else t.gettext("%(first)s and %(last)s")
+        % {
+            "first": ", ".join(runs[:-1]),
+            "last": runs[-1],
+        }
+    )
+    if len(seen) == 1:
+        return t.gettext("page %(pages)s of %(count)s") % {"pages": listed, "count": page_count}
+    return t.gettext("pages %(pages)s of %(count)s") % {"pages": listed, "count": page_count}
 
 
-_VIEW_WORDS = {READING_VIEW: "the whole document as text (reading view)", PDF_DOWNLOAD: "the PDF file (downloaded)"}
+_VIEW_WORDS = {
+    READING_VIEW: N_("the whole document as text (reading view)"),
+    PDF_DOWNLOAD: N_("the PDF file (downloaded)"),
+}
 
 
-def delivered_summary(viewed_pages: Sequence[int], delivered_views: Sequence[str], page_count: int) -> str:
+def delivered_summary(
+    viewed_pages: Sequence[int], delivered_views: Sequence[str], page_count: int, t: Translator = ENGLISH
+) -> str:
     """Say in plain words everything delivered: page images, then the reading view and the PDF download.
 
     Reads after "Viewed … (" as "all 3 pages and the PDF file (downloaded) shown"; with nothing
     delivered it is :func:`pages_seen`'s "no page of the 3-page document was shown".
     """
-    parts = [_VIEW_WORDS[v] for v in delivered_views if v in _VIEW_WORDS]
+    parts = [t.gettext(_VIEW_WORDS[v]) for v in delivered_views if v in _VIEW_WORDS]
     if any(0 <= p < page_count for p in viewed_pages) or not parts:
-        parts.insert(0, pages_seen(viewed_pages, page_count))
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        parts.insert(0, pages_seen(viewed_pages, page_count, t))
+    if len(parts) == 1:
+        return parts[0]
+    return t.gettext("%(first)s and %(last)s") % {"first": ", ".join(parts[:-1]), "last": parts[-1]}
 
 
 def page_count(pdf: bytes) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -22,12 +23,15 @@ from domain.envelopes import (
     Envelope,
     EnvelopeStatus,
     RetentionPolicy,
+    Signer,
+    SignerRole,
     SignerStatus,
     delivered_summary,
     page_count,
     stamp_boxes,
 )
 from domain.errors import MailUnavailable, NotFound, StoreUnavailable, TimestampUnavailable
+from domain.languages import DEFAULT_LANGUAGE, ENGLISH, N_, EnglishOnly, MessageCatalogs, Translator
 from domain.ports import (
     Attachment,
     BlobStore,
@@ -49,10 +53,35 @@ from services.envelopes import EnvelopeRecorder
 _COMPLETER_LOCK = threading.Lock()
 
 
-def signed_copy_name(title: str, signed_at: datetime) -> str:
+_MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+
+
+def signed_copy_name(title: str, signed_at: datetime, t: Translator = ENGLISH) -> str:
     """Return the signed copy's file name by title and date, e.g. ``MSA - signed 1 March 2026.pdf``."""
-    stem = re.sub(r"[^A-Za-z0-9 ._-]+", "-", title).strip(" .-")[:120] or "Signed document"
-    return f"{stem} - signed {signed_at.day} {signed_at.strftime('%B %Y')}.pdf"
+    stem = re.sub(r"[^A-Za-z0-9 ._-]+", "-", title).strip(" .-")[:120] or t.gettext("Signed document")
+    date = f"{signed_at.day} {t.gettext(_MONTHS[signed_at.month - 1])} {signed_at.year}"
+    name = t.gettext("%(title)s - signed %(date)s.pdf") % {"title": stem, "date": date}
+    # The translated words may carry accents: keep the name portable (ASCII letters, digits, ". _ -").
+    return re.sub(r"[^A-Za-z0-9 ._-]+", "-", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode())
+
+
+def certificate_language(signers: Sequence[Signer]) -> str:
+    """Return the language of the certificate: the first client signer's (the client keeps the record)."""
+    ordered = sorted(signers, key=lambda s: (s.role is not SignerRole.CLIENT, s.order, s.position))
+    return ordered[0].language if ordered else DEFAULT_LANGUAGE
 
 
 class CompletionService:
@@ -71,6 +100,7 @@ class CompletionService:
         completer: Completer,
         retention: RetentionPolicy,
         listeners: Sequence[EnvelopeOutcomeListener] = (),
+        catalogs: MessageCatalogs | None = None,
     ) -> None:
         self._envelopes = envelopes
         self._documents = documents
@@ -82,7 +112,8 @@ class CompletionService:
         self._completer = completer
         self._retention = retention
         self._listeners = list(listeners)
-        self._notices = EnvelopeNotices(mailer, recorder)
+        self._catalogs = catalogs or EnglishOnly()
+        self._notices = EnvelopeNotices(mailer, recorder, catalogs)
 
     def complete(self, envelope_id: str) -> Envelope:
         """Seal and file a ``completing`` envelope; leave it ``completing`` if the TSA is down."""
@@ -118,6 +149,8 @@ class CompletionService:
             if s.id in boxes
         ]
         sent_pages = page_count(sent)
+        language = certificate_language(envelope.signers)
+        t = self._catalogs.translator(language)
         events = self._envelopes.events(envelope.id)
         sent_at = next((e.at for e in events if e.action == "envelope.created"), envelope.created_at)
         record = CompletionRecord(
@@ -136,14 +169,16 @@ class CompletionService:
                     email=s.email,
                     title=s.signed_title or s.title,
                     authority_attestation=s.attestation or "",
-                    auth_method="e-mail link + one-time code" if s.otp_verified_at else "e-mail link",
+                    auth_method=(
+                        t.gettext("e-mail link + one-time code") if s.otp_verified_at else t.gettext("e-mail link")
+                    ),
                     consent_version=s.consent_version or "",
                     consented_at=s.consented_at or now,
                     viewed_at=s.viewed_at,
-                    pages_seen=delivered_summary(s.viewed_pages, s.delivered_views, sent_pages),
+                    pages_seen=delivered_summary(s.viewed_pages, s.delivered_views, sent_pages, t),
                     signed_at=s.signed_at or now,
-                    ip=s.ip or "unknown",
-                    user_agent=s.user_agent or "unknown",
+                    ip=s.ip or t.gettext("unknown"),
+                    user_agent=s.user_agent or t.gettext("unknown"),
                     signature_method=s.signature_method or "typed",
                 )
                 for s in signers
@@ -156,7 +191,7 @@ class CompletionService:
         )
         try:
             with _COMPLETER_LOCK:
-                sealed = self._completer.complete(sent, stamps, record, sealed_at=now)
+                sealed = self._completer.complete(sent, stamps, record, sealed_at=now, translator=t, language=language)
         except TimestampUnavailable as exc:
             return self._defer(envelope, exc)
         retention = Retention(
@@ -242,31 +277,53 @@ class CompletionService:
         return envelope
 
     def _mail_copies(self, envelope: Envelope, pdf: bytes) -> None:
-        recipients = tuple(s.email for s in envelope.signers)
-        text = (
-            f'"{envelope.title}" has been signed by every party. The sealed copy with its certificate of '
-            f"completion is attached; keep it for your records.\n\n{envelope.msp_name}\n\n"
-            f"Reference: {envelope.id}\n"
-        )
-        try:
-            receipt = self._mailer.send(
-                OutgoingMail(
-                    to=recipients,
-                    subject=f"Completed: {envelope.title}",
-                    text=text,
-                    attachments=(
-                        Attachment(filename=signed_copy_name(envelope.title, self._clock.now()), content=pdf),
-                    ),
-                    message_id=f"<completed-{envelope.id}@undersign.local>",
+        """Mail the sealed copy to every signer, one mail per language, each in its readers' words."""
+        by_language: dict[str, list[str]] = {}
+        for signer in envelope.signers:
+            by_language.setdefault(signer.language, []).append(signer.email)
+        mailed: list[str] = []
+        accepted: list[str] = []
+        transport = ""
+        for language, recipients in by_language.items():
+            t = self._catalogs.translator(language)
+            words = {"title": envelope.title, "msp": envelope.msp_name, "id": envelope.id}
+            text = (
+                t.gettext(
+                    '"%(title)s" has been signed by every party. The sealed copy with its certificate of '
+                    "completion is attached; keep it for your records."
                 )
+                % words
+                + f"\n\n{envelope.msp_name}\n\n"
+                + t.gettext("Reference: %(id)s") % words
+                + "\n"
             )
-        except MailUnavailable as exc:
-            # The sealed copy is filed; a lost mail must not undo the record. The event says who did not get it.
-            self._recorder.record(envelope, "envelope.copy_not_mailed", SYSTEM, detail={"error": exc.detail})
-            return
-        self._recorder.record(
-            envelope,
-            "envelope.copy_mailed",
-            SYSTEM,
-            detail={"to": list(recipients), "accepted": list(receipt.accepted), "transport": receipt.transport},
-        )
+            # The first language keeps the envelope's historic message id; others get their own.
+            suffix = "" if not mailed and language == DEFAULT_LANGUAGE else f"-{language}"
+            try:
+                receipt = self._mailer.send(
+                    OutgoingMail(
+                        to=tuple(recipients),
+                        subject=t.gettext("Completed: %(title)s") % words,
+                        text=text,
+                        attachments=(
+                            Attachment(filename=signed_copy_name(envelope.title, self._clock.now(), t), content=pdf),
+                        ),
+                        message_id=f"<completed-{envelope.id}{suffix}@undersign.local>",
+                    )
+                )
+            except MailUnavailable as exc:
+                # The sealed copy is filed; a lost mail must not undo the record. The event says who did not get it.
+                self._recorder.record(
+                    envelope, "envelope.copy_not_mailed", SYSTEM, detail={"error": exc.detail, "to": recipients}
+                )
+                continue
+            mailed += recipients
+            accepted += receipt.accepted
+            transport = receipt.transport
+        if mailed:
+            self._recorder.record(
+                envelope,
+                "envelope.copy_mailed",
+                SYSTEM,
+                detail={"to": mailed, "accepted": accepted, "transport": transport},
+            )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from domain.actor import SYSTEM, Actor
 from domain.envelopes import Envelope, Signer, SignerStatus, party_for
 from domain.errors import MailUnavailable
+from domain.languages import EnglishOnly, MessageCatalogs
 from domain.ports import Mailer, OutgoingMail
 
 if TYPE_CHECKING:
@@ -57,9 +58,11 @@ def still_had_a_link(envelope: Envelope) -> list[Signer]:
 class EnvelopeNotices:
     """Mails and records the notices of an envelope's end."""
 
-    def __init__(self, mailer: Mailer, recorder: EnvelopeRecorder) -> None:
+    def __init__(self, mailer: Mailer, recorder: EnvelopeRecorder, catalogs: MessageCatalogs | None = None) -> None:
         self._mailer = mailer
         self._recorder = recorder
+        # Signers read their notices in their own language; the sender's notices are in English.
+        self._catalogs = catalogs or EnglishOnly()
 
     def _send(
         self,
@@ -116,15 +119,26 @@ class EnvelopeNotices:
     def declined(self, envelope: Envelope, signer: Signer, actor: Actor) -> DeclineNotices:
         """Mail the decliner a copy of their refusal and the sender the refusal with its reason."""
         reason = signer.decline_reason or ""
+        _ = self._catalogs.translator(signer.language).gettext
+        words = {"name": signer.name, "title": envelope.title, "msp": envelope.msp_name, "id": envelope.id}
         copy = self._send(
             envelope,
             DECLINE_COPY,
             (signer.email,),
-            f"You declined to sign: {envelope.title}",
-            f'Hello {signer.name},\n\nYou declined to sign "{envelope.title}" from {envelope.msp_name}.\n\n'
-            f"The reason you gave:\n{reason}\n\nThis e-mail is your copy of that answer; nothing else is needed "
-            f"from you. If this was a mistake, contact the person who sent you the document.\n\n"
-            f"Reference: {envelope.id}\n",
+            _("You declined to sign: %(title)s") % words,
+            _("Hello %(name)s,") % words
+            + "\n\n"
+            + _('You declined to sign "%(title)s" from %(msp)s.') % words
+            + "\n\n"
+            + _("The reason you gave:")
+            + f"\n{reason}\n\n"
+            + _(
+                "This e-mail is your copy of that answer; nothing else is needed from you. If this was a mistake, "
+                "contact the person who sent you the document."
+            )
+            + "\n\n"
+            + _("Reference: %(id)s") % words
+            + "\n",
             actor=actor,
             signer=signer,
         )
@@ -155,14 +169,25 @@ class EnvelopeNotices:
             actor=actor,
         )
         for signer in still_had_a_link(envelope):
+            _ = self._catalogs.translator(signer.language).gettext
+            words = {"name": signer.name, "title": envelope.title, "msp": envelope.msp_name, "id": envelope.id}
             self._send(
                 envelope,
                 SIGNERS_VOIDED,
                 (signer.email,),
-                f"No longer needed: {envelope.title}",
-                f'Hello {signer.name},\n\n{envelope.msp_name} withdrew "{envelope.title}", so your signature is '
-                f"no longer needed and the signing link you were sent no longer works.\n\nTheir reason:\n{reason}\n\n"
-                f"Reference: {envelope.id}\n",
+                _("No longer needed: %(title)s") % words,
+                _("Hello %(name)s,") % words
+                + "\n\n"
+                + _(
+                    '%(msp)s withdrew "%(title)s", so your signature is no longer needed and the signing link you '
+                    "were sent no longer works."
+                )
+                % words
+                + "\n\n"
+                + _("Their reason:")
+                + f"\n{reason}\n\n"
+                + _("Reference: %(id)s") % words
+                + "\n",
                 actor=actor,
                 signer=signer,
             )
@@ -180,14 +205,23 @@ class EnvelopeNotices:
             f"when it expired: {names}.\n\nTo go ahead, send it again.\n\nReference: {envelope.id}\n",
         )
         for signer in waiting:
+            _ = self._catalogs.translator(signer.language).gettext
+            words = {"name": signer.name, "title": envelope.title, "msp": envelope.msp_name, "id": envelope.id}
             self._send(
                 envelope,
                 SIGNERS_EXPIRED,
                 (signer.email,),
-                f"Signing link expired: {envelope.title}",
-                f'Hello {signer.name},\n\nThe time to sign "{envelope.title}" from {envelope.msp_name} has run out, '
-                f"so the signing link you were sent no longer works. If you still mean to sign, ask the person who "
-                f"sent it for a new one.\n\nReference: {envelope.id}\n",
+                _("Signing link expired: %(title)s") % words,
+                _("Hello %(name)s,") % words
+                + "\n\n"
+                + _(
+                    'The time to sign "%(title)s" from %(msp)s has run out, so the signing link you were sent no '
+                    "longer works. If you still mean to sign, ask the person who sent it for a new one."
+                )
+                % words
+                + "\n\n"
+                + _("Reference: %(id)s") % words
+                + "\n",
                 signer=signer,
             )
 

@@ -34,6 +34,7 @@ from domain.envelopes import (
     validate_signers,
 )
 from domain.errors import Conflict, FieldError, InvalidInput, InvalidTransition, NotFound, RateLimited
+from domain.languages import EnglishOnly, MessageCatalogs
 from domain.ports import (
     AuditTrail,
     BlobStore,
@@ -153,7 +154,7 @@ class EnvelopeRecorder:
 
 
 class Invitations:
-    """Issues personal links and mails them: invitations, reminders."""
+    """Issues personal links and mails them: invitations, reminders (each in its signer's language)."""
 
     def __init__(
         self,
@@ -162,12 +163,14 @@ class Invitations:
         recorder: EnvelopeRecorder,
         clock: Clock,
         rules: SigningRules,
+        catalogs: MessageCatalogs | None = None,
     ) -> None:
         self._envelopes = envelopes
         self._mailer = mailer
         self._recorder = recorder
         self._clock = clock
         self._rules = rules
+        self._catalogs = catalogs or EnglishOnly()
 
     def link(self, envelope: Envelope, signer: Signer) -> str:
         """Issue a new link for ``signer`` (only its hash is stored) and return the URL."""
@@ -214,18 +217,26 @@ class Invitations:
         return count, envelope
 
     def _send(self, envelope: Envelope, signer: Signer, url: str, *, reminder: bool, actor: Actor, action: str) -> None:
+        _ = self._catalogs.translator(signer.language).gettext
         expires = envelope.expires_at.strftime("%Y-%m-%d %H:%M UTC")
-        lead = "Reminder: " if reminder else ""
         # The client never saw earlier drafts: the version number is ours, not theirs.
-        text = (
-            f"Hello {signer.name},\n\n{envelope.msp_name} asks you to review and sign "
-            f'"{envelope.title}".\n\n'
-            + (f"Message from the sender:\n{envelope.message}\n\n" if envelope.message else "")
-            + f"Open your personal signing link:\n{url}\n\nThe link is for you alone; do not forward it. "
-            f"It works until {expires}.\n"
+        paragraphs = [
+            _("Hello %(name)s,") % {"name": signer.name},
+            _('%(msp)s asks you to review and sign "%(title)s".') % {"msp": envelope.msp_name, "title": envelope.title},
+        ]
+        if envelope.message:
+            paragraphs.append(_("Message from the sender:") + "\n" + envelope.message)
+        paragraphs.append(_("Open your personal signing link:") + "\n" + url)
+        paragraphs.append(
+            _("The link is for you alone; do not forward it. It works until %(expires)s.") % {"expires": expires}
         )
+        subject = _("Reminder: Please sign: %(title)s") if reminder else _("Please sign: %(title)s")
         receipt = self._mailer.send(
-            OutgoingMail(to=(signer.email,), subject=f"{lead}Please sign: {envelope.title}", text=text)
+            OutgoingMail(
+                to=(signer.email,),
+                subject=subject % {"title": envelope.title},
+                text="\n\n".join(paragraphs) + "\n",
+            )
         )
         self._recorder.record(
             envelope, action, actor, signer=signer, detail={"to": signer.email, "message_id": receipt.message_id}
@@ -264,6 +275,7 @@ class EnvelopeService:
         blobs: BlobStore | None = None,
         signed: SignedDocumentRepository | None = None,
         listeners: Sequence[EnvelopeOutcomeListener] = (),
+        catalogs: MessageCatalogs | None = None,
     ) -> None:
         self._listeners = list(listeners)
         self._envelopes = envelopes
@@ -273,8 +285,8 @@ class EnvelopeService:
         self._clock = clock
         self._rules = rules
         self.recorder = EnvelopeRecorder(envelopes, audit, clock)
-        self.invitations = Invitations(envelopes, mailer, self.recorder, clock, rules)
-        self.notices = EnvelopeNotices(mailer, self.recorder)
+        self.invitations = Invitations(envelopes, mailer, self.recorder, clock, rules, catalogs)
+        self.notices = EnvelopeNotices(mailer, self.recorder, catalogs)
 
     def create(self, actor: Actor, request: EnvelopeRequest) -> Envelope:
         """Freeze the document version, store the envelope and invite the first signers."""
@@ -331,6 +343,7 @@ class EnvelopeService:
                 role=spec.role,
                 order=spec.order,
                 status=SignerStatus.WAITING,
+                language=spec.language,
             )
             for index, spec in enumerate(request.signers)
         )

@@ -25,6 +25,7 @@ from domain.envelopes import (
     check_otp,
     current_order,
     disclosure_text,
+    disclosure_version_for,
     hash_otp,
     hash_token,
     new_otp,
@@ -34,6 +35,7 @@ from domain.envelopes import (
     require_turn,
 )
 from domain.errors import FieldError, InvalidInput, InvalidTransition, NotFound
+from domain.languages import DEFAULT_LANGUAGE, N_, EnglishOnly, MessageCatalogs
 from domain.ports import (
     BlobStore,
     Clock,
@@ -124,6 +126,7 @@ class SigningService:
         clock: Clock,
         rules: SigningRules,
         listeners: list[EnvelopeOutcomeListener] | None = None,
+        catalogs: MessageCatalogs | None = None,
         reading: ReadingCopies | None = None,
     ) -> None:
         self._envelopes = envelopes
@@ -135,7 +138,8 @@ class SigningService:
         self._clock = clock
         self._rules = rules
         self._listeners = listeners or []
-        self._notices = EnvelopeNotices(mailer, recorder)
+        self._catalogs = catalogs or EnglishOnly()
+        self._notices = EnvelopeNotices(mailer, recorder, catalogs)
         self._reading = reading
 
     # -- resolving a link ------------------------------------------------------------------------------
@@ -157,6 +161,14 @@ class SigningService:
         ):
             raise LinkInvalid("This link is not valid.")
         return envelope, signer
+
+    def language_of(self, token: str) -> str:
+        """Return the language of the link's signer while the link is usable (English otherwise)."""
+        try:
+            _envelope, signer = self._resolve(token, lock=False)
+        except LinkInvalid:
+            return DEFAULT_LANGUAGE
+        return signer.language
 
     def frame_origin(self, token: str) -> str | None:
         """Return the one origin that may frame this link's pages (embedded links only), else ``None``."""
@@ -191,7 +203,7 @@ class SigningService:
             step = self._step(envelope, signer)
             if step == "sign" and not page_count:
                 page_count = len(self._document_pages(envelope))
-        version = signer.consent_version or self._rules.consent_version
+        version = signer.consent_version or disclosure_version_for(signer.language, self._rules.consent_version)
         return SigningView(
             envelope=envelope,
             signer=signer,
@@ -339,10 +351,12 @@ class SigningService:
         envelope, signer = self._resolve(token, lock=True)
         actor = _actor(signer, caller)
         if not agreed:
-            raise InvalidInput("Tick the box to agree, or decline.", errors=[FieldError("agree", "required")])
-        if version != self._rules.consent_version:
+            raise InvalidInput(N_("Tick the box to agree, or decline."), errors=[FieldError("agree", N_("required"))])
+        if version != disclosure_version_for(signer.language, self._rules.consent_version):
             # The page was rendered with another disclosure than the one in force: show the current one.
-            raise InvalidInput("The disclosure has changed; read it again.", errors=[FieldError("version", "stale")])
+            raise InvalidInput(
+                N_("The disclosure has changed; read it again."), errors=[FieldError("version", N_("stale"))]
+            )
         if signer.consented_at is not None:
             return
         signer = replace(signer, consented_at=self._clock.now(), consent_version=version)
@@ -356,6 +370,7 @@ class SigningService:
             # The text exactly as shown, so the wording agreed to (with its paper-copy contact) is reproducible.
             detail={
                 "disclosure_version": version,
+                "disclosure_language": signer.language,
                 "disclosure_sha256": hashlib.sha256(text.encode()).hexdigest(),
                 "disclosure_text": text,
             },
@@ -366,20 +381,26 @@ class SigningService:
         envelope, signer = self._resolve(token, lock=True)
         actor = _actor(signer, caller)
         if signer.consented_at is None or not envelope.otp_required:
-            raise InvalidTransition("No code is needed now.")
+            raise InvalidTransition(N_("No code is needed now."))
         if signer.otp_locked:
-            raise InvalidTransition("Too many wrong codes; ask the sender to send the invitation again.")
+            raise InvalidTransition(N_("Too many wrong codes; ask the sender to send the invitation again."))
         code = new_otp()
         expires = otp_expiry(self._clock.now(), self._rules.otp_ttl_minutes)
         signer = replace(signer, otp_hash=hash_otp(signer.id, code), otp_expires_at=expires)
         envelope = self._save(envelope, signer)
+        _ = self._catalogs.translator(signer.language).gettext
+        words = {"title": envelope.title, "code": code, "minutes": self._rules.otp_ttl_minutes}
         self._mailer.send(
             OutgoingMail(
                 to=(signer.email,),
                 # The code stays out of the Subject: lock screens and mail lists show subjects to anyone nearby.
-                subject=f"Your signing code for {envelope.title}",
-                text=f'Your one-time code to sign "{envelope.title}" is {code}. '
-                f"It works for {self._rules.otp_ttl_minutes} minutes. Do not share it with anyone.\n",
+                subject=_("Your signing code for %(title)s") % words,
+                text=_(
+                    'Your one-time code to sign "%(title)s" is %(code)s. It works for %(minutes)s minutes. '
+                    "Do not share it with anyone."
+                )
+                % words
+                + "\n",
             )
         )
         self._recorder.record(envelope, "signer.code_sent", actor, signer=signer, detail={"to": signer.email})
@@ -427,9 +448,9 @@ class SigningService:
         errors = []
         full_name, title = full_name.strip(), title.strip()
         if not 2 <= len(full_name) <= 200:
-            errors.append(FieldError("full_name", "type your full name"))
+            errors.append(FieldError("full_name", N_("type your full name")))
         if not 1 <= len(title) <= 200:
-            errors.append(FieldError("title", "type your title"))
+            errors.append(FieldError("title", N_("type your title")))
         cleaned: dict[str, str] = {}
         for pointer, label, value in (("full_name", "Your name", full_name), ("title", "Your title", title)):
             try:
@@ -439,18 +460,18 @@ class SigningService:
                 errors.append(FieldError(pointer, f"{label} {exc}"))
         full_name, title = cleaned.get("full_name", full_name), cleaned.get("title", title)
         if not attested:
-            errors.append(FieldError("attest", "confirm that you are authorised"))
+            errors.append(FieldError("attest", N_("confirm that you are authorised")))
         if method not in ("typed", "drawn"):
-            errors.append(FieldError("method", "typed or drawn"))
+            errors.append(FieldError("method", N_("typed or drawn")))
         if method == "drawn":
             try:
                 if drawn_png is None:
-                    raise SignatureImageError("draw your signature")
+                    raise SignatureImageError(N_("draw your signature"))
                 drawn_png = normalise_drawn_signature(drawn_png)
             except SignatureImageError as exc:
                 errors.append(FieldError("signature", f"Signature: {exc}"))
         if errors:
-            raise InvalidInput("Some fields need your attention.", errors=errors)
+            raise InvalidInput(N_("Some fields need your attention."), errors=errors)
         name_matches = names_match(full_name, signer.name)
         if envelope.template_id == WAIVER_TEMPLATE and not name_matches:
             # A risk letter records who accepted the risk: only the approver it names may sign it.
@@ -461,7 +482,10 @@ class SigningService:
                 errors=[FieldError("full_name", f"must be {signer.name} (the approver named in the letter)")],
             )
         now = self._clock.now()
-        attestation = attestation_text(full_name, title, party_for(envelope, signer.role))
+        # The attestation is recorded in the words the signer confirmed: those of their own language.
+        attestation = attestation_text(
+            full_name, title, party_for(envelope, signer.role), self._catalogs.translator(signer.language)
+        )
         signer = replace(
             signer,
             status=SignerStatus.SIGNED,
@@ -515,11 +539,15 @@ class SigningService:
         actor = _actor(signer, caller)
         reason = reason.strip()
         if not 3 <= len(reason) <= MAX_REASON:
-            raise InvalidInput("Please say why you decline.", errors=[FieldError("reason", "3-2000 characters")])
+            raise InvalidInput(
+                N_("Please say why you decline."), errors=[FieldError("reason", N_("3-2000 characters"))]
+            )
         try:
             reason = multi_line(reason)
         except ValueError as exc:
-            raise InvalidInput("Please check your reason.", errors=[FieldError("reason", f"The reason {exc}")]) from exc
+            raise InvalidInput(
+                N_("Please check your reason."), errors=[FieldError("reason", f"The reason {exc}")]
+            ) from exc
         now = self._clock.now()
         signer = replace(
             signer,

@@ -95,6 +95,8 @@ envelope_signers = Table(
     Column("decline_reason", Text, nullable=True),
     Column("ip", String(64), nullable=True),
     Column("user_agent", String(512), nullable=True),
+    # The language of the signer's pages, mails and consent disclosure ("en" or "fr").
+    Column("language", String(8), nullable=False, server_default="en"),
     Index(None, "envelope_id", "position"),
 )
 

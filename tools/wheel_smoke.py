@@ -3,8 +3,9 @@
 What a deployment gets is the wheel and ``uv.lock``'s pins, not this checkout. So this builds the wheel,
 creates a throwaway venv in a temporary folder, installs the locked runtime dependencies (no dev extras)
 and the wheel into it, and then, from a folder outside the repository, runs
-``undersign templates check``, renders one shipped sample, and starts ``undersign dev`` until ``/readyz``
-answers 200 (then stops it with Ctrl+C and expects a clean exit). Any failure exits 1 and says which step.
+``undersign templates check``, loads the French message catalogue, renders one shipped sample, and starts
+``undersign dev`` until ``/readyz`` answers 200 (then stops it with Ctrl+C and expects a clean exit).
+Any failure exits 1 and says which step.
 
 Run: ``.venv/bin/python tools/wheel_smoke.py`` (``make test`` runs it after the suite).
 """
@@ -114,6 +115,14 @@ def main() -> None:
         listing = _run("undersign templates list", [str(binary), "templates", "list"], cwd=work, env=env).stdout
         if "msa/msa" not in listing:
             sys.exit(f"wheel smoke: the installed library does not list msa/msa:\n{listing}")
+        # The French message catalogue ships compiled inside the wheel (a French signer must get French).
+        french = (
+            "from undersign.message_catalogs import GettextCatalogs; "
+            "print(GettextCatalogs().translator('fr').gettext('Certificate of completion'))"
+        )
+        said = _run("load the French catalogue", [str(python), "-c", french], cwd=work, env=env).stdout.strip()
+        if said != "Certificat d\u2019achèvement":
+            sys.exit(f"wheel smoke: the installed wheel does not serve French: {said!r}")
         sample = next(venv.glob("lib/python*/site-packages/undersign/templates/msa/msa/samples/us-tx-monthly.json"))
         output = work / "msa.pdf"
         _run(

@@ -25,6 +25,7 @@ from domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavaila
 from domain.ports import BlobStore, Clock, DocumentRenderer, EnvelopeOutcomeListener, Mailer
 from storage.database import make_engine, make_session_factory, ping
 from undersign.branding import branding_from_settings
+from undersign.message_catalogs import GettextCatalogs
 from undersign.settings import Settings
 
 # The heavy parts (WeasyPrint, pyHanko, boto3, Alembic) are imported where they are first built, so a
@@ -61,6 +62,8 @@ class Runtime:
     _mailer: Mailer | None = None
     _kit: SigningKit | None = None
     _evidence_seal: EvidenceSeal | None = None
+    # The message catalogues of the signing pages, signer mails and certificates (read on first use).
+    catalogs: GettextCatalogs = field(default_factory=GettextCatalogs)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property

@@ -286,6 +286,7 @@ class ServiceFactory:
             blobs=runtime.blob_store,
             signed=SqlSignedDocumentRepository(self.session),
             listeners=self.envelope_listeners(extra),
+            catalogs=runtime.catalogs,
         )
 
     def signing(self) -> SigningService:
@@ -304,12 +305,13 @@ class ServiceFactory:
             envelopes=envelopes,
             blobs=runtime.blob_store,
             pages=runtime.kit.pages,
-            invitations=Invitations(envelopes, runtime.mailer, recorder, runtime.clock, rules),
+            invitations=Invitations(envelopes, runtime.mailer, recorder, runtime.clock, rules, runtime.catalogs),
             recorder=recorder,
             mailer=runtime.mailer,
             clock=runtime.clock,
             rules=rules,
             listeners=self.envelope_listeners(),
+            catalogs=runtime.catalogs,
             reading=ReadingCopies(runtime.templates, SqlDocumentRepository(self.session), runtime.renderer),
         )
 
@@ -334,6 +336,7 @@ class ServiceFactory:
             completer=kit.completer,
             retention=kit.retention,
             listeners=self.envelope_listeners(),
+            catalogs=runtime.catalogs,
         )
 
     def archive(self) -> ArchiveService:

@@ -25,7 +25,14 @@ def create_envelope(
             document_id=body.document_id,
             version=body.version,
             signers=[
-                SignerSpec(name=s.name, email=s.email, title=s.title, role=SignerRole(s.role), order=s.order)
+                SignerSpec(
+                    name=s.name,
+                    email=s.email,
+                    title=s.title,
+                    role=SignerRole(s.role),
+                    order=s.order,
+                    language=s.language or body.language,
+                )
                 for s in body.signers
             ],
             message=body.message,

@@ -16,12 +16,13 @@ from fastapi import APIRouter, BackgroundTasks, Form, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
-from api.deps import CallerDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
+from api.deps import CallerDep, CatalogsDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
 from api.signing_csrf import FormGuardDep, SigningFormGuard
 from api.signing_pages import render
 from domain.embedding import COMPLETED, DECLINED, frame_ancestors
 from domain.envelopes import EnvelopeStatus, OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.languages import DEFAULT_LANGUAGE, ENGLISH, N_, MessageCatalogs, Translator
 from services.signing import Caller, LinkInvalid, SigningService, pdf_file_name
 
 router = APIRouter(tags=["signing"], include_in_schema=False)
@@ -29,17 +30,23 @@ _DATA_URL_PREFIX = "data:image/png;base64,"
 
 
 def _page(
-    name: str, status: int = 200, *, frame_origin: str | None = None, data_images: bool = False, **context: Any
+    name: str,
+    status: int = 200,
+    *,
+    frame_origin: str | None = None,
+    data_images: bool = False,
+    words: Translator = ENGLISH,
+    lang: str = DEFAULT_LANGUAGE,
+    **context: Any,
 ) -> HTMLResponse:
-    """Render a signing page with its security headers.
+    """Render a signing page with its security headers, in the words of ``words`` (``lang`` for ``<html>``).
 
     Only an embedded link's pages may be framed, and only by the one origin the link was issued for
     (CSP ``frame-ancestors``); every other page refuses framing (``'none'`` and ``X-Frame-Options``).
     """
     nonce = secrets.token_urlsafe(16)
-    html = render(
-        name, nonce=nonce, title=context.pop("title", "Sign a document"), embed_origin=frame_origin, **context
-    )
+    title = context.pop("title", None) or words.gettext("Sign a document")
+    html = render(name, translator=words, lang=lang, nonce=nonce, title=title, embed_origin=frame_origin, **context)
     images = "'self' data:" if data_images else "'self'"
     headers = {
         "Cache-Control": "no-store",
@@ -57,7 +64,8 @@ def _page(
 
 
 def _invalid(status: int = 404) -> HTMLResponse:
-    return _page("invalid", status=status, title="Link not valid", script_font=False)
+    # Bilingual (see api/signing_pages.py): who opened a bad link is not known.
+    return _page("invalid", status=status, title="Link not valid / Lien non valide", script_font=False)
 
 
 def _view_page(
@@ -66,20 +74,26 @@ def _view_page(
     caller: Caller,
     kit_font: bool,
     guard: SigningFormGuard,
+    catalogs: MessageCatalogs,
     *,
     errors: list[str] | None = None,
     message: str = "",
     info: str = "",
     form: dict[str, str] | None = None,
+    invalid: tuple[str, ...] = (),
     status: int = 200,
 ) -> HTMLResponse:
     try:
         view = service.view(token, caller)
     except LinkInvalid:
         return _invalid()
+    words = catalogs.translator(view.signer.language)
     response = _page(
         view.step,
         status=status,
+        words=words,
+        lang=view.signer.language,
+        invalid=invalid,
         frame_origin=view.frame_origin,
         title=view.envelope.title,
         token=token,
@@ -89,8 +103,9 @@ def _view_page(
         disclosure_version=view.disclosure_version,
         disclosure_text=view.disclosure_text,
         page_count=view.page_count,
-        errors=errors or [],
-        message=message,
+        # Messages from the services are English source strings: shown in the signer's language when catalogued.
+        errors=[words.gettext(e) for e in errors or []],
+        message=words.gettext(message) if message else "",
         info=info,
         form=form or {"full_name": view.signer.name, "title": view.signer.title, "method": "typed"},
         script_font=kit_font,
@@ -100,41 +115,64 @@ def _view_page(
     return response
 
 
-def _forged(frame_origin: str | None = None) -> HTMLResponse:
+def _forged(words: Translator, lang: str, frame_origin: str | None = None) -> HTMLResponse:
     """The page for a form that did not come from this link's signing page (or whose page is too old)."""
     return _page(
         "done",
         status=403,
+        words=words,
+        lang=lang,
         frame_origin=frame_origin,
-        title="Please reload the page",
-        heading="This form could not be accepted",
-        text="Nothing was recorded. Open the link in your e-mail again and repeat the step from that page.",
+        title=words.gettext("Please reload the page"),
+        heading=words.gettext("This form could not be accepted"),
+        text=words.gettext(
+            "Nothing was recorded. Open the link in your e-mail again and repeat the step from that page."
+        ),
         script_font=False,
     )
 
 
 def _refused_input_page(
-    service: SigningService, token: str, caller: Caller, kit_font: bool, guard: SigningFormGuard, exc: InvalidInput
+    service: SigningService,
+    token: str,
+    caller: Caller,
+    kit_font: bool,
+    guard: SigningFormGuard,
+    catalogs: MessageCatalogs,
+    exc: InvalidInput,
 ) -> HTMLResponse:
-    """Show the signing page again with the reasons a form was refused (422)."""
+    """Show the signing page again with the reasons a form was refused (422), the fields marked invalid."""
     return _view_page(
         service,
         token,
         caller,
         kit_font,
         guard,
+        catalogs,
         errors=[e.reason for e in exc.errors],
         message=exc.detail,
+        invalid=tuple(e.pointer for e in exc.errors),
         status=422,
     )
 
 
+def _signer_words(service: SigningService, catalogs: MessageCatalogs, token: str) -> tuple[Translator, str]:
+    """The translator and language code of the link's signer (English when the link is not usable)."""
+    lang = service.language_of(token)
+    return catalogs.translator(lang), lang
+
+
 @router.get("/sign/{token}", response_class=HTMLResponse)
 def signing_page(
-    token: str, service: SigningServiceDep, caller: CallerDep, kit: KitDep, guard: FormGuardDep
+    token: str,
+    service: SigningServiceDep,
+    caller: CallerDep,
+    kit: KitDep,
+    guard: FormGuardDep,
+    catalogs: CatalogsDep,
 ) -> HTMLResponse:
     """Show the step the signer is at: consent, one-time code, or the document and the signature form."""
-    return _view_page(service, token, caller, kit.script_font is not None, guard)
+    return _view_page(service, token, caller, kit.script_font is not None, guard, catalogs)
 
 
 @router.post("/sign/{token}/consent", response_model=None)
@@ -144,19 +182,20 @@ def consent(
     caller: CallerDep,
     kit: KitDep,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     version: Annotated[str, Form(max_length=64)] = "",
     agree: Annotated[str, Form(max_length=8)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Record consent to do business electronically, then continue."""
     if not guard.accepts(token, csrf):
-        return _forged(service.frame_origin(token))
+        return _forged(*_signer_words(service, catalogs, token), service.frame_origin(token))
     try:
         service.consent(token, caller, agreed=agree == "yes", version=version)
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
-        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, exc)
+        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, catalogs, exc)
     return RedirectResponse(f"/sign/{token}", status_code=303, headers={"Referrer-Policy": "no-referrer"})
 
 
@@ -167,18 +206,22 @@ def send_code(
     caller: CallerDep,
     kit: KitDep,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """E-mail a one-time code."""
     if not guard.accepts(token, csrf):
-        return _forged(service.frame_origin(token))
+        return _forged(*_signer_words(service, catalogs, token), service.frame_origin(token))
     try:
         service.send_code(token, caller)
     except LinkInvalid:
         return _invalid()
     except InvalidTransition as exc:
-        return _view_page(service, token, caller, kit.script_font is not None, guard, errors=[exc.detail], status=409)
-    return _view_page(service, token, caller, kit.script_font is not None, guard, info="We sent you a code.")
+        font = kit.script_font is not None
+        return _view_page(service, token, caller, font, guard, catalogs, errors=[exc.detail], status=409)
+    words, _lang = _signer_words(service, catalogs, token)
+    info = words.gettext("We sent you a code.")
+    return _view_page(service, token, caller, kit.script_font is not None, guard, catalogs, info=info)
 
 
 @router.post("/sign/{token}/code", response_model=None)
@@ -188,12 +231,13 @@ def check_code(
     caller: CallerDep,
     kit: KitDep,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     code: Annotated[str, Form(max_length=12)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Check the one-time code."""
     if not guard.accepts(token, csrf):
-        return _forged(service.frame_origin(token))
+        return _forged(*_signer_words(service, catalogs, token), service.frame_origin(token))
     try:
         result = service.check_code(token, caller, code)
     except LinkInvalid:
@@ -201,11 +245,12 @@ def check_code(
     if result is OtpCheck.OK:
         return RedirectResponse(f"/sign/{token}", status_code=303, headers={"Referrer-Policy": "no-referrer"})
     messages = {
-        OtpCheck.WRONG: "That code is not right. Check the e-mail and try again.",
-        OtpCheck.EXPIRED: "That code has expired or was never sent. Ask for a new one.",
-        OtpCheck.LOCKED: "Too many wrong codes. Ask the sender to send the invitation again.",
+        OtpCheck.WRONG: N_("That code is not right. Check the e-mail and try again."),
+        OtpCheck.EXPIRED: N_("That code has expired or was never sent. Ask for a new one."),
+        OtpCheck.LOCKED: N_("Too many wrong codes. Ask the sender to send the invitation again."),
     }
-    return _view_page(service, token, caller, kit.script_font is not None, guard, errors=[messages[result]], status=422)
+    font = kit.script_font is not None
+    return _view_page(service, token, caller, font, guard, catalogs, errors=[messages[result]], status=422)
 
 
 @router.get("/sign/{token}/pages/{index}.png", response_class=Response)
@@ -223,18 +268,21 @@ def page_image(token: str, index: int, images: PageImagesDep, caller: CallerDep)
 
 
 @router.get("/sign/{token}/read", response_class=HTMLResponse)
-def reading_view(token: str, service: SigningServiceDep, caller: CallerDep) -> HTMLResponse:
+def reading_view(token: str, service: SigningServiceDep, caller: CallerDep, catalogs: CatalogsDep) -> HTMLResponse:
     """The document as text that reflows to the screen (after consent and any code); its delivery is recorded."""
+    words, lang = _signer_words(service, catalogs, token)
     try:
         delivery = service.reading_view(token, caller)
     except LinkInvalid:
         return _invalid()
     return _page(
         "read",
+        words=words,
+        lang=lang,
         frame_origin=service.frame_origin(token),
         # The letterhead logo is an inline data: image of the document itself, nothing fetched.
         data_images=True,
-        title=f"Read: {delivery.envelope.title}",
+        title=words.gettext("Read: %(title)s") % {"title": delivery.envelope.title},
         token=token,
         envelope=delivery.envelope,
         page_count=delivery.page_count,
@@ -281,6 +329,7 @@ def sign(
     complete: CompletionRunnerDep,
     background: BackgroundTasks,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     full_name: Annotated[str, Form(max_length=200)] = "",
     title: Annotated[str, Form(max_length=200)] = "",
     attest: Annotated[str, Form(max_length=8)] = "",
@@ -289,8 +338,9 @@ def sign(
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """Sign; the last signature starts completion (sealing) after the answer is sent."""
+    words, lang = _signer_words(service, catalogs, token)
     if not guard.accepts(token, csrf):
-        return _forged(service.frame_origin(token))
+        return _forged(words, lang, service.frame_origin(token))
     signer_id = service.signer_id(token)
     try:
         envelope = service.sign(
@@ -313,8 +363,10 @@ def sign(
             caller,
             kit.script_font is not None,
             guard,
+            catalogs,
             errors=[e.reason for e in exc.errors],
             message=exc.detail,
+            invalid=tuple(e.pointer for e in exc.errors),
             status=422,
             form={"full_name": full_name, "title": title, "method": method},
         )
@@ -324,10 +376,14 @@ def sign(
         background.add_task(complete, envelope.id)
     return _page(
         "done",
-        title="Signed",
+        words=words,
+        lang=lang,
+        title=words.gettext("Signed"),
         frame_origin=service.frame_origin(token),
-        heading="Thank you, you have signed",
-        text="Your signature is recorded. When every party has signed, the sealed copy is e-mailed to you.",
+        heading=words.gettext("Thank you, you have signed"),
+        text=words.gettext(
+            "Your signature is recorded. When every party has signed, the sealed copy is e-mailed to you."
+        ),
         script_font=False,
         outcome={"type": COMPLETED, "envelope_id": envelope.id, "signer_id": signer_id},
     )
@@ -340,34 +396,41 @@ def decline(
     caller: CallerDep,
     kit: KitDep,
     guard: FormGuardDep,
+    catalogs: CatalogsDep,
     reason: Annotated[str, Form(max_length=2000)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """Decline to sign, with a reason."""
+    words, lang = _signer_words(service, catalogs, token)
     if not guard.accepts(token, csrf):
-        return _forged(service.frame_origin(token))
+        return _forged(words, lang, service.frame_origin(token))
     signer_id = service.signer_id(token)
     try:
         envelope, notices = service.decline(token, caller, reason)
     except LinkInvalid:
         return _invalid()
     except InvalidInput as exc:
-        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, exc)
+        return _refused_input_page(service, token, caller, kit.script_font is not None, guard, catalogs, exc)
     # Say only what really happened: each sentence about a mail depends on the relay having taken it.
-    told = ["Your answer and your reason are recorded."]
+    told = [words.gettext("Your answer and your reason are recorded.")]
     if notices.copy_to_signer.sent:
-        told.append(f"A copy of your answer was e-mailed to {notices.copy_to_signer.accepted[0]}.")
+        told.append(
+            words.gettext("A copy of your answer was e-mailed to %(email)s.")
+            % {"email": notices.copy_to_signer.accepted[0]}
+        )
     else:
-        told.append("We could not e-mail you a copy of your answer.")
+        told.append(words.gettext("We could not e-mail you a copy of your answer."))
     if notices.to_sender.sent:
-        told.append("The sender was e-mailed your answer and your reason.")
+        told.append(words.gettext("The sender was e-mailed your answer and your reason."))
     else:
-        told.append("The sender could not be e-mailed automatically; tell them yourself if you wish.")
+        told.append(words.gettext("The sender could not be e-mailed automatically; tell them yourself if you wish."))
     return _page(
         "done",
-        title="Declined",
+        words=words,
+        lang=lang,
+        title=words.gettext("Declined"),
         frame_origin=service.frame_origin(token),
-        heading="You declined to sign",
+        heading=words.gettext("You declined to sign"),
         text=" ".join(told),
         script_font=False,
         outcome={"type": DECLINED, "envelope_id": envelope.id, "signer_id": signer_id},

@@ -23,6 +23,11 @@ class SignerIn(BaseModel):
     title: ShortText = ""
     role: Literal["client", "msp"]
     order: int = Field(default=1, ge=1, le=100)
+    language: Literal["en", "fr"] | None = Field(
+        default=None,
+        description="The language of this signer's signing pages, e-mails and consent disclosure "
+        "(en = English, fr = Canadian French); default: the envelope's language",
+    )
 
 
 class EnvelopeCreate(BaseModel):
@@ -38,6 +43,9 @@ class EnvelopeCreate(BaseModel):
     reminder_every_days: int | None = Field(default=None, ge=0, le=60)
     otp: bool = False
     legal_hold: bool = False
+    language: Literal["en", "fr"] = Field(
+        default="en", description="The language of every signer who does not name their own (en or fr)"
+    )
     allow_unreviewed: bool = Field(
         default=False, description="Send a document whose template text counsel has not reviewed (recorded)"
     )
@@ -89,6 +97,7 @@ class SignerOut(BaseModel):
     title: str
     role: str
     order: int
+    language: str
     status: str
     invited_at: datetime | None
     opened_at: datetime | None
@@ -182,6 +191,7 @@ class EnvelopeOut(BaseModel):
                     title=s.title,
                     role=s.role.value,
                     order=s.order,
+                    language=s.language,
                     status=s.status.value,
                     invited_at=s.invited_at,
                     opened_at=s.opened_at,

@@ -19,6 +19,7 @@ from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 from weasyprint.text.fonts import FontConfiguration
 
 from domain.errors import Conflict, FieldError, InvalidInput
+from domain.languages import DEFAULT_LANGUAGE, ENGLISH, Translator
 from domain.sealing.archive import next_archive_due
 from domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord
 from domain.sealing.seal import Sealer, SealMetadata
@@ -92,6 +93,8 @@ class Completer:
         record: CompletionRecord,
         *,
         sealed_at: datetime,
+        translator: Translator = ENGLISH,
+        language: str = DEFAULT_LANGUAGE,
     ) -> SealedDocument:
         """Return the sealed document: revision 1 = ``sent_pdf``, then stamps + certificate, then the seal.
 
@@ -108,7 +111,10 @@ class Completer:
             record = replace(record, seal_profile=self._sealer.profile)
         first_page = _page_count(sent_pdf) + 1
         certificate = self._certificates.render(
-            replace(record, first_page=first_page), page_size=_last_page_size(sent_pdf)
+            replace(record, first_page=first_page),
+            page_size=_last_page_size(sent_pdf),
+            translator=translator,
+            language=language,
         )
         stamped = self._stamper.apply(sent_pdf, stamps, append_pdf=certificate)
         metadata = SealMetadata(

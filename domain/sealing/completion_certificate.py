@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 
+from markupsafe import Markup
 from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint.text.fonts import FontConfiguration
 
 from domain.errors import FieldError, InvalidInput
+from domain.languages import ENGLISH, N_, Translator
 from domain.sealing.html_pages import HtmlPageWriter, sandboxed_template
 from domain.sealing.stamping import format_utc
 
@@ -29,39 +31,45 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 #: What each recorded event means, in the words a client reads on the certificate. The codes stay in
 #: the audit trail and the evidence bundle; an unknown code prints as "Recorded: <code>".
 EVENT_WORDS = {
-    "envelope.created": "Prepared the document for signature",
-    "envelope.sent": "Sent the signing link by e-mail",
-    "envelope.reminded": "Sent a reminder by e-mail",
-    "signer.delivered": "Signing link e-mail delivered",
-    "signer.opened": "Opened the signing link",
-    "signer.consented": "Agreed to do business electronically",
-    "signer.viewed": "Viewed the document",
-    "signer.code_sent": "Was sent a one-time code by e-mail",
-    "signer.code_verified": "Entered the correct one-time code",
-    "signer.code_failed": "Entered a wrong one-time code",
-    "signer.signed": "Signed the document",
-    "signer.declined": "Declined to sign",
-    "envelope.completed": "All parties signed",
-    "envelope.voided": "Cancelled the signing request",
-    "envelope.expired": "The signing request expired",
-    "envelope.seal_deferred": "Sealing postponed (timestamp service unavailable)",
-    "envelope.copy_mailed": "E-mailed the signed copy",
-    "envelope.copy_not_mailed": "Could not e-mail the signed copy",
+    "envelope.created": N_("Prepared the document for signature"),
+    "envelope.sent": N_("Sent the signing link by e-mail"),
+    "envelope.reminded": N_("Sent a reminder by e-mail"),
+    "signer.delivered": N_("Signing link e-mail delivered"),
+    "signer.opened": N_("Opened the signing link"),
+    "signer.consented": N_("Agreed to do business electronically"),
+    "signer.viewed": N_("Viewed the document"),
+    "signer.code_sent": N_("Was sent a one-time code by e-mail"),
+    "signer.code_verified": N_("Entered the correct one-time code"),
+    "signer.code_failed": N_("Entered a wrong one-time code"),
+    "signer.signed": N_("Signed the document"),
+    "signer.declined": N_("Declined to sign"),
+    "envelope.completed": N_("All parties signed"),
+    "envelope.voided": N_("Cancelled the signing request"),
+    "envelope.expired": N_("The signing request expired"),
+    "envelope.seal_deferred": N_("Sealing postponed (timestamp service unavailable)"),
+    "envelope.copy_mailed": N_("E-mailed the signed copy"),
+    "envelope.copy_not_mailed": N_("Could not e-mail the signed copy"),
 }
 
 
-def event_words(action: str) -> str:
-    """Return the plain description of an event code."""
-    return EVENT_WORDS.get(action, f"Recorded: {action}")
+def event_words(action: str, t: Translator = ENGLISH) -> str:
+    """Return the plain description of an event code, in the language of ``t``."""
+    if action in EVENT_WORDS:
+        return t.gettext(EVENT_WORDS[action])
+    return t.gettext("Recorded: %(code)s") % {"code": action}
 
 
-def event_person(actor: str, signer_names: Sequence[str], issuer: str) -> str:
+def event_person(actor: str, signer_names: Sequence[str], issuer: str, t: Translator = ENGLISH) -> str:
     """Return who did it as a person or party: the signer's name, the MSP for its staff and API keys."""
     if actor in signer_names:
         return actor
     if actor.startswith("system:"):
-        return "Signing service"
+        return t.gettext("Signing service")
     return issuer
+
+
+#: How a signature was made, as the certificate says it.
+SIGNATURE_METHOD_WORDS = {"typed": N_("typed"), "drawn": N_("drawn")}
 
 
 @dataclass(frozen=True)
@@ -128,13 +136,12 @@ class CompletionRecord:
             )
 
 
-_CERTIFICATE = sandboxed_template(
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Certificate of completion</title><style>
+CERTIFICATE_TEMPLATE = """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ _("Certificate of completion") }}</title><style>
 @page { size: {{ width }}pt {{ height }}pt; margin: 42pt 40pt 48pt 40pt;
-  @bottom-left { content: "Certificate of completion \\2014  envelope {{ envelope_id_css }}";
+  @bottom-left { content: "{{ footer_left }}";
                  font: 7pt "DejaVu Sans", sans-serif; color: #555; }
-  @bottom-right { content: "Page " counter(page) " of {{ total_pages }}";
+  @bottom-right { content: "{{ footer_page_before }}" counter(page) "{{ footer_page_after }}";
                   font: 7pt "DejaVu Sans", sans-serif; color: #555; } }
 @page :first { counter-reset: page {{ first_page }}; }
 body { font: 8.5pt/1.35 "DejaVu Sans", "Liberation Sans", sans-serif; color: #111; }
@@ -153,61 +160,76 @@ p.note { color: #333; margin: 2pt 0; }
 .event .when { font-weight: bold; }
 </style></head><body>
 <div class="letterhead">{{ r.issuer|clean }}</div>
-<h1>Certificate of completion</h1>
-<p class="note">Issued by {{ r.issuer|clean }} when every party had signed the document below. All times are UTC.</p>
+<h1>{{ _("Certificate of completion") }}</h1>
+<p class="note">{% trans issuer=r.issuer|clean %}Issued by {{ issuer }} when every party had signed the document
+below. All times are UTC.{% endtrans %}</p>
 
-<h2>Document</h2>
-<div class="row"><div class="k">Title</div><div class="v">{{ r.document_title|clean }}</div></div>
-<div class="row"><div class="k">Envelope</div><div class="v mono">{{ r.envelope_id|clean }}</div></div>
-<div class="row"><div class="k">Document</div>
-<div class="v mono">{{ r.document_id|clean }} (version {{ r.document_version }})</div></div>
-<div class="row"><div class="k">Template</div>
-<div class="v mono">{{ r.template_id|clean }} (version {{ r.template_version|clean }})</div></div>
-<div class="row"><div class="k">Sent</div><div class="v">{{ sent_at }}</div></div>
-<div class="row"><div class="k">Completed</div><div class="v">{{ completed_at }}</div></div>
-<div class="row"><div class="k">SHA-256 of the document as sent</div><div class="v mono">{{ r.sent_sha256 }}</div></div>
-<p class="note">Revision 1 of this PDF file is, byte for byte, the document sent to the signers: cut the
-file after its first end-of-file marker (<span class="mono">%%EOF</span>) and the SHA-256 of that part
-equals the value above. The signature stamps and this certificate were added as a later revision, and
-the whole file is sealed with the service's PAdES signature. The SHA-256 of the final sealed file cannot
-be printed inside the file itself; it is recorded in the envelope's audit trail and is covered by the seal.</p>
-{% if r.seal_profile %}<p class="note" id="seal-profile">Seal: {{ r.seal_profile|clean }}.</p>{% endif %}
+<h2>{{ _("Document") }}</h2>
+<div class="row"><div class="k">{{ _("Title") }}</div><div class="v">{{ r.document_title|clean }}</div></div>
+<div class="row"><div class="k">{{ _("Envelope") }}</div><div class="v mono">{{ r.envelope_id|clean }}</div></div>
+<div class="row"><div class="k">{{ _("Document") }}</div>
+<div class="v mono">{% trans id=r.document_id|clean, version=r.document_version %}{{ id }} (version {{ version }})\
+{% endtrans %}</div></div>
+<div class="row"><div class="k">{{ _("Template") }}</div>
+<div class="v mono">{% trans id=r.template_id|clean, version=r.template_version|clean %}\
+{{ id }} (version {{ version }}){% endtrans %}</div></div>
+<div class="row"><div class="k">{{ _("Sent") }}</div><div class="v">{{ sent_at }}</div></div>
+<div class="row"><div class="k">{{ _("Completed") }}</div><div class="v">{{ completed_at }}</div></div>
+<div class="row"><div class="k">{{ _("SHA-256 of the document as sent") }}</div>
+<div class="v mono">{{ r.sent_sha256 }}</div></div>
+<p class="note">{% trans eof=eof_marker %}Revision 1 of this PDF file is, byte for byte, the document sent to the
+signers: cut the file after its first end-of-file marker ({{ eof }}) and the SHA-256 of that part equals the value
+above. The signature stamps and this certificate were added as a later revision, and the whole file is sealed with
+the service's PAdES signature. The SHA-256 of the final sealed file cannot be printed inside the file itself; it is
+recorded in the envelope's audit trail and is covered by the seal.{% endtrans %}</p>
+{% if r.seal_profile %}<p class="note" id="seal-profile">{% trans profile=_(r.seal_profile)|clean %}Seal: \
+{{ profile }}.{% endtrans %}</p>{% endif %}
 
-<h2>Signers</h2>
+<h2>{{ _("Signers") }}</h2>
 {% for s in signers %}
 <div class="signer">
-<div class="row"><div class="k">Name</div><div class="v">{{ s.name|clean }}</div></div>
-<div class="row"><div class="k">Title</div><div class="v">{{ s.title|clean }}</div></div>
-<div class="row"><div class="k">E-mail</div><div class="v">{{ s.email|clean }}</div></div>
-<div class="row"><div class="k">Authority</div><div class="v">{{ s.authority_attestation|clean }}</div></div>
-<div class="row"><div class="k">Authentication</div><div class="v">{{ s.auth_method|clean }}</div></div>
-<div class="row"><div class="k">Electronic records consent</div>
-<div class="v">version {{ s.consent_version|clean }}, {{ s.consented_at }}</div></div>
-{% if s.viewed_at %}<div class="row"><div class="k">Viewed</div>
-<div class="v">{{ s.viewed_at }}{% if s.pages_seen %} ({{ s.pages_seen|clean }} shown){% endif %}</div></div>
-{% elif s.pages_seen %}<div class="row"><div class="k">Viewed</div><div class="v">{{ s.pages_seen|clean }}</div></div>
+<div class="row"><div class="k">{{ _("Name") }}</div><div class="v">{{ s.name|clean }}</div></div>
+<div class="row"><div class="k">{{ _("Title") }}</div><div class="v">{{ s.title|clean }}</div></div>
+<div class="row"><div class="k">{{ _("E-mail") }}</div><div class="v">{{ s.email|clean }}</div></div>
+<div class="row"><div class="k">{{ _("Authority") }}</div><div class="v">{{ s.authority_attestation|clean }}</div></div>
+<div class="row"><div class="k">{{ _("Authentication") }}</div><div class="v">{{ s.auth_method|clean }}</div></div>
+<div class="row"><div class="k">{{ _("Electronic records consent") }}</div>
+<div class="v">{% trans version=s.consent_version|clean, at=s.consented_at %}version {{ version }}, {{ at }}\
+{% endtrans %}</div></div>
+{% if s.viewed_at %}<div class="row"><div class="k">{{ _("Viewed") }}</div>
+<div class="v">{{ s.viewed_at }}{% if s.pages_seen %} ({% trans pages=s.pages_seen|clean %}{{ pages }} shown\
+{% endtrans %}){% endif %}</div></div>
+{% elif s.pages_seen %}<div class="row"><div class="k">{{ _("Viewed") }}</div>
+<div class="v">{{ s.pages_seen|clean }}</div></div>
 {% endif %}
-<div class="row"><div class="k">Signed</div>
+<div class="row"><div class="k">{{ _("Signed") }}</div>
 <div class="v">{{ s.signed_at }} ({{ s.signature_method|clean }})</div></div>
-<div class="row"><div class="k">IP address</div><div class="v mono">{{ s.ip|clean }}</div></div>
+<div class="row"><div class="k">{{ _("IP address") }}</div><div class="v mono">{{ s.ip|clean }}</div></div>
 </div>
 {% endfor %}
 
-<h2>What happened</h2>
+<h2>{{ _("What happened") }}</h2>
 {% for e in events %}
 <div class="event"><span class="when">{{ e.at }}</span> &middot; {{ e.who|clean }}: {{ e.what|clean }}
-{% if e.ip %} &middot; from IP address <span class="mono">{{ e.ip|clean }}</span>{% endif %}</div>
+{% if e.ip %} &middot; {% trans ip=e.ip|clean %}from IP address <span class="mono">{{ ip }}</span>{% endtrans %}\
+{% endif %}</div>
 {% endfor %}
-<p class="note small">Browser and request details of each event are kept in the audit trail and the
-evidence bundle.</p>
+<p class="note small">{% trans %}Browser and request details of each event are kept in the audit trail and the
+evidence bundle.{% endtrans %}</p>
 </body></html>
 """
-)
+_CERTIFICATE = sandboxed_template(CERTIFICATE_TEMPLATE)
 
 
 def _css_string_safe(value: str) -> str:
     # The envelope id goes into a CSS string in the page footer, where HTML escaping does not apply.
     return re.sub(r"[^A-Za-z0-9._:\-]", "", value)[:64]
+
+
+def _css_text(value: str) -> Markup:
+    """Return translated text for a CSS string in the stylesheet (escaped for CSS; HTML escaping would show)."""
+    escaped = "".join(ch if ch.isalnum() or ch in " .,:;()-\u2014\u2019" else f"\\{ord(ch):x} " for ch in value)
+    return Markup(escaped)  # noqa: S704  (every character outside a safe set is CSS-escaped above)
 
 
 class CertificateRenderer:
@@ -216,18 +238,36 @@ class CertificateRenderer:
     def __init__(self, font_config: FontConfiguration | None = None) -> None:
         self._pages = HtmlPageWriter(font_config)
 
-    def render(self, record: CompletionRecord, *, page_size: tuple[float, float] = A4_POINTS) -> bytes:
+    def render(
+        self,
+        record: CompletionRecord,
+        *,
+        page_size: tuple[float, float] = A4_POINTS,
+        translator: Translator = ENGLISH,
+        language: str = "en",
+    ) -> bytes:
         """Return the certificate as PDF bytes with pages of ``page_size`` points (width, height).
 
         Pages are numbered as part of the whole sealed file ("Page 12 of 13"): the certificate starts
         at ``record.first_page``; it is laid out once to count its own pages, then with the total.
+        Its words are ``translator``'s (``language`` is the page's ``lang``); names, titles and the
+        attestations stay as the signers gave them.
         """
+        t = translator
         names = [s.name for s in record.signers]
         context = {
+            "_": t.gettext,
+            "gettext": t.gettext,
+            "ngettext": t.ngettext,
+            "lang": language,
+            "eof_marker": Markup('<span class="mono">%EOF</span>'),
+            "footer_left": _css_text(
+                t.gettext("Certificate of completion \u2014 envelope %(id)s")
+                % {"id": _css_string_safe(record.envelope_id)}
+            ),
             "r": record,
             "width": round(page_size[0], 4),
             "height": round(page_size[1], 4),
-            "envelope_id_css": _css_string_safe(record.envelope_id),
             "sent_at": format_utc(record.sent_at),
             "completed_at": format_utc(record.completed_at),
             "signers": [
@@ -242,7 +282,7 @@ class CertificateRenderer:
                     "viewed_at": format_utc(s.viewed_at) if s.viewed_at else None,
                     "pages_seen": s.pages_seen,
                     "signed_at": format_utc(s.signed_at),
-                    "signature_method": s.signature_method,
+                    "signature_method": t.gettext(SIGNATURE_METHOD_WORDS.get(s.signature_method, s.signature_method)),
                     "ip": s.ip,
                     "user_agent": s.user_agent,
                 }
@@ -251,18 +291,23 @@ class CertificateRenderer:
             "events": [
                 {
                     "at": format_utc(e.at),
-                    "who": event_person(e.actor, names, record.issuer),
-                    "what": event_words(e.action),
+                    "who": event_person(e.actor, names, record.issuer, t),
+                    "what": event_words(e.action, t),
                     # Only a signer's own address is shown; staff and service addresses are internal.
                     "ip": e.ip if e.ip and e.actor in names else "",
                 }
                 for e in record.events
             ],
             "first_page": record.first_page,
-            "total_pages": "",
         }
         identifier = hashlib.sha256(f"certificate:{record.envelope_id}:{record.sent_sha256}".encode()).digest()[:16]
-        draft = self._pages.write_pdf(_CERTIFICATE, {**context, "total_pages": "?"}, identifier=identifier)
+        draft = self._pages.write_pdf(_CERTIFICATE, {**context, **_page_footer(t, "?")}, identifier=identifier)
         own_pages = int(PdfFileReader(BytesIO(draft), strict=False).root["/Pages"]["/Count"])
-        context["total_pages"] = str(record.first_page - 1 + own_pages)
+        context.update(_page_footer(t, str(record.first_page - 1 + own_pages)))
         return self._pages.write_pdf(_CERTIFICATE, context, identifier=identifier)
+
+
+def _page_footer(t: Translator, total: str) -> dict[str, Markup]:
+    """Split "Page N of M" around N, which the stylesheet fills in with its page counter."""
+    before, _, after = (t.gettext("Page %(page)s of %(total)s") % {"page": "\x00", "total": total}).partition("\x00")
+    return {"footer_page_before": _css_text(before), "footer_page_after": _css_text(after)}

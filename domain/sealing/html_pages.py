@@ -33,8 +33,19 @@ class DataOnlyFetcher(URLFetcher):
 
 
 def sandboxed_template(source: str) -> Template:
-    """Compile ``source`` in a sandboxed environment with autoescaping and strict undefined names."""
-    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    """Compile ``source`` in a sandboxed environment with autoescaping and strict undefined names.
+
+    ``{% trans %}`` blocks are available (whitespace inside them trimmed, as the catalogues hold the
+    strings); the caller passes ``gettext``, ``ngettext`` and ``_`` of the reader's language in the context.
+    """
+    env = SandboxedEnvironment(
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True
     env.filters["clean"] = clean_text
     return env.from_string(source)
 

@@ -46,6 +46,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from domain.errors import FieldError, InvalidInput, TimestampUnavailable
+from domain.languages import N_
 from domain.sealing.keys import SealingKey
 from domain.sealing.pdfa import keep_pdfa
 
@@ -295,13 +296,13 @@ class Sealer:
     def profile(self) -> str:
         """The PAdES level of the seals this sealer makes, in words for the certificate of completion."""
         if self.long_term:
-            return (
+            return N_(
                 "PAdES B-LTA: a trusted timestamp, the certificate chain and revocation data are embedded, "
                 "and an archive timestamp covers the whole file"
             )
         if self._timestamper is not None:
-            return "PAdES B-T: a trusted timestamp is embedded (no revocation data was configured)"
-        return (
+            return N_("PAdES B-T: a trusted timestamp is embedded (no revocation data was configured)")
+        return N_(
             "PAdES B-B without a trusted timestamp: no timestamp authority is configured (development), "
             "so the times shown are the server's own clock"
         )

@@ -15,7 +15,8 @@ from tests.conftest import Api
 from tests.support.smtp import LoopbackSmtpServer
 
 LINK = re.compile(r"https?://[^\s/]+(/sign/[A-Za-z0-9_\-]+)")
-CODE = re.compile(r"one-time code .* is (\d{6})\.")
+# The code mail in English or in French ("Votre code à usage unique ... est 123456.").
+CODE = re.compile(r"(?:one-time code .* is|code à usage unique .* est) (\d{6})\.")
 
 
 def send_msa(api: Api, signers: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:

@@ -148,7 +148,8 @@ class TestEnd:
         assert office.documents.documents[letter_id(office)].frozen_at is None
         with pytest.raises(InvalidTransition):
             service(office).void(TECH, envelope_id, "again")
-        assert [e.action for e in office.envelopes.events(envelope_id)][-1] == "envelope.voided"
+        # The refused second void left no second "voided" event (mail notices may follow the first).
+        assert [e.action for e in office.envelopes.events(envelope_id)].count("envelope.voided") == 1
 
     def test_an_envelope_expires_once_when_its_time_is_up(self, office: FakeOffice) -> None:
         """expire_one does nothing before the expiry; after it, it expires the envelope once and thaws the letter."""
