@@ -82,7 +82,7 @@ class UserService:
         """Return the service's current time (pages show whether a lock is still in force)."""
         return self._clock.now()
 
-    def list(self, *, by: Actor) -> list[User]:
+    def everyone(self, *, by: Actor) -> list[User]:
         """Return every user (admins only)."""
         by.require(Permission.KEYS_MANAGE)
         return self._users.all()

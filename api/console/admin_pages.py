@@ -8,6 +8,7 @@ A refused change is shown on the page with its reason and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -40,14 +41,14 @@ def _users_page(
     *,
     status: int = 200,
     errors: list[str] | None = None,
-    form: dict[str, object] | None = None,
+    form: Mapping[str, object] | None = None,
 ) -> HTMLResponse:
     return render(
         request,
         "admin/users.html",
         status=status,
         title="Users",
-        users=users.list(by=actor),
+        users=users.everyone(by=actor),
         roles=list(Role),
         errors=errors or [],
         form=form or {"roles": []},
@@ -136,7 +137,7 @@ def _keys_page(
     errors: list[str] | None = None,
     created: tuple[str, str] | None = None,
 ) -> HTMLResponse:
-    everyone = users.list(by=actor)
+    everyone = users.everyone(by=actor)
     return render(
         request,
         "admin/keys.html",

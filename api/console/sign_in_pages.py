@@ -245,6 +245,6 @@ def single_sign_on_callback(
         return response
     except DependencyUnavailable as down:
         return _sign_in_form(request, runtime, status=503, errors=[down.detail])
-    response = _signed_in(request, opened, next_path)
-    cookies.clear_cookie(request, response, cookies.OIDC_STATE)
-    return response
+    done = _signed_in(request, opened, next_path)
+    cookies.clear_cookie(request, done, cookies.OIDC_STATE)
+    return done
