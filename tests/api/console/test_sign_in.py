@@ -208,7 +208,7 @@ class TestCsrf:
         assert sent.status_code == 303
 
     def test_the_sign_in_form_needs_its_token_too(self, runtime: Runtime, browser: Browser) -> None:
-        """A sign-in posted from another site (no pre-sign-in cookie and token) is refused before the password is checked."""
+        """A sign-in posted from another site (no pre-sign-in token) is refused before the password is checked."""
         create_user(runtime, "tess@msp.example", [Role.TECH], PASSWORD)
         client = browser()
         forged = client.post("/console/sign-in", data={"email": "tess@msp.example", "password": PASSWORD})
