@@ -85,7 +85,7 @@ class TestUserKeys:
     def test_changing_roles_changes_what_the_key_may_do_and_disabling_stops_it(
         self, runtime: Runtime, browser: Browser
     ) -> None:
-        """Roles are read at each request: billing added on the page opens invoices; disabling the user ends key and session."""
+        """Roles are read at each request: added billing opens invoices; disabling the user ends key and session."""
         page = admin(runtime, browser)
         sam = create_user(runtime, "sam@msp.example", [Role.SALES], name="Sam Sales")
         key = new_key(page, "sam-laptop", f"user:{sam}")
