@@ -132,17 +132,17 @@ class Runtime:
         """The console's OpenID Connect client (its discovery document cached), or ``None`` when not set up."""
         from adapters.oidc import OidcClient
 
-        o = self.settings.console.oidc
-        if not o.configured or o.issuer is None or o.client_id is None:
+        c = self.settings.console
+        if not c.oidc_configured or c.oidc_issuer is None or c.oidc_client_id is None:
             return None
         with self._lock:
             if self._oidc is None:
                 self._oidc = OidcClient(
-                    o.issuer,
-                    o.client_id,
-                    o.client_secret.get_secret_value(),
-                    timeout=o.timeout_seconds,
-                    allowed_domain=o.allowed_domain,
+                    c.oidc_issuer,
+                    c.oidc_client_id,
+                    c.oidc_client_secret.get_secret_value(),
+                    timeout=c.oidc_timeout_seconds,
+                    allowed_domain=c.oidc_allowed_domain,
                 )
             return self._oidc
 

@@ -233,31 +233,6 @@ class MetricsSettings(BaseModel):
     )
 
 
-class OidcSettings(BaseModel):
-    """Sign-in to the staff console with the MSP's identity provider (Microsoft 365, Google Workspace)."""
-
-    issuer: str | None = Field(
-        default=None,
-        max_length=500,
-        description="OpenID Connect issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0 "
-        "or https://accounts.google.com; unset = no single sign-on button",
-    )
-    client_id: str | None = Field(default=None, max_length=500, description="The client (application) id")
-    client_secret: SecretStr = Field(default=SecretStr(""), description="The client secret")
-    allowed_domain: str | None = Field(
-        default=None,
-        max_length=253,
-        description="Only addresses of this e-mail domain may sign in this way (e.g. msp.example)",
-    )
-    label: str = Field(default="your work account", max_length=60, description="Shown on the sign-in button")
-    timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="Longest wait for the provider")
-
-    @property
-    def configured(self) -> bool:
-        """Whether single sign-on is set up (issuer, client id and secret)."""
-        return bool(self.issuer and self.client_id and self.client_secret.get_secret_value())
-
-
 class ConsoleSettings(BaseModel):
     """The staff console: sessions, invitations, lockout and password hashing."""
 
@@ -270,7 +245,25 @@ class ConsoleSettings(BaseModel):
     argon2_time_cost: int = Field(default=3, ge=1, le=20, description="Argon2id iterations")
     argon2_memory_kib: int = Field(default=65536, ge=8, le=1_048_576, description="Argon2id memory in KiB")
     argon2_parallelism: int = Field(default=4, ge=1, le=16, description="Argon2id lanes")
-    oidc: OidcSettings = Field(default_factory=OidcSettings)
+    # Sign-in with the MSP's identity provider (Microsoft 365, Google Workspace): OpenID Connect.
+    oidc_issuer: str | None = Field(
+        default=None,
+        max_length=500,
+        description="OpenID Connect issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0 "
+        "or https://accounts.google.com; unset = no single sign-on button",
+    )
+    oidc_client_id: str | None = Field(default=None, max_length=500, description="The client (application) id")
+    oidc_client_secret: SecretStr = Field(default=SecretStr(""), description="The client secret")
+    oidc_allowed_domain: str | None = Field(
+        default=None, max_length=253, description="Only addresses of this e-mail domain may sign in this way"
+    )
+    oidc_label: str = Field(default="your work account", max_length=60, description="Shown on the sign-in button")
+    oidc_timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="Longest wait for the provider")
+
+    @property
+    def oidc_configured(self) -> bool:
+        """Whether single sign-on is set up (issuer, client id and secret)."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret.get_secret_value())
 
 
 class Settings(BaseSettings):

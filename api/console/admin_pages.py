@@ -205,11 +205,12 @@ def missing_settings(settings: Settings) -> list[tuple[str, str]]:
     for problem in settings.production_problems():
         area = next((label for prefix, label in areas if problem.startswith(prefix)), "Other")
         found.append((area, problem))
-    if not settings.console.oidc.configured:
+    if not settings.console.oidc_configured:
         found.append(
             (
                 "Single sign-on (optional)",
-                "UNDERSIGN_CONSOLE__OIDC__ISSUER, __CLIENT_ID and __CLIENT_SECRET are not set "
+                "UNDERSIGN_CONSOLE__OIDC_ISSUER, UNDERSIGN_CONSOLE__OIDC_CLIENT_ID and "
+                "UNDERSIGN_CONSOLE__OIDC_CLIENT_SECRET are not set "
                 "(staff sign in with passwords only)",
             )
         )

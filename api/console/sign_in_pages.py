@@ -51,7 +51,7 @@ def _signed_in(request: Request, opened: OpenedSession, target: str | None) -> R
 def _sign_in_form(
     request: Request, runtime: RuntimeDep, *, status: int = 200, errors: list[str] | None = None, email: str = ""
 ) -> HTMLResponse:
-    oidc = runtime.settings.console.oidc
+    console = runtime.settings.console
     return render(
         request,
         "sign_in.html",
@@ -60,7 +60,7 @@ def _sign_in_form(
         errors=errors or [],
         email=email,
         next=safe_next(request.query_params.get("next")),
-        sso_label=oidc.label if oidc.configured else None,
+        sso_label=console.oidc_label if console.oidc_configured else None,
     )
 
 
@@ -236,7 +236,7 @@ def single_sign_on_callback(
         opened = service.single_sign_on(
             identity.email,
             identity.email_verified,
-            runtime.settings.console.oidc.allowed_domain,
+            runtime.settings.console.oidc_allowed_domain,
             _where(request, runtime),
         )
     except (Unauthenticated, Forbidden) as refused:

@@ -53,16 +53,16 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 @pytest.fixture
 def settings(settings: Settings, provider: str) -> Settings:
     """Single sign-on set up against the local provider, for addresses of msp.example only."""
-    oidc = settings.console.oidc.model_copy(
+    console = settings.console.model_copy(
         update={
-            "issuer": provider,
-            "client_id": "undersign-console",
-            "client_secret": SecretStr("not-a-real-secret"),
-            "allowed_domain": "msp.example",
-            "label": "Microsoft 365",
+            "oidc_issuer": provider,
+            "oidc_client_id": "undersign-console",
+            "oidc_client_secret": SecretStr("not-a-real-secret"),
+            "oidc_allowed_domain": "msp.example",
+            "oidc_label": "Microsoft 365",
         }
     )
-    return settings.model_copy(update={"console": settings.console.model_copy(update={"oidc": oidc})})
+    return settings.model_copy(update={"console": console})
 
 
 def through_provider(client: Any, subject: str) -> httpx.Response:
