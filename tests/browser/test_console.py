@@ -1,4 +1,4 @@
-"""The staff console in Debian's Chromium (Playwright) over a real server: invitation to first sign-in, and a second factor.
+"""The staff console in Debian's Chromium (Playwright) over a real server: invitation to sign-in, and a second factor.
 
 An admin invites a colleague on the users page; the colleague opens the link from the e-mail the
 loopback SMTP server received, chooses a password, and signs in on a phone-sized screen. Another
@@ -32,9 +32,9 @@ LINK = re.compile(r"https?://[^\s]+/console/set-password/[A-Za-z0-9_\-]+")
 PASSWORD = "a long and unguessable phrase"
 
 
-def invitation(smtp: LoopbackSmtpServer, address: str) -> str:
+def invitation(mail: LoopbackSmtpServer, address: str) -> str:
     """Return the set-password link mailed to ``address``."""
-    for received in smtp.received:
+    for received in mail.received:
         if address in received.recipients:
             found = LINK.search(text_of(received.message))
             assert found is not None
@@ -42,9 +42,9 @@ def invitation(smtp: LoopbackSmtpServer, address: str) -> str:
     raise AssertionError(f"no invitation to {address}")
 
 
-def new_page(browser: Any, width: int) -> Any:
+def new_page(chromium: Any, width: int) -> Any:
     """Open a fresh browser context (its own cookies) with a page ``width`` pixels wide."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    context = chromium.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     # Generous: the machine's two cores are shared with other test runs; nothing here measures speed.
     page.set_default_timeout(60_000)
@@ -54,13 +54,13 @@ def new_page(browser: Any, width: int) -> Any:
 class TestConsoleInChromium:
     def test_invited_user_sets_a_password_and_signs_in(
         self,
-        server: str,
+        server: str,  # noqa: F811
         browser: Any,  # noqa: F811
         smtp: LoopbackSmtpServer,  # noqa: F811
         runtime: Runtime,
         tmp_path: Path,
     ) -> None:
-        """Invite on the users page, set the password from the e-mailed link, sign in on a phone: the console greets them."""
+        """Invite on the users page, set the password from the mailed link, sign in on a phone: the console greets them."""
         create_user(runtime, "ada@msp.example", [Role.ADMIN], PASSWORD, name="Ada Admin", title="Operations Director")
         admin = new_page(browser, 1280)
         errors: list[str] = []
@@ -95,7 +95,7 @@ class TestConsoleInChromium:
 
     def test_authenticator_app_enrolment_then_sign_in_with_a_code(
         self,
-        server: str,
+        server: str,  # noqa: F811
         browser: Any,  # noqa: F811
         runtime: Runtime,
     ) -> None:
