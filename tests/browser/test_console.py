@@ -60,7 +60,7 @@ class TestConsoleInChromium:
         runtime: Runtime,
         tmp_path: Path,
     ) -> None:
-        """Invite on the users page, set the password from the mailed link, sign in on a phone: the console greets them."""
+        """Invite on the users page, set the password from the mailed link, sign in on a phone and be greeted."""
         create_user(runtime, "ada@msp.example", [Role.ADMIN], PASSWORD, name="Ada Admin", title="Operations Director")
         admin = new_page(browser, 1280)
         errors: list[str] = []
