@@ -129,11 +129,18 @@ def dev(
             with command_services(settings) as services:
                 keys_service = services.api_keys()
                 first_key = None if keys_service.list() else keys_service.create("admin", Role.ADMIN, by=cli_actor())[1]
+                no_users = not services.users().everyone(by=cli_actor())
         finally:
             runtime.close()
         typer.echo(f"undersign dev: API docs at {public_url}/docs  data in {data_folder}")
         if not settings.mail.smtp_host:
             typer.echo(f"Mail is written to {settings.outbox_dir.resolve()} as .eml files.")
+        typer.echo(f"Staff console at {public_url}/console")
+        if no_users:
+            typer.echo(
+                "No console users yet: in another terminal run "
+                "`undersign users create-admin --email you@example.com --name 'Your Name'` and open the link it prints."
+            )
         if first_key:
             typer.echo("First start: created the API key 'admin' (role admin). It is shown once:")
             typer.echo(first_key)

@@ -63,3 +63,22 @@ class TestCreateAdmin:
         assert again.exit_code == 1 and "already exists" in again.stderr
         bad = runner.invoke(app, [*args, "--email", "not an address"])
         assert bad.exit_code == 1 and "e-mail address" in bad.stderr
+
+
+class TestUserKeys:
+    def test_keys_create_for_a_user_and_the_choice_is_required(self, data_dir: Path) -> None:
+        """`keys create --user` makes a person's key (listed as acting with its user's roles); role or user is required."""
+        dd = ["--data-dir", str(data_dir)]
+        assert (
+            runner.invoke(app, ["users", "create-admin", "--email", "ada@msp.example", "--name", "Ada", *dd]).exit_code
+            == 0
+        )
+        made = runner.invoke(app, ["keys", "create", "--name", "ada-laptop", "--user", "Ada@msp.example", *dd])
+        assert made.exit_code == 0, made.output
+        assert made.stdout.strip().splitlines()[-1].startswith("usk_")
+        listed = runner.invoke(app, ["keys", "list", *dd])
+        assert "ada-laptop" in listed.stdout and "its user's roles" in listed.stdout
+        neither = runner.invoke(app, ["keys", "create", "--name", "x", *dd])
+        assert neither.exit_code == 1 and "either --role" in neither.stderr
+        nobody = runner.invoke(app, ["keys", "create", "--name", "y", "--user", "nobody@msp.example", *dd])
+        assert nobody.exit_code == 1 and "no user" in nobody.stderr

@@ -28,7 +28,7 @@ LOCK = timedelta(minutes=15)
 def user(**changes: object) -> User:
     """Return a stored user with ``changes`` applied."""
     base = User(id="u1", email="sam@msp.example", display_name="Sam", title="", roles=(Role.SALES,), created_at=NOW)
-    return User(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+    return User(**{**base.__dict__, **changes})
 
 
 class TestLockout:
