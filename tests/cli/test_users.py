@@ -67,7 +67,7 @@ class TestCreateAdmin:
 
 class TestUserKeys:
     def test_keys_create_for_a_user_and_the_choice_is_required(self, data_dir: Path) -> None:
-        """`keys create --user` makes a person's key (listed as acting with its user's roles); role or user is required."""
+        """`keys create --user` makes a person's key (acting with the user's roles); a role or a user is required."""
         dd = ["--data-dir", str(data_dir)]
         assert (
             runner.invoke(app, ["users", "create-admin", "--email", "ada@msp.example", "--name", "Ada", *dd]).exit_code
