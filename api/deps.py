@@ -14,12 +14,14 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
+from adapters.oidc import OidcClient
 from adapters.signing_kit import SigningKit
 from api import providers
 from domain.actor import Actor
 from domain.languages import MessageCatalogs
 from domain.ports import TemplateCatalog
 from domain.roles import Permission
+from services.api_keys import ApiKeyService
 from services.audit import AuditService
 from services.clients import ClientService
 from services.documents import DocumentService
@@ -30,7 +32,9 @@ from services.invoices import InvoiceService
 from services.legal_holds import LegalHoldService
 from services.retention import RetentionService
 from services.risks import RiskService
+from services.sign_in import SignInService
 from services.signing import Caller, SigningService
+from services.users import UserService
 from services.verification import VerificationService
 from services.webhooks import WebhookService
 from undersign.evidence_export import EvidenceExporter
@@ -79,3 +83,14 @@ CatalogsDep = Annotated[MessageCatalogs, Depends(providers.message_catalogs)]
 CallerDep = Annotated[Caller, Depends(providers.signer_caller)]
 CompletionRunnerDep = Annotated[Callable[[str], str | None], Depends(providers.completion_runner)]
 PageImagesDep = Annotated[providers.PageImages, Depends(providers.page_images)]
+
+# The staff console: the signed-in user (or a redirect to sign in), their session, and its services.
+ConsoleUser = Annotated[Actor, Depends(providers.console_user, scope="function")]
+ConsoleSessionDep = Annotated[providers.SignedIn | None, Depends(providers.console_session, scope="function")]
+ConsoleAdminDep = Annotated[Actor, providers.console_permitted(Permission.KEYS_MANAGE)]
+UserServiceDep = Annotated[UserService, Depends(providers.user_service, scope="function")]
+SignInServiceDep = Annotated[SignInService, Depends(providers.sign_in_service, scope="function")]
+ApiKeyServiceDep = Annotated[ApiKeyService, Depends(providers.api_key_service, scope="function")]
+OidcClientDep = Annotated[OidcClient | None, Depends(providers.oidc_client)]
+console_permitted = providers.console_permitted
+console_csrf = providers.console_csrf

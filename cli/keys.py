@@ -16,17 +16,30 @@ app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 @app.command("create")
 def create(
     name: str = typer.Option(..., "--name", help="A unique name, e.g. alice or billing-bot"),
-    role: Role = typer.Option(..., "--role", help="admin, sales, tech, billing or auditor"),
+    role: Role | None = typer.Option(None, "--role", help="admin, sales, tech, billing or auditor (an integration)"),
+    user: str | None = typer.Option(None, "--user", help="A console user's e-mail: the key acts with their roles"),
     data_dir: Path | None = DataDirOption,
 ) -> None:
-    """Create an API key; it is shown once, alone on the last line of stdout."""
+    """Create an API key (for an integration with --role, or for a person with --user); shown once, last line."""
+    if (role is None) == (user is None):
+        typer.secho("error: give either --role (an integration's key) or --user (a person's key).", fg="red", err=True)
+        raise typer.Exit(1)
     settings = load_settings(data_dir)
     try:
         with command_services(settings) as services:
-            _record, key = services.api_keys().create(name, role, by=cli_actor())
+            if user is not None:
+                from domain.users import normalise_email
+
+                owner = services.users().by_email(normalise_email(user))
+                _record, key = services.api_keys().create_for_user(name, owner.id, by=cli_actor())
+                what = f"for {owner.email} (their roles)"
+            else:
+                assert role is not None
+                _record, key = services.api_keys().create(name, role, by=cli_actor())
+                what = f"with role '{role}'"
     except UndersignError as exc:
         raise fail(exc) from exc
-    typer.echo(f"Created key '{name}' with role '{role}'. Store it now: it is not shown again.", err=True)
+    typer.echo(f"Created key '{name}' {what}. Store it now: it is not shown again.", err=True)
     typer.echo(key)
 
 
@@ -43,7 +56,7 @@ def list_keys(data_dir: Path | None = DataDirOption) -> None:
     for record in records:
         table.add_row(
             record.name,
-            record.role.value,
+            record.role.value if record.role is not None else "its user's roles",
             record.created_at.isoformat(timespec="seconds"),
             record.revoked_at.isoformat(timespec="seconds") if record.revoked_at else "",
         )

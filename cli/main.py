@@ -15,7 +15,7 @@ from types import FrameType
 
 import typer
 
-from cli import audit, dunning, invoices, keys, templates, verify, webhooks
+from cli import audit, dunning, invoices, keys, templates, users, verify, webhooks
 from cli.context import DataDirOption, cli_actor, command_services, debug_requested, load_settings
 from cli.run_due import run_due
 from domain.errors import UndersignError
@@ -29,6 +29,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
 app.add_typer(invoices.app, name="invoices")
 app.add_typer(dunning.app, name="dunning")
 app.add_typer(audit.app, name="audit")
@@ -128,11 +129,18 @@ def dev(
             with command_services(settings) as services:
                 keys_service = services.api_keys()
                 first_key = None if keys_service.list() else keys_service.create("admin", Role.ADMIN, by=cli_actor())[1]
+                no_users = not services.users().everyone(by=cli_actor())
         finally:
             runtime.close()
         typer.echo(f"undersign dev: API docs at {public_url}/docs  data in {data_folder}")
         if not settings.mail.smtp_host:
             typer.echo(f"Mail is written to {settings.outbox_dir.resolve()} as .eml files.")
+        typer.echo(f"Staff console at {public_url}/console")
+        if no_users:
+            typer.echo(
+                "No console users yet: in another terminal run "
+                "`undersign users create-admin --email you@example.com --name 'Your Name'` and open the link it prints."
+            )
         if first_key:
             typer.echo("First start: created the API key 'admin' (role admin). It is shown once:")
             typer.echo(first_key)

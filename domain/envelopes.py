@@ -215,6 +215,10 @@ class Envelope:
     sender_name: str | None = None
     sender_email: str | None = None
     signers: tuple[Signer, ...] = ()
+    # The named user who sent it (when a person did, signed in or through their key): the certificate names them.
+    sender_user_id: str | None = None
+    sender_name: str | None = None
+    sender_title: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -32,6 +32,7 @@ from undersign.settings import Settings
 # command that needs only the database (``undersign keys list``) never loads them.
 if TYPE_CHECKING:
     from adapters.evidence_seal import EvidenceSeal
+    from adapters.oidc import OidcClient
     from adapters.renderers import PooledRenderer
     from adapters.signing_kit import SigningKit
     from adapters.template_library import TemplateLibrary
@@ -64,6 +65,7 @@ class Runtime:
     _evidence_seal: EvidenceSeal | None = None
     # The message catalogues of the signing pages, signer mails and certificates (read on first use).
     catalogs: GettextCatalogs = field(default_factory=GettextCatalogs)
+    _oidc: OidcClient | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -127,6 +129,25 @@ class Runtime:
             if self._evidence_seal is None:
                 self._evidence_seal = build_evidence_seal(key, self.settings.signing.tsa_url)
             return self._evidence_seal
+
+    @property
+    def oidc(self) -> OidcClient | None:
+        """The console's OpenID Connect client (its discovery document cached), or ``None`` when not set up."""
+        from adapters.oidc import OidcClient
+
+        c = self.settings.console
+        if not c.oidc_configured or c.oidc_issuer is None or c.oidc_client_id is None:
+            return None
+        with self._lock:
+            if self._oidc is None:
+                self._oidc = OidcClient(
+                    c.oidc_issuer,
+                    c.oidc_client_id,
+                    c.oidc_client_secret.get_secret_value(),
+                    timeout=c.oidc_timeout_seconds,
+                    allowed_domain=c.oidc_allowed_domain,
+                )
+            return self._oidc
 
     @property
     def service_key(self) -> SealingKey:

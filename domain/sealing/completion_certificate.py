@@ -119,6 +119,9 @@ class CompletionRecord:
     signers: Sequence[SignerEvidence]
     events: Sequence[EventRecord]
     issuer: str = "undersign"
+    # The MSP's person who sent the document for signature, when a named user did (name, title).
+    sender_name: str | None = None
+    sender_title: str | None = None
     # The PAdES level of the seal, in words (filled in by the completer, which knows the sealer).
     seal_profile: str = ""
     #: The certificate's pages are numbered on from the document's: it starts on page ``first_page``.
@@ -174,6 +177,9 @@ below. All times are UTC.{% endtrans %}</p>
 <div class="v mono">{% trans id=r.template_id|clean, version=r.template_version|clean %}\
 {{ id }} (version {{ version }}){% endtrans %}</div></div>
 <div class="row"><div class="k">{{ _("Sent") }}</div><div class="v">{{ sent_at }}</div></div>
+{% if r.sender_name %}<div class="row" id="sender"><div class="k">{{ _("Sent by") }}</div>
+<div class="v">{{ r.sender_name|clean }}{% if r.sender_title %}, {{ r.sender_title|clean }}{% endif %},
+{{ r.issuer|clean }}</div></div>{% endif %}
 <div class="row"><div class="k">{{ _("Completed") }}</div><div class="v">{{ completed_at }}</div></div>
 <div class="row"><div class="k">{{ _("SHA-256 of the document as sent") }}</div>
 <div class="v mono">{{ r.sent_sha256 }}</div></div>

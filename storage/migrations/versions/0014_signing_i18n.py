@@ -2,7 +2,7 @@
 
 Existing signers were all served in English, so the column is filled with ``en``.
 
-Revision ID: 0013_signing_i18n
+Revision ID: 0014_signing_i18n
 Revises: 0013_signing_flow
 Create Date: 2026-12-02
 """
@@ -10,7 +10,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_signing_i18n"
+revision = "0014_signing_i18n"
 # Chained after signing-flow's migration, which is on main (the lead re-chains migrations at merge).
 down_revision = "0013_signing_flow"
 branch_labels = None
