@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api import console
 from api.api_docs import install_api_docs
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -126,6 +127,8 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
     app.include_router(verify.router)
     app.include_router(signing.router)
     app.include_router(webhooks.router)
+    app.include_router(console.router)
+    console.install_console_errors(app)
     install_api_docs(app)
     install_openapi(app)
     return app

@@ -14,22 +14,27 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
+from adapters.oidc import OidcClient
 from adapters.signing_kit import SigningKit
 from api import providers
 from domain.actor import Actor
 from domain.ports import TemplateCatalog
 from domain.roles import Permission
+from services.api_keys import ApiKeyService
 from services.audit import AuditService
 from services.clients import ClientService
 from services.documents import DocumentService
 from services.dunning import DunningService
 from services.envelopes import EnvelopeService
 from services.external_ids import ExternalIdService
+from services.invoice_imports import InvoiceImporter
 from services.invoices import InvoiceService
 from services.legal_holds import LegalHoldService
 from services.retention import RetentionService
 from services.risks import RiskService
+from services.sign_in import SignInService
 from services.signing import Caller, SigningService
+from services.users import UserService
 from services.verification import VerificationService
 from services.webhooks import WebhookService
 from undersign.evidence_export import EvidenceExporter
@@ -77,3 +82,26 @@ KitDep = Annotated[SigningKit, Depends(providers.signing_kit)]
 CallerDep = Annotated[Caller, Depends(providers.signer_caller)]
 CompletionRunnerDep = Annotated[Callable[[str], str | None], Depends(providers.completion_runner)]
 PageImagesDep = Annotated[providers.PageImages, Depends(providers.page_images)]
+
+# The staff console: the signed-in user (or a redirect to sign in), their session, and its services.
+ConsoleUser = Annotated[Actor, Depends(providers.console_user, scope="function")]
+ConsoleSessionDep = Annotated[providers.SignedIn | None, Depends(providers.console_session, scope="function")]
+ConsoleAdminDep = Annotated[Actor, providers.console_permitted(Permission.KEYS_MANAGE)]
+UserServiceDep = Annotated[UserService, Depends(providers.user_service, scope="function")]
+SignInServiceDep = Annotated[SignInService, Depends(providers.sign_in_service, scope="function")]
+ApiKeyServiceDep = Annotated[ApiKeyService, Depends(providers.api_key_service, scope="function")]
+OidcClientDep = Annotated[OidcClient | None, Depends(providers.oidc_client)]
+console_permitted = providers.console_permitted
+console_csrf = providers.console_csrf
+
+# The console's role pages (sales, tech, billing, audit): a form's fields, and the permission of each write.
+ConsoleForm = Annotated[dict[str, str], Depends(providers.console_form)]
+ConsoleClientWriter = Annotated[Actor, providers.console_permitted(Permission.CLIENTS_WRITE)]
+ConsoleDocumentWriter = Annotated[Actor, providers.console_permitted(Permission.CONTRACTS_WRITE)]
+ConsoleEnvelopeWriter = Annotated[Actor, providers.console_permitted(Permission.ENVELOPES_WRITE)]
+ConsoleWaiverSender = Annotated[Actor, providers.console_permitted(Permission.WAIVERS_WRITE)]
+ConsoleRiskWriter = Annotated[Actor, providers.console_permitted(Permission.RISKS_WRITE)]
+ConsoleInvoiceWriter = Annotated[Actor, providers.console_permitted(Permission.INVOICES_WRITE)]
+ConsoleDunningApprover = Annotated[Actor, providers.console_permitted(Permission.DUNNING_APPROVE)]
+ConsoleDunningPlanner = Annotated[Actor, providers.console_permitted(Permission.DUNNING_RUN)]
+InvoiceImporterDep = Annotated[InvoiceImporter, Depends(providers.invoice_importer, scope="function")]

@@ -10,20 +10,32 @@ Every service is built by ``undersign.service_factory.ServiceFactory``, the same
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from adapters.oidc import OidcClient
 from adapters.signing_kit import SigningKit
 from api.auditor_reads import record_auditor_read
 from api.client_address import client_ip
+from api.console_access import (
+    ANON_CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    ConsoleRefused,
+    ConsoleSignInRequired,
+)
 from domain.actor import Actor
 from domain.errors import Forbidden
 from domain.ports import TemplateCatalog
 from domain.roles import Permission, Role
+from services.api_keys import ApiKeyService
 from services.audit import AuditService
 from services.clients import ClientService
 from services.documents import DocumentService
@@ -31,11 +43,14 @@ from services.dunning import DunningService
 from services.dunning_run import RunReport
 from services.envelopes import EnvelopeService
 from services.external_ids import ExternalIdService
+from services.invoice_imports import InvoiceImporter
 from services.invoices import InvoiceService
 from services.legal_holds import LegalHoldService
 from services.retention import RetentionService
 from services.risks import RiskService
+from services.sign_in import SignInService
 from services.signing import Caller, SigningService
+from services.users import UserService, user_actor
 from services.verification import VerificationService
 from services.webhooks import WebhookService
 from storage.audit_trail import SqlAuditTrail
@@ -95,7 +110,7 @@ def reading_actor(request: Request, actor: _Actor, factory: _Factory) -> Iterato
     """
     actor.require(Permission.READ)
     yield actor
-    if actor.role is Role.AUDITOR:
+    if actor.has_role(Role.AUDITOR):
         record_auditor_read(SqlAuditTrail(factory.session, factory.runtime.clock), actor, request)
 
 
@@ -252,3 +267,122 @@ def page_images(runtime: _Runtime) -> PageImages:
         return delivery.png
 
     return fetch
+
+
+# --- The staff console: the signed-in user, their permissions, and CSRF on every form. ---
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The console session of this request: who is signed in and the session's CSRF token."""
+
+    actor: Actor
+    csrf_token: str
+
+
+def console_session(request: Request, factory: _Factory) -> SignedIn | None:
+    """Return the console session of the request's cookie, or ``None``; remember it for the page frame."""
+    found = factory.sign_in().current(request.cookies.get(SESSION_COOKIE))
+    if found is None:
+        return None
+    user, session = found
+    actor = user_actor(
+        user,
+        ip=client_ip(request, factory.runtime.settings.server.trusted_proxies),
+        user_agent=request.headers.get("user-agent"),
+    )
+    request.state.console_actor = actor
+    request.state.console_csrf = session.csrf_token
+    request.state.actor = actor.label  # for the access log
+    return SignedIn(actor=actor, csrf_token=session.csrf_token)
+
+
+_SignedIn = Annotated[SignedIn | None, Depends(console_session, scope="function")]
+
+
+def console_user(request: Request, signed_in: _SignedIn, factory: _Factory) -> Iterator[Actor]:
+    """Return the signed-in user as an ``Actor``; without a live session, send the browser to sign in.
+
+    An auditor's page view is recorded in the audit chain, as their API reads are.
+    """
+    if signed_in is None:
+        raise ConsoleSignInRequired
+    yield signed_in.actor
+    if signed_in.actor.has_role(Role.AUDITOR) and request.method in ("GET", "HEAD"):
+        record_auditor_read(SqlAuditTrail(factory.session, factory.runtime.clock), signed_in.actor, request)
+
+
+_ConsoleUser = Annotated[Actor, Depends(console_user, scope="function")]
+
+
+def console_permitted(*needed: Permission) -> Any:
+    """Return a dependency that requires the signed-in user to hold one of ``needed`` (403 page otherwise).
+
+    The same permission names as the API's ``permitted``: a forbidden action is refused on the
+    server, whether or not the page showed the button.
+    """
+
+    def check(actor: _ConsoleUser) -> Actor:
+        if any(actor.may(permission) for permission in needed):
+            return actor
+        roles = ", ".join(actor.roles)
+        raise ConsoleRefused(f"Your role ({roles}) may not do this. Ask an administrator if you need to.")
+
+    return Depends(check, scope="function")
+
+
+async def console_csrf(request: Request, signed_in: _SignedIn) -> None:
+    """Refuse (403) a console POST, PUT, PATCH or DELETE whose CSRF token is missing or wrong.
+
+    The token is the session's (signed in) or the pre-sign-in cookie's; forms send it in the hidden
+    field ``csrf_token``, htmx in the ``X-CSRF-Token`` header. Safe methods are not checked.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    expected = signed_in.csrf_token if signed_in is not None else request.cookies.get(ANON_CSRF_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            value = (await request.form()).get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise ConsoleRefused(
+            "This form has expired or did not come from this site. Go back, reload the page and try again.",
+            heading="The form could not be accepted",
+        )
+
+
+def user_service(factory: _Factory) -> UserService:
+    """Return the console's user management for this request."""
+    return factory.users()
+
+
+def sign_in_service(factory: _Factory) -> SignInService:
+    """Return console sign-in for this request."""
+    return factory.sign_in()
+
+
+def api_key_service(factory: _Factory) -> ApiKeyService:
+    """Return API key management for this request."""
+    return factory.api_keys()
+
+
+def oidc_client(runtime: _Runtime) -> OidcClient | None:
+    """Return the console's OpenID Connect client, or ``None`` when single sign-on is not set up."""
+    return runtime.oidc
+
+
+async def console_form(request: Request) -> dict[str, str]:
+    """Return a console form's text fields (the first value of each name; files are left out)."""
+    form = await request.form()
+    fields: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str) and name not in fields:
+            fields[name] = value
+    return fields
+
+
+def invoice_importer(factory: _Factory) -> InvoiceImporter:
+    """Return the CSV importer of invoices and payments for this request."""
+    return factory.invoice_importer()

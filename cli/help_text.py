@@ -24,6 +24,7 @@ TOP_LEVEL_HELP = (
     "  serve      Run the API for production with uvicorn workers (schema must...\n"
     "  db         Database schema.\n"
     "  keys       Manage API keys.\n"
+    "  users      Manage the staff console's users.\n"
     "  invoices   Invoices.\n"
     "  dunning    The payment escalation ladder.\n"
     "  audit      The tamper-evident audit chain.\n"

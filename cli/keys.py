@@ -43,7 +43,7 @@ def list_keys(data_dir: Path | None = DataDirOption) -> None:
     for record in records:
         table.add_row(
             record.name,
-            record.role.value,
+            record.role.value if record.role is not None else "its user's roles",
             record.created_at.isoformat(timespec="seconds"),
             record.revoked_at.isoformat(timespec="seconds") if record.revoked_at else "",
         )

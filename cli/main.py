@@ -15,7 +15,7 @@ from types import FrameType
 
 import typer
 
-from cli import audit, dunning, invoices, keys, templates, verify, webhooks
+from cli import audit, dunning, invoices, keys, templates, users, verify, webhooks
 from cli.context import DataDirOption, cli_actor, command_services, debug_requested, load_settings
 from cli.run_due import run_due
 from domain.errors import UndersignError
@@ -29,6 +29,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
 app.add_typer(invoices.app, name="invoices")
 app.add_typer(dunning.app, name="dunning")
 app.add_typer(audit.app, name="audit")

@@ -42,13 +42,19 @@ def validate_key_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class ApiKeyRecord:
-    """One API key as stored: name, role and hash, never the key itself."""
+    """One API key as stored: name, role and hash, never the key itself.
+
+    An integration's key has a role of its own; a user's key has none (``role`` is ``None``) and
+    acts with its user's roles at the time of each request, so changing or disabling the user
+    changes what the key may do at once.
+    """
 
     name: str
-    role: Role
+    role: Role | None
     key_hash: str
     created_at: datetime
     revoked_at: datetime | None = None
+    user_id: str | None = None
 
     @property
     def active(self) -> bool:

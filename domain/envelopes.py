@@ -183,6 +183,10 @@ class Envelope:
     seal_attempts: int = 0
     seal_error: str | None = None
     signers: tuple[Signer, ...] = ()
+    # The named user who sent it (when a person did, signed in or through their key): the certificate names them.
+    sender_user_id: str | None = None
+    sender_name: str | None = None
+    sender_title: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -157,9 +157,12 @@ def _discriminator(choices: list[Mapping[str, Any]]) -> str | None:
         return None
     first = choices[0].get("properties", {})
     for prop, sub in first.items():
-        if isinstance(sub, Mapping) and "const" in sub:
-            if all("const" in c.get("properties", {}).get(prop, {}) for c in choices):
-                return str(prop)
+        if (
+            isinstance(sub, Mapping)
+            and "const" in sub
+            and all("const" in c.get("properties", {}).get(prop, {}) for c in choices)
+        ):
+            return str(prop)
     return None
 
 
@@ -212,7 +215,11 @@ def _items(schema: Mapping[str, Any], prefix: str, path: tuple[str, ...]) -> tup
                     items=_items(sub, f"{name}.", at),
                 )
             )
-        elif sub.get("type") == "array" and isinstance(sub.get("items"), Mapping) and sub["items"].get("type") == "object":
+        elif (
+            sub.get("type") == "array"
+            and isinstance(sub.get("items"), Mapping)
+            and sub["items"].get("type") == "object"
+        ):
             row = sub["items"]
             row_required = set(row.get("required", ()))
             items.append(

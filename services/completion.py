@@ -128,6 +128,8 @@ class CompletionService:
             sent_sha256=envelope.sent_sha256,
             sent_at=sent_at,
             completed_at=now,
+            sender_name=envelope.sender_name,
+            sender_title=envelope.sender_title,
             signers=[
                 SignerEvidence(
                     name=s.signed_name or s.name,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.actor import SYSTEM, Actor, ActorKind
+from domain.actor import SYSTEM, Actor, ActorKind, payload_naming_person
 from domain.assembly.assemble import REVIEWED_VARIABLE
 from domain.documents import FileFormat, SignedDocument
 from domain.envelopes import (
@@ -110,7 +110,8 @@ class EnvelopeRecorder:
         The chained ``document_sha256`` is the file the event is about: the document as sent,
         unless the event stored another file (the sealed copy), whose hash is then passed.
         """
-        payload = dict(detail or {})
+        # The person behind a user or a user's key is named in the envelope's own event list too.
+        payload = payload_naming_person(actor, detail) or {}
         self._envelopes.add_event(
             EnvelopeEvent(
                 envelope_id=envelope.id,
@@ -325,6 +326,9 @@ class EnvelopeService:
             msp_name=str(context.get("branding", {}).get("msp_name", "the Provider")),
             created_at=now,
             created_by=actor.label,
+            sender_user_id=actor.user_id,
+            sender_name=actor.display_name if actor.user_id else None,
+            sender_title=(actor.title or None) if actor.user_id else None,
             expires_at=expiry(now, expires_in),
             reminder_every_days=remind_every,
             next_reminder_at=now + timedelta(days=remind_every) if remind_every else None,

@@ -19,10 +19,11 @@ def _from_row(row: Row[Any]) -> ApiKeyRecord:
     m = row._mapping
     return ApiKeyRecord(
         name=m["name"],
-        role=Role(m["role"]),
+        role=Role(m["role"]) if m["role"] is not None else None,
         key_hash=m["key_hash"],
         created_at=m["created_at"],
         revoked_at=m["revoked_at"],
+        user_id=m["user_id"],
     )
 
 
@@ -39,10 +40,11 @@ class SqlApiKeyRepository:
                 self._session.execute(
                     insert(api_keys).values(
                         name=key.name,
-                        role=key.role.value,
+                        role=key.role.value if key.role is not None else None,
                         key_hash=key.key_hash,
                         created_at=key.created_at,
                         revoked_at=key.revoked_at,
+                        user_id=key.user_id,
                     )
                 )
         except IntegrityError as exc:

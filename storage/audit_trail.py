@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Row, Select, and_, insert, select, update
 from sqlalchemy.orm import Session
 
-from domain.actor import Actor
+from domain.actor import Actor, audit_identity, payload_naming_person
 from domain.audit.event import Actor as AuditActor
 from domain.audit.event import AuditEvent, AuditEventDraft, chain_next, payload_digest
 from domain.audit_log import EventFilter
@@ -25,14 +25,11 @@ from storage.audit_tree import SqlAuditTree
 from storage.tables import audit_events, audit_head, audit_subjects
 from storage.webhook_outbox import record_webhook_message
 
-_ACTOR_KINDS = {"key": "api_key", "signer": "signer", "system": "system"}
-
 
 def audit_actor(actor: Actor) -> AuditActor:
     """Return the audit form of an acting identity."""
-    return AuditActor(
-        kind=_ACTOR_KINDS.get(actor.kind, "system"), id=actor.name, role=actor.role.value if actor.role else None
-    )
+    kind, ident, role = audit_identity(actor)
+    return AuditActor(kind=kind, id=ident, role=role)
 
 
 def event_from_row(row: Row[Any]) -> AuditEvent:
@@ -69,7 +66,8 @@ class SqlAuditTrail:
         payload: Mapping[str, Any] | None = None,
         document_sha256: str | None = None,
     ) -> AuditEvent:
-        """Append one event to the chain and return it."""
+        """Append one event to the chain and return it (naming the person behind ``actor``, if any)."""
+        payload = payload_naming_person(actor, payload)
         draft = AuditEventDraft(
             actor=audit_actor(actor),
             action=action,

@@ -67,10 +67,13 @@ api_keys = Table(
     "api_keys",
     metadata,
     Column("name", String(63), primary_key=True),
-    Column("role", String(16), nullable=False),
+    # None for a key that belongs to a user: it acts with that user's roles at the time of each request.
+    Column("role", String(16), nullable=True),
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=True),
+    Index(None, "user_id"),
 )
 
 clients = Table(

@@ -41,6 +41,10 @@ envelopes = Table(
     Column("msp_name", String(200), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(100), nullable=False),
+    # The named user who sent it (when a person did), printed on the certificate of completion.
+    Column("sender_user_id", String(36), nullable=True),
+    Column("sender_name", String(200), nullable=True),
+    Column("sender_title", String(200), nullable=True),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("reminder_every_days", Integer, nullable=False),
     Column("next_reminder_at", UtcDateTime(), nullable=True),

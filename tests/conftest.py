@@ -118,6 +118,8 @@ def settings(database_url: str, seaweed: EmbeddedSeaweedFS, tmp_path: Path) -> S
             "secret_key": SecretStr(seaweed.secret_key),
             "region": seaweed.region,
         },
+        # Argon2id at its minimum cost: tests check the hashing path, not its strength.
+        console={"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1},
     )
 
 

@@ -31,6 +31,7 @@ from undersign.settings import Settings
 # command that needs only the database (``undersign keys list``) never loads them.
 if TYPE_CHECKING:
     from adapters.evidence_seal import EvidenceSeal
+    from adapters.oidc import OidcClient
     from adapters.renderers import PooledRenderer
     from adapters.signing_kit import SigningKit
     from adapters.template_library import TemplateLibrary
@@ -61,6 +62,7 @@ class Runtime:
     _mailer: Mailer | None = None
     _kit: SigningKit | None = None
     _evidence_seal: EvidenceSeal | None = None
+    _oidc: OidcClient | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -124,6 +126,25 @@ class Runtime:
             if self._evidence_seal is None:
                 self._evidence_seal = build_evidence_seal(key, self.settings.signing.tsa_url)
             return self._evidence_seal
+
+    @property
+    def oidc(self) -> OidcClient | None:
+        """The console's OpenID Connect client (its discovery document cached), or ``None`` when not set up."""
+        from adapters.oidc import OidcClient
+
+        o = self.settings.console.oidc
+        if not o.configured or o.issuer is None or o.client_id is None:
+            return None
+        with self._lock:
+            if self._oidc is None:
+                self._oidc = OidcClient(
+                    o.issuer,
+                    o.client_id,
+                    o.client_secret.get_secret_value(),
+                    timeout=o.timeout_seconds,
+                    allowed_domain=o.allowed_domain,
+                )
+            return self._oidc
 
     @property
     def service_key(self) -> SealingKey:

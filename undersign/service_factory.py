@@ -19,6 +19,7 @@ from undersign.settings import Mode, Settings
 # Each service is imported where it is built: a command that needs one service (``keys list``) does
 # not load the document renderer, the sealing libraries or the ladder with it.
 if TYPE_CHECKING:
+    from adapters.passwords import Argon2idHasher
     from services.api_keys import ApiKeyService
     from services.archive import ArchiveService
     from services.audit import AuditService, CheckpointPolicy
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
     from services.refusal_records import RefusalRecords
     from services.retention import RetentionService
     from services.risks import RiskService
+    from services.sign_in import SignInService
     from services.signing import SigningService
+    from services.users import UserService
     from services.verification import VerificationService
     from services.webhooks import WebhookService
     from storage.audit_trail import SqlAuditTrail
@@ -109,8 +112,64 @@ class ServiceFactory:
         """The API key service (authentication, create, list, revoke)."""
         from services.api_keys import ApiKeyService
         from storage.api_key_repository import SqlApiKeyRepository
+        from storage.user_repository import SqlUserRepository
 
-        return ApiKeyService(SqlApiKeyRepository(self.session), self.runtime.clock, self._audit_trail())
+        return ApiKeyService(
+            SqlApiKeyRepository(self.session),
+            self.runtime.clock,
+            self._audit_trail(),
+            users=SqlUserRepository(self.session),
+        )
+
+    def _password_hasher(self) -> Argon2idHasher:
+        from adapters.passwords import Argon2idHasher
+
+        c = self.runtime.settings.console
+        return Argon2idHasher(
+            time_cost=c.argon2_time_cost, memory_cost=c.argon2_memory_kib, parallelism=c.argon2_parallelism
+        )
+
+    def users(self) -> UserService:
+        """The console's users: invitations, passwords, roles, disabling."""
+        from services.users import LinkRules, UserService
+        from storage.user_repository import SqlUserRepository
+
+        s = self.runtime.settings
+        rules = LinkRules(
+            link_base=s.server.public_url,
+            ttl=timedelta(hours=s.console.invite_hours),
+            msp_name=s.branding.msp_name,
+        )
+        return UserService(
+            SqlUserRepository(self.session),
+            self._password_hasher(),
+            self.runtime.clock,
+            self._audit_trail(),
+            self.runtime.mailer,
+            rules,
+        )
+
+    def sign_in(self) -> SignInService:
+        """Signing in to the console: passwords, second factor, single sign-on, sessions."""
+        from adapters.totp import AuthenticatorCodes
+        from services.sign_in import SessionRules, SignInService
+        from storage.user_repository import SqlUserRepository
+
+        c = self.runtime.settings.console
+        rules = SessionRules(
+            lifetime=timedelta(hours=c.session_hours),
+            idle=timedelta(minutes=c.idle_minutes),
+            lock_for=timedelta(minutes=c.lock_minutes),
+            issuer=self.runtime.settings.branding.msp_name,
+        )
+        return SignInService(
+            SqlUserRepository(self.session),
+            self._password_hasher(),
+            AuthenticatorCodes(),
+            self.runtime.clock,
+            self._audit_trail(),
+            rules,
+        )
 
     def clients(self) -> ClientService:
         """The client register."""

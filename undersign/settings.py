@@ -233,6 +233,46 @@ class MetricsSettings(BaseModel):
     )
 
 
+class OidcSettings(BaseModel):
+    """Sign-in to the staff console with the MSP's identity provider (Microsoft 365, Google Workspace)."""
+
+    issuer: str | None = Field(
+        default=None,
+        max_length=500,
+        description="OpenID Connect issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0 "
+        "or https://accounts.google.com; unset = no single sign-on button",
+    )
+    client_id: str | None = Field(default=None, max_length=500, description="The client (application) id")
+    client_secret: SecretStr = Field(default=SecretStr(""), description="The client secret")
+    allowed_domain: str | None = Field(
+        default=None,
+        max_length=253,
+        description="Only addresses of this e-mail domain may sign in this way (e.g. msp.example)",
+    )
+    label: str = Field(default="your work account", max_length=60, description="Shown on the sign-in button")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60, description="Longest wait for the provider")
+
+    @property
+    def configured(self) -> bool:
+        """Whether single sign-on is set up (issuer, client id and secret)."""
+        return bool(self.issuer and self.client_id and self.client_secret.get_secret_value())
+
+
+class ConsoleSettings(BaseModel):
+    """The staff console: sessions, invitations, lockout and password hashing."""
+
+    session_hours: int = Field(default=12, ge=1, le=24 * 14, description="Longest life of a signed-in session")
+    idle_minutes: int = Field(default=120, ge=5, le=24 * 60, description="A session unused this long ends")
+    invite_hours: int = Field(default=72, ge=1, le=14 * 24, description="Life of an invitation / reset link")
+    lock_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="How long five failed sign-ins in a row lock an account"
+    )
+    argon2_time_cost: int = Field(default=3, ge=1, le=20, description="Argon2id iterations")
+    argon2_memory_kib: int = Field(default=65536, ge=8, le=1_048_576, description="Argon2id memory in KiB")
+    argon2_parallelism: int = Field(default=4, ge=1, le=16, description="Argon2id lanes")
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
+
+
 class Settings(BaseSettings):
     """All settings of one undersign deployment."""
 
@@ -277,6 +317,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Self:

@@ -1,5 +1,6 @@
-"""The auditor pages: event search, chain verification with its verdict, a document's versions and
-sealed copies, and one-click evidence bundles. Read-only.
+"""The auditor pages: event search, chain verification, documents and sealed copies, evidence bundles.
+
+Read-only. A document's versions are listed with their hashes and sealed copies; bundles download in one click.
 
 Every page here takes ``ConsoleUser``: an auditor's read is recorded in the audit chain
 (``auditor.read``) exactly as ``/v1`` records it, and there is no write route in this module. The

@@ -1,6 +1,7 @@
-"""The billing pages: invoices, importing a CSV export (each refused line shown with its reason), the
-dunning overview as a table and a chart of overdue amounts by step, the approvals waiting, and a
-dry-run preview of tomorrow's notices.
+"""The billing pages: invoices, CSV import, the dunning overview and chart, approvals, tomorrow's preview.
+
+An import lists each refused line with its reason; the overview is a table and an SVG chart of overdue
+amounts by step; a dry run shows what tomorrow's run would send.
 
 The import goes through ``InvoiceImporter.invoices`` (the same loop as ``undersign invoices import``),
 approvals through ``DunningService.approve``/``reject`` and the preview through the ladder run in
@@ -113,7 +114,9 @@ def import_invoices(
         lines = decode_lines(data)
         parsed = parse_invoices(lines.text(), export_format, currency=currency.strip().upper() or None)
     except UndersignError as exc:
-        return render(request, name, user, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, report=None, message=exc.detail)
+        return render(
+            request, name, user, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, report=None, message=exc.detail
+        )
     report = importer.invoices(user, parsed.rows, session.begin_nested, [*lines.bad, *parsed.errors])
     return render(request, name, user, report=report, message=None)
 
@@ -130,7 +133,9 @@ def _chart(overview: list[tuple[Any, str]]) -> list[tuple[str, str, list[Bar]]]:
     for currency in sorted(totals):
         bars = [
             Bar(label=step, value=minor, shown=format_amount(minor, currency))
-            for step, minor in sorted(totals[currency].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+            for step, minor in sorted(
+                totals[currency].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99
+            )
         ]
         chart_id = f"overdue-{currency.lower()}"
         svg = bar_chart_svg(bars, title=f"Overdue amounts in {currency} by step reached", chart_id=chart_id)
@@ -139,9 +144,7 @@ def _chart(overview: list[tuple[Any, str]]) -> list[tuple[str, str, list[Bar]]]:
 
 
 @router.get("/dunning", response_class=HTMLResponse)
-def dunning_page(
-    request: Request, user: ConsoleUser, dunning: DunningServiceDep, runtime: RuntimeDep
-) -> Response:
+def dunning_page(request: Request, user: ConsoleUser, dunning: DunningServiceDep, runtime: RuntimeDep) -> Response:
     """Where each client stands on the ladder (table and chart) and the steps waiting for approval."""
     return _dunning_page(request, user, dunning, runtime)
 
@@ -192,9 +195,10 @@ def decide(
     """Approve (the notice is filed and mailed today; a suspension takes effect today) or reject a step."""
     note = form.get("note", "").strip() or None
     try:
-        if note is not None and (problem := text_problem(note, multi_line=True) or (
-            f"at most {NOTE_LIMIT} characters" if len(note) > NOTE_LIMIT else None
-        )):
+        if note is not None and (
+            problem := text_problem(note, multi_line=True)
+            or (f"at most {NOTE_LIMIT} characters" if len(note) > NOTE_LIMIT else None)
+        ):
             raise InvalidInput("The note cannot be used as it is.", errors=[FieldError(f"note-{step_id}", problem)])
         if decision == "approve":
             dunning.approve(user, step_id, note)

@@ -1,5 +1,7 @@
-"""The sales pages: clients (search, create, edit), a new contract from a template's form with a live
-preview, its versions and their redline, sending it for signature and following the envelope.
+"""The sales pages: clients, a new contract with its preview, versions and redline, sending, following.
+
+Clients are searched, created and edited; a contract's form is generated from its template's schema
+and previewed live; versions are compared (the redline); a version is sent and its envelope followed.
 
 Every page calls the same services as ``/v1`` (``ClientService``, ``DocumentService``,
 ``EnvelopeService``), so a console write is checked, audited and refused exactly like an API call.
@@ -353,7 +355,9 @@ def _document_page(
         values=values if values is not None else form_values(form.items, latest.variables),
         problems=problems or {},
         message=message,
-        envelopes=[e for e in envelopes.search(EnvelopeFilter(client_id=client.id), 50) if e.document_id == document.id],
+        envelopes=[
+            e for e in envelopes.search(EnvelopeFilter(client_id=client.id), 50) if e.document_id == document.id
+        ],
         send_values=send_values
         or {
             "client_name": contact.name,
@@ -483,14 +487,18 @@ def _required(form: dict[str, str], name: str, limit: int) -> str:
     if not value:
         raise InvalidInput("Some signer details are missing.", errors=[FieldError(name, "is required")])
     if len(value) > limit:
-        raise InvalidInput("Some signer details are too long.", errors=[FieldError(name, f"at most {limit} characters")])
+        raise InvalidInput(
+            "Some signer details are too long.", errors=[FieldError(name, f"at most {limit} characters")]
+        )
     return value
 
 
 def _optional(form: dict[str, str], name: str, limit: int) -> str:
     value = form.get(name, "").strip()
     if len(value) > limit:
-        raise InvalidInput("Some signer details are too long.", errors=[FieldError(name, f"at most {limit} characters")])
+        raise InvalidInput(
+            "Some signer details are too long.", errors=[FieldError(name, f"at most {limit} characters")]
+        )
     return value
 
 

@@ -1,6 +1,7 @@
-"""The technician pages: "the client declined a recommendation" (pick the risk from the catalogue,
-fill the decline-of-service letter, send it to the client's approver) and the risk register with its
-review dates and the renew, revoke and remediate actions.
+"""The technician pages: decline-of-service letters, and the risk register with its actions.
+
+"The client declined a recommendation": pick the risk from the catalogue, fill the letter, send it to
+the client's approver. The register shows review dates, with renew, revoke and remediate.
 
 The letter is a ``DocumentService.create`` of ``waivers/decline-of-service`` followed by an
 ``EnvelopeService.create``, exactly the two API calls a technician makes with ``curl``; the register
@@ -21,8 +22,8 @@ from api.console.wording import status_words
 from api.deps import (
     ClientServiceDep,
     ConsoleForm,
-    ConsoleUser,
     ConsoleRiskWriter,
+    ConsoleUser,
     ConsoleWaiverSender,
     DocumentServiceDep,
     EnvelopeServiceDep,
@@ -266,7 +267,16 @@ def _reason(form: dict[str, str]) -> str:
     return reason
 
 
-def _refused(request: Request, user: Any, session: Any, risks: Any, clients: Any, risk_id: str, exc: UndersignError, form: dict[str, str]) -> Response:
+def _refused(
+    request: Request,
+    user: Any,
+    session: Any,
+    risks: Any,
+    clients: Any,
+    risk_id: str,
+    exc: UndersignError,
+    form: dict[str, str],
+) -> Response:
     session.rollback()
     return _risk_page(
         request,

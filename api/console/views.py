@@ -17,6 +17,7 @@ from api.console import templating
 from domain.assembly.manifest import TemplateManifest
 from domain.schema_form import FormItem, FormRows, FormVariant, form_items, row_count
 
+
 def render(request: Request, name: str, user: Any, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a console page (in the console's frame, with its headers) for the signed-in ``user``."""
     return templating.render(request, name, status=status_code, user=user, **context)
@@ -49,7 +50,9 @@ def _picks(manifest: TemplateManifest, items: tuple[FormItem, ...]) -> dict[str,
         if not isinstance(item, FormVariant):
             continue
         for choice in item.choices:
-            test = re.compile(rf"\b{re.escape(item.name)}\.{re.escape(item.discriminator)}\s*==\s*'{re.escape(choice.value)}'")
+            test = re.compile(
+                rf"\b{re.escape(item.name)}\.{re.escape(item.discriminator)}\s*==\s*'{re.escape(choice.value)}'"
+            )
             found = [
                 ClausePick(v.clause, manifest.clauses[v.clause].title if v.clause in manifest.clauses else v.clause)
                 for slot in manifest.slots

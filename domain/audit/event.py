@@ -41,7 +41,7 @@ from domain.errors import Conflict, FieldError, InvalidInput
 
 CHAIN_FORMAT_VERSION = 1
 GENESIS_HASH = "0" * 64
-ACTOR_KINDS = frozenset({"api_key", "signer", "system"})
+ACTOR_KINDS = frozenset({"api_key", "user", "signer", "system"})
 USER_AGENT_MAX = 512
 EVENT_MEMBERS = frozenset(
     {
@@ -68,9 +68,11 @@ _ACTOR_MEMBERS = frozenset({"id", "kind", "role"})
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who caused an event: an API key (name and role), a signer (their identity) or the system itself.
+    """Who caused an event: an API key (name and role), a user, a signer (their identity) or the system itself.
 
-    ``kind`` is ``api_key`` (``id`` = key name, ``role`` = the key's role), ``signer`` (``id`` = the
+    ``kind`` is ``api_key`` (``id`` = key name, ``role`` = the key's role), ``user`` (``id`` = the
+    console user's id, ``role`` = their roles joined by ``+``; the payload's ``by`` names them),
+    ``signer`` (``id`` = the
     signer's identity, e.g. e-mail address; ``role`` = their party role, if any) or ``system``
     (``id`` = the component, e.g. ``scheduler``).
     """

@@ -16,6 +16,7 @@ from domain.ports.envelopes import DocumentPages, EnvelopeOutcomeListener, Envel
 from domain.ports.mail import Attachment, Mailer, MailReceipt, OutgoingMail
 from domain.ports.risks import RiskRepository
 from domain.ports.templates import DocumentRenderer, TemplateCatalog
+from domain.ports.users import PasswordHasher, SecondFactor, UserRepository
 
 __all__ = [
     "ApiKeyRepository",
@@ -37,9 +38,12 @@ __all__ = [
     "MailReceipt",
     "Mailer",
     "OutgoingMail",
+    "PasswordHasher",
     "Retention",
     "RiskRepository",
+    "SecondFactor",
     "SignedDocumentRepository",
     "StoredBlob",
     "TemplateCatalog",
+    "UserRepository",
 ]

@@ -111,6 +111,9 @@ class CompletionRecord:
     signers: Sequence[SignerEvidence]
     events: Sequence[EventRecord]
     issuer: str = "undersign"
+    # The MSP's person who sent the document for signature, when a named user did (name, title).
+    sender_name: str | None = None
+    sender_title: str | None = None
     # The PAdES level of the seal, in words (filled in by the completer, which knows the sealer).
     seal_profile: str = ""
     #: The certificate's pages are numbered on from the document's: it starts on page ``first_page``.
@@ -164,6 +167,9 @@ p.note { color: #333; margin: 2pt 0; }
 <div class="row"><div class="k">Template</div>
 <div class="v mono">{{ r.template_id|clean }} (version {{ r.template_version|clean }})</div></div>
 <div class="row"><div class="k">Sent</div><div class="v">{{ sent_at }}</div></div>
+{% if r.sender_name %}<div class="row" id="sender"><div class="k">Sent by</div>
+<div class="v">{{ r.sender_name|clean }}{% if r.sender_title %}, {{ r.sender_title|clean }}{% endif %},
+{{ r.issuer|clean }}</div></div>{% endif %}
 <div class="row"><div class="k">Completed</div><div class="v">{{ completed_at }}</div></div>
 <div class="row"><div class="k">SHA-256 of the document as sent</div><div class="v mono">{{ r.sent_sha256 }}</div></div>
 <p class="note">Revision 1 of this PDF file is, byte for byte, the document sent to the signers: cut the

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from domain.actor import Actor
+from domain.actor import Actor, audit_identity, payload_naming_person
 from domain.audit.event import Actor as AuditActor
 from domain.audit.event import AuditEvent, AuditEventDraft, chain_next, payload_digest
 from domain.audit.merkle import consistency_proof, inclusion_proof, node_hash, tree_root
@@ -23,8 +23,6 @@ from domain.audit_log import EventFilter, StoredCheckpoint
 from domain.errors import NotFound
 from domain.ports import Clock
 from tests.fakes.unit_of_work import Transactional
-
-_ACTOR_KINDS = {"key": "api_key", "signer": "signer", "system": "system"}
 
 
 @dataclass(frozen=True)
@@ -66,12 +64,10 @@ class FakeAuditTrail(Transactional):
         document_sha256: str | None = None,
     ) -> AuditEvent:
         """Validate, chain and append one event; return it as chained."""
+        payload = payload_naming_person(actor, payload)
+        kind, ident, role = audit_identity(actor)
         draft = AuditEventDraft(
-            actor=AuditActor(
-                kind=_ACTOR_KINDS.get(actor.kind, "system"),
-                id=actor.name,
-                role=actor.role.value if actor.role else None,
-            ),
+            actor=AuditActor(kind=kind, id=ident, role=role),
             action=action,
             subjects=dict(subjects),
             ip=actor.ip,

@@ -1,44 +1,81 @@
-"""Console fixtures: one signed-in browser (a ``TestClient`` with its own cookies) per role."""
+"""Fixtures of the console tests: the app over the real runtime, and browsers (cookie jars) to open it with."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from domain.roles import Role
-from tests.conftest import Api
+from tests.support.console import create_user, page_csrf, sign_in
+from undersign.runtime import Runtime
 
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+Browser = Callable[[], TestClient]
 
 
-def csrf_of(html: str) -> str:
-    """Return the CSRF token of the first form on a console page."""
-    found = _TOKEN.search(html)
-    assert found is not None, "the page has no form with a CSRF token"
-    return found.group(1)
+@pytest.fixture
+def console_app(runtime: Runtime) -> FastAPI:
+    """The whole app (API and console) over the test runtime."""
+    return create_app(runtime)
+
+
+@pytest.fixture
+def browser(console_app: FastAPI) -> Iterator[Browser]:
+    """Open a new browser on the app: each has its own cookies, as two people's browsers do."""
+    opened: list[TestClient] = []
+
+    def open_browser() -> TestClient:
+        client = TestClient(console_app, raise_server_exceptions=False)
+        client.__enter__()
+        opened.append(client)
+        return client
+
+    yield open_browser
+    for client in opened:
+        client.__exit__(None, None, None)
 
 
 class Staff:
-    """The console as each role's signed-in user sees it; posts carry the page's CSRF token unless told not to."""
+    """The console as a signed-in user of each role sees it; posts carry the page's CSRF token unless told not to."""
 
-    def __init__(self, api: Api) -> None:
-        self.api = api
+    NAMES = {
+        Role.SALES: ("Sam Seller", "Account Manager"),
+        Role.TECH: ("Dana Okafor", "Senior Systems Engineer"),
+        Role.BILLING: ("Bea Biller", "Accounts Receivable"),
+        Role.AUDITOR: ("Aud Itor", "External Auditor"),
+        Role.ADMIN: ("Ada Admin", "Operations"),
+    }
+
+    def __init__(self, runtime: Runtime, browser: Browser) -> None:
+        self._runtime = runtime
+        self._browser = browser
+        self._clients: dict[Role, TestClient] = {}
         self._tokens: dict[Role, str] = {}
+
+    def client(self, role: Role) -> TestClient:
+        """Return the browser of ``role``'s user, signed in through the form on first use."""
+        if role not in self._clients:
+            email = f"{role.value}@msp.example"
+            name, title = self.NAMES[role]
+            create_user(self._runtime, email, [role], name=name, title=title)
+            client = self._browser()
+            assert sign_in(client, email).status_code == 303
+            self._clients[role] = client
+        return self._clients[role]
 
     def get(self, url: str, role: Role, **kw: Any) -> httpx.Response:
         """GET a console page as ``role``."""
-        return self.api.get(url, role=role, **kw)
+        return self.client(role).get(url, follow_redirects=False, **kw)
 
     def token(self, role: Role) -> str:
-        """Return ``role``'s CSRF token (read from a page, as a browser would)."""
+        """Return ``role``'s CSRF token, read from the console's home page as a browser would."""
         if role not in self._tokens:
-            page = self.get(f"/console/{_home(role)}", role)
-            assert page.status_code == 200, page.text
-            self._tokens[role] = csrf_of(page.text)
+            self._tokens[role] = page_csrf(self.client(role), "/console")
         return self._tokens[role]
 
     def post(
@@ -55,14 +92,10 @@ class Staff:
         fields = dict(data or {})
         if csrf:
             fields["csrf_token"] = self.token(role)
-        return self.api.post(url, role=role, data=fields, files=files, headers=headers or {}, follow_redirects=False)
-
-
-def _home(role: Role) -> str:
-    return {Role.SALES: "sales", Role.TECH: "tech", Role.BILLING: "billing", Role.AUDITOR: "audit"}.get(role, "sales")
+        return self.client(role).post(url, data=fields, files=files, headers=headers or {}, follow_redirects=False)
 
 
 @pytest.fixture
-def staff(api: Api) -> Iterator[Staff]:
-    """Signed-in console users of every role."""
-    yield Staff(api)
+def staff(runtime: Runtime, browser: Browser) -> Staff:
+    """Signed-in console users of every role (created on first use)."""
+    return Staff(runtime, browser)

@@ -54,7 +54,7 @@ class TestClients:
         assert page.status_code == 200 and "Harbour Dental Group LLC" in page.text
         found = staff.get("/console/sales?q=harbour", Role.SALES, headers={"HX-Request": "true"})
         assert "Harbour Dental Group LLC" in found.text and "<html" not in found.text
-        assert "No client’s name contains" in staff.get("/console/sales?q=zzz", Role.SALES).text
+        assert "No client\u2019s name contains" in staff.get("/console/sales?q=zzz", Role.SALES).text
         edited = staff.post(f"/console/sales/clients/{client_id}", Role.SALES, {**CLIENT_FORM, "short_name": "HDG"})
         assert edited.status_code == 303
         assert api.get(f"/v1/clients/{client_id}").json()["short_name"] == "HDG"
@@ -107,7 +107,7 @@ class TestContracts:
         bad = staff.post(
             "/console/sales/contracts/preview", Role.SALES, msa_form(runtime, client_id, **{"term.initial_months": "x"})
         )
-        assert "is not a number" in bad.text and "Term › initial months" in bad.text
+        assert "is not a number" in bad.text and "Term \u203a initial months" in bad.text
         assert api.get(f"/v1/documents?client_id={client_id}").json()["items"] == []
 
     def test_create_version_compare_and_send(self, staff: Staff, api: Api, runtime: Runtime) -> None:
@@ -143,7 +143,7 @@ class TestContracts:
         assert "Waiting for signatures" in status.text and "Sent for signature" in status.text
 
     def test_bad_contract_and_bad_signers_change_nothing(self, staff: Staff, api: Api, runtime: Runtime) -> None:
-        """A contract with a missing required answer, or signers with a bad address, re-render with messages; nothing is filed."""
+        """A missing required answer, or a signer with a bad address, re-renders with messages; nothing is filed."""
         client_id = add_client(staff)
         refused = staff.post("/console/sales/contracts", Role.SALES, msa_form(runtime, client_id, currency=""))
         assert refused.status_code == 422 and 'id="f-currency-error"' in refused.text

@@ -36,7 +36,7 @@ def register(api: Api, client_id: str) -> list[dict[str, Any]]:
 
 class TestLetter:
     def test_pick_fill_and_send(self, staff: Staff, api: Api, runtime: Runtime) -> None:
-        """The catalogue is offered; the letter is filed and sent to the approver, then the technician; the entry is sent."""
+        """The catalogue is offered; the letter is filed and sent to the approver, then the technician."""
         client_id = add_client(staff)
         pick = staff.get(f"/console/tech/letters/new?client_id={client_id}", Role.TECH)
         assert "Multi-factor authentication not enabled" in pick.text
@@ -60,7 +60,9 @@ class TestLetter:
     ) -> None:
         """A review date more than 12 months ahead re-renders the letter with the reason; no letter, no entry."""
         client_id = add_client(staff)
-        refused = staff.post("/console/tech/letters", Role.TECH, letter_form(runtime, client_id, review_date="2028-06-01"))
+        refused = staff.post(
+            "/console/tech/letters", Role.TECH, letter_form(runtime, client_id, review_date="2028-06-01")
+        )
         assert refused.status_code == 422
         assert 'id="f-review_date-error"' in refused.text
         assert register(api, client_id) == []
@@ -69,7 +71,9 @@ class TestLetter:
     def test_missing_approver_address_and_forbidden_role(self, staff: Staff, api: Api, runtime: Runtime) -> None:
         """Without the approver's e-mail the letter cannot be sent (422); billing may not send letters (403)."""
         client_id = add_client(staff)
-        no_mail = staff.post("/console/tech/letters", Role.TECH, letter_form(runtime, client_id, **{"approver.email": ""}))
+        no_mail = staff.post(
+            "/console/tech/letters", Role.TECH, letter_form(runtime, client_id, **{"approver.email": ""})
+        )
         assert no_mail.status_code == 422 and "is needed to send the letter for signature" in no_mail.text
         assert staff.post("/console/tech/letters", Role.BILLING, letter_form(runtime, client_id)).status_code == 403
         assert register(api, client_id) == []
@@ -107,8 +111,13 @@ class TestRegisterActions:
         empty = staff.post(f"/console/tech/risks/{risk_id}/revoke", Role.TECH, {"reason": "  "})
         assert empty.status_code == 422 and 'id="f-reason-error"' in empty.text
         assert staff.post(f"/console/tech/risks/{risk_id}/revoke", Role.SALES, {"reason": "x"}).status_code == 403
-        assert staff.post(f"/console/tech/risks/{risk_id}/revoke", Role.TECH, {"reason": "x"}, csrf=False).status_code == 403
+        assert (
+            staff.post(f"/console/tech/risks/{risk_id}/revoke", Role.TECH, {"reason": "x"}, csrf=False).status_code
+            == 403
+        )
         assert api.get(f"/v1/risks/{risk_id}").json()["status"] == "accepted"
-        done = staff.post(f"/console/tech/risks/{risk_id}/remediate", Role.TECH, {"reason": "MFA is on for every user."})
+        done = staff.post(
+            f"/console/tech/risks/{risk_id}/remediate", Role.TECH, {"reason": "MFA is on for every user."}
+        )
         assert done.status_code == 303
         assert api.get(f"/v1/risks/{risk_id}").json()["status"] == "remediated"
