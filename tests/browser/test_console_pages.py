@@ -56,7 +56,7 @@ def open_as(browser: Any, runtime: Runtime, server: str, role: Role, name: str, 
     create_user(runtime, email, [role], name=name, title=title)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
-    page.set_default_timeout(45_000)
+    page.set_default_timeout(120_000)  # shared, busy cores; nothing here measures speed
     sign_in(page, email, base_url=server)
     return page
 
@@ -145,7 +145,7 @@ class TestConsoleInChromium:
         )
         page = open_as(browser, runtime, server, Role.BILLING, "Bea Biller", "Accounts Receivable")
         page.goto(f"{server}/console/billing")
-        page.get_by_label("CSV file").set_input_files(str(export))
+        page.locator("#file").set_input_files(str(export))
         page.get_by_role("button", name="Import").click()
         page.wait_for_selector("text=1 line refused")
         assert "<td>3</td>" in page.inner_html("#import-result")
