@@ -299,7 +299,7 @@ def _read(items: tuple[FormItem, ...], form: Mapping[str, str], answers: FormAns
                     answers.problems.append(FieldError(sub.pointer, "is required"))
             out[key] = value
         else:
-            rows = []
+            rows: list[dict[str, Any]] = []
             for index in range(item.max_items):
                 row_answers: dict[str, Any] = {}
                 for column in item.columns:

@@ -223,6 +223,18 @@ def _answers(manifest: Any, form: dict[str, str]) -> tuple[dict[str, Any], dict[
     return answers.variables, {p.pointer: p.reason for p in answers.problems}
 
 
+def _contract_answers(
+    form: dict[str, str], catalog: Any, clients: Any
+) -> tuple[Any, Any, dict[str, Any], dict[str, str]]:
+    """Return the client, the template and the variables a contract form gives, with reading problems."""
+    if form.get("template", "") not in CONTRACT_TEMPLATES:
+        raise InvalidInput("Pick one of the listed contracts.", errors=[FieldError("/template", "not offered")])
+    client = clients.get(form.get("client_id", ""))
+    manifest = catalog.get(form["template"])
+    variables, problems = _answers(manifest, form)
+    return client, manifest, variables, problems
+
+
 # The preview is a whole document shown in a frame of the contract page: its own styles are inline,
 # which the console's policy forbids on its pages, so it gets a policy of its own (no scripts, nothing
 # fetched, framed only by the console itself).
@@ -251,11 +263,7 @@ def preview_contract(
     again a moment after each change, so the preview follows the form.
     """
     template = form.get("template", "")
-    if template not in CONTRACT_TEMPLATES:
-        raise InvalidInput("Pick one of the listed contracts.", errors=[FieldError("/template", "not offered")])
-    client = clients.get(form.get("client_id", ""))
-    manifest = catalog.get(template)
-    variables, problems = _answers(manifest, form)
+    client, manifest, variables, problems = _contract_answers(form, catalog, clients)
     message = "Some answers need changing before the contract can be shown."
     try:
         if not problems:
@@ -280,11 +288,7 @@ def create_contract(
 ) -> Response:
     """Create the contract as version 1 (PDF and DOCX filed) and go to its page."""
     template = form.get("template", "")
-    if template not in CONTRACT_TEMPLATES:
-        raise InvalidInput("Pick one of the listed contracts.", errors=[FieldError("/template", "not offered")])
-    client = clients.get(form.get("client_id", ""))
-    manifest = catalog.get(template)
-    variables, problems = _answers(manifest, form)
+    client, _manifest, variables, problems = _contract_answers(form, catalog, clients)
     try:
         if problems:
             raise InvalidInput("Some answers need changing before the contract can be created.")

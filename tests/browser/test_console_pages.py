@@ -121,7 +121,8 @@ class TestConsoleInChromium:
         page.locator("#f-requesting_technician-email").fill("dana.okafor@msp.example")
         page.get_by_label("Client reason").fill("The owner does not want sign-in prompts on his phone.")
         page.get_by_role("button", name="Send the letter for signature").click()
-        page.wait_for_selector("text=Waiting for signatures")
+        page.wait_for_load_state()
+        assert "Waiting for signatures" in page.content(), page.locator("main").inner_text()[:3000]
         (entry,) = api.get(f"/v1/risks?client_id={client_id}").json()["items"]
         assert entry["status"] == "sent" and entry["approver"]["name"] == "Dana Wu"
         page.goto(f"{server}/console/tech?client_id={client_id}")

@@ -45,6 +45,8 @@ class TestLetter:
         assert 'value="Marcus Lee"' in form.text  # the client's contact is the suggested approver
         sent = staff.post("/console/tech/letters", Role.TECH, letter_form(runtime, client_id))
         assert sent.status_code == 303, sent.text
+        followed = staff.get(sent.headers["location"], Role.TECH)
+        assert followed.status_code == 200 and "Waiting for signatures" in followed.text, followed.text[-3000:]
         envelope = api.get(f"/v1/envelopes/{sent.headers['location'].split('/')[-1]}").json()
         assert [(s["name"], s["role"]) for s in envelope["signers"]] == [
             ("Marcus Lee", "client"),
