@@ -45,7 +45,7 @@ class FormField:
     name: str
     pointer: str
     label: str
-    widget: str  # text, textarea, email, date, integer, number, checkbox, select, lines
+    widget: str  # text, textarea, email, date, integer, number, checkbox, yesno, select, lines
     required: bool
     help: str = ""
     options: tuple[str, ...] = ()
@@ -85,6 +85,7 @@ class VariantChoice:
     value: str
     label: str
     items: tuple[FormItem, ...]
+    fixed: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def _field(name: str, pointer: str, prop: str, schema: Mapping[str, Any], requir
     if "enum" in schema:
         widget = "select"
     elif kind == "boolean":
-        widget = "checkbox"
+        # An optional yes/no has three answers (yes, no, not said: the template's default), a check box two.
+        widget = "checkbox" if required else "yesno"
     elif kind == "integer":
         widget = "integer"
     elif kind == "number":
@@ -199,6 +201,11 @@ def _items(schema: Mapping[str, Any], prefix: str, path: tuple[str, ...]) -> tup
                                 str(c["properties"][key]["const"]), humanise(str(c["properties"][key]["const"]))
                             ),
                             items=_items(c, f"{name}@{c['properties'][key]['const']}.", at),
+                            fixed=tuple(
+                                (str(p), v["const"])
+                                for p, v in c["properties"].items()
+                                if p != key and isinstance(v, Mapping) and "const" in v
+                            ),
                         )
                         for c in choices
                     ),
@@ -253,6 +260,11 @@ def _coerce(item: FormField, raw: str, answers: FormAnswers) -> tuple[bool, Any]
         return (True, True) if text else ((True, False) if item.required else (False, None))
     if not text:
         return False, None
+    if item.widget == "yesno":
+        if text not in ("yes", "no"):
+            answers.problems.append(FieldError(item.pointer, "choose yes or no"))
+            return False, None
+        return True, text == "yes"
     if item.widget == "lines":
         lines = [line.strip() for line in text.split("\n") if line.strip()]
         return bool(lines), lines
@@ -293,7 +305,8 @@ def _read(items: tuple[FormItem, ...], form: Mapping[str, str], answers: FormAns
                 if picked or item.required:
                     answers.problems.append(FieldError(item.pointer, "choose one of the options"))
                 continue
-            value = {item.discriminator: picked, **_read(choice.items, form, answers)}
+            # Members a choice fixes (Canada's only region is BC) go in without being asked.
+            value = {item.discriminator: picked, **dict(choice.fixed), **_read(choice.items, form, answers)}
             for sub in choice.items:
                 if isinstance(sub, FormField) and sub.required and sub.pointer.rsplit("/", 1)[-1] not in value:
                     answers.problems.append(FieldError(sub.pointer, "is required"))
@@ -329,7 +342,9 @@ def form_values(items: tuple[FormItem, ...], variables: Mapping[str, Any]) -> di
     """Return the form's field values for stored variables (to start a new version from an old one)."""
     values: dict[str, str] = {}
 
-    def text(value: Any) -> str:
+    def text(value: Any, widget: str = "") -> str:
+        if isinstance(value, bool) and widget == "yesno":
+            return "yes" if value else "no"
         if isinstance(value, bool):
             return "true" if value else ""
         if isinstance(value, list):
@@ -343,7 +358,7 @@ def form_values(items: tuple[FormItem, ...], variables: Mapping[str, Any]) -> di
                 continue
             value = data[key]
             if isinstance(item, FormField):
-                values[item.name] = text(value)
+                values[item.name] = text(value, item.widget)
             elif isinstance(item, FormGroup) and isinstance(value, Mapping):
                 walk(item.items, value)
             elif isinstance(item, FormVariant) and isinstance(value, Mapping):
@@ -358,7 +373,7 @@ def form_values(items: tuple[FormItem, ...], variables: Mapping[str, Any]) -> di
                         for column in item.columns:
                             col = column.pointer.rsplit("/", 1)[-1]
                             if col in row:
-                                values[column.name.replace("{row}", str(index))] = text(row[col])
+                                values[column.name.replace("{row}", str(index))] = text(row[col], column.widget)
 
     walk(items, variables)
     return values
