@@ -28,6 +28,7 @@ from services.documents import DocumentService
 from services.dunning import DunningService
 from services.envelopes import EnvelopeService
 from services.external_ids import ExternalIdService
+from services.invoice_imports import InvoiceImporter
 from services.invoices import InvoiceService
 from services.legal_holds import LegalHoldService
 from services.retention import RetentionService
@@ -94,3 +95,15 @@ ApiKeyServiceDep = Annotated[ApiKeyService, Depends(providers.api_key_service, s
 OidcClientDep = Annotated[OidcClient | None, Depends(providers.oidc_client)]
 console_permitted = providers.console_permitted
 console_csrf = providers.console_csrf
+
+# The console's role pages (sales, tech, billing, audit): a form's fields, and the permission of each write.
+ConsoleForm = Annotated[dict[str, str], Depends(providers.console_form)]
+ConsoleClientWriter = Annotated[Actor, providers.console_permitted(Permission.CLIENTS_WRITE)]
+ConsoleDocumentWriter = Annotated[Actor, providers.console_permitted(Permission.CONTRACTS_WRITE)]
+ConsoleEnvelopeWriter = Annotated[Actor, providers.console_permitted(Permission.ENVELOPES_WRITE)]
+ConsoleWaiverSender = Annotated[Actor, providers.console_permitted(Permission.WAIVERS_WRITE)]
+ConsoleRiskWriter = Annotated[Actor, providers.console_permitted(Permission.RISKS_WRITE)]
+ConsoleInvoiceWriter = Annotated[Actor, providers.console_permitted(Permission.INVOICES_WRITE)]
+ConsoleDunningApprover = Annotated[Actor, providers.console_permitted(Permission.DUNNING_APPROVE)]
+ConsoleDunningPlanner = Annotated[Actor, providers.console_permitted(Permission.DUNNING_RUN)]
+InvoiceImporterDep = Annotated[InvoiceImporter, Depends(providers.invoice_importer, scope="function")]

@@ -44,6 +44,7 @@ from services.dunning import DunningService
 from services.dunning_run import RunReport
 from services.envelopes import EnvelopeService
 from services.external_ids import ExternalIdService
+from services.invoice_imports import InvoiceImporter
 from services.invoices import InvoiceService
 from services.legal_holds import LegalHoldService
 from services.retention import RetentionService
@@ -376,3 +377,18 @@ def api_key_service(factory: _Factory) -> ApiKeyService:
 def oidc_client(runtime: _Runtime) -> OidcClient | None:
     """Return the console's OpenID Connect client, or ``None`` when single sign-on is not set up."""
     return runtime.oidc
+
+
+async def console_form(request: Request) -> dict[str, str]:
+    """Return a console form's text fields (the first value of each name; files are left out)."""
+    form = await request.form()
+    fields: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str) and name not in fields:
+            fields[name] = value
+    return fields
+
+
+def invoice_importer(factory: _Factory) -> InvoiceImporter:
+    """Return the CSV importer of invoices and payments for this request."""
+    return factory.invoice_importer()

@@ -21,13 +21,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from cli.context import DataDirOption, cli_actor, command_services, load_settings
-from cli.csv_lines import decode_lines
 from domain.accounting_exports import DateOrder, ExportFormat
 from domain.actor import Actor
+from domain.csv_lines import decode_lines
 from domain.errors import UndersignError
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
     from rich.console import Console
     from rich.progress import Progress
 
@@ -37,25 +36,9 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Invoices.", no_args_is_help=True)
 
 
-def _reason(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "row"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)
-
-
-def _error_reason(exc: UndersignError) -> str:
-    reasons = "; ".join(f"{e.pointer.strip('/')}: {e.reason}" for e in exc.errors)
-    return f"{exc.detail}{' (' + reasons + ')' if reasons else ''}"
-
-
 def importer(services: ServiceFactory) -> InvoiceImporter:
     """Return the importer over a CLI unit of work, with the invoice and external-id services of the factory."""
-    from services.invoice_imports import InvoiceImporter
-    from storage.invoice_repository import SqlInvoiceRepository
-
-    return InvoiceImporter(services.invoices(), services.external_ids(), SqlInvoiceRepository(services.session))
+    return services.invoice_importer()
 
 
 def import_rows(
@@ -69,30 +52,21 @@ def import_rows(
     date_order: DateOrder | None = None,
 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
     """Import ``path`` in the unit of work of ``services``; return counts per result and each bad row."""
-    from pydantic import ValidationError
-
     from domain.accounting_exports import parse_invoices
-    from services.invoices import ImportResult
 
-    service = importer(services)
-    session = services.session
-    counts = {ImportResult.CREATED.value: 0, ImportResult.UNCHANGED.value: 0}
     # A line that is not UTF-8 is reported and left out; the other rows still go in.
     lines = decode_lines(path.read_bytes())
     parsed = parse_invoices(lines.text(), fmt, currency=currency, date_order=date_order)
-    bad = list(lines.bad) + list(parsed.errors)
     task = progress.add_task("Importing invoices", total=len(parsed.rows)) if progress else None
-    for row in parsed.rows:
-        try:
-            with session.begin_nested():
-                counts[service.invoice(actor, row).value] += 1
-        except ValidationError as exc:
-            bad.append((row.line, _reason(exc)))
-        except UndersignError as exc:
-            bad.append((row.line, _error_reason(exc)))
+
+    def advance() -> None:
         if progress is not None and task is not None:
             progress.advance(task)
-    return counts, sorted(bad)
+
+    report = importer(services).invoices(
+        actor, parsed.rows, services.session.begin_nested, [*lines.bad, *parsed.errors], advance
+    )
+    return {"created": report.created, "unchanged": report.unchanged}, report.refused
 
 
 def _progress(console: Console) -> Progress:
@@ -144,6 +118,7 @@ def import_payments(
     """Mark invoices paid from a payments CSV (number, paid_on) or a QuickBooks/Xero export."""
     from adapters.clock import SystemClock
     from domain.accounting_exports import parse_payments
+    from services.invoice_imports import error_reason
 
     settings = load_settings(data_dir)
     try:
@@ -163,7 +138,7 @@ def import_payments(
                 with session.begin_nested():
                     counts[service.payment(cli_actor(), row).value] += 1
             except UndersignError as exc:
-                bad.append((row.line, _error_reason(exc)))
+                bad.append((row.line, error_reason(exc)))
     for line, reason in sorted(bad):
         typer.secho(f"line {line}: {reason}", fg=typer.colors.RED, err=True)
     typer.echo(f"paid {counts['paid']}, unchanged {counts['unchanged']}, refused {len(bad)}")

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from services.dunning_notices import NoticeSettings
     from services.envelopes import EnvelopeRecorder, EnvelopeService, SigningRules
     from services.external_ids import ExternalIdService
+    from services.invoice_imports import InvoiceImporter
     from services.invoices import InvoiceService
     from services.legal_holds import LegalHoldService
     from services.refusal_records import RefusalRecords
@@ -475,6 +476,13 @@ class ServiceFactory:
             self.runtime.clock,
             self._audit_trail(),
         )
+
+    def invoice_importer(self) -> InvoiceImporter:
+        """Invoices and payments read from CSV exports, through the invoice service."""
+        from services.invoice_imports import InvoiceImporter
+        from storage.invoice_repository import SqlInvoiceRepository
+
+        return InvoiceImporter(self.invoices(), self.external_ids(), SqlInvoiceRepository(self.session))
 
     def verification(self) -> VerificationService:
         """Checking an uploaded PDF against the sealed copies on file."""

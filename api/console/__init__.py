@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
-from api.console import account_pages, admin_pages, home, sign_in_pages, static_files
+from api.console import account_pages, admin_pages, audit, billing, home, sales, sign_in_pages, static_files, tech
 from api.console.errors import install_console_errors
 from api.deps import console_csrf
 
@@ -24,5 +24,10 @@ router.include_router(sign_in_pages.router)
 router.add_api_route("", home.home, methods=["GET"], response_class=HTMLResponse)
 router.include_router(account_pages.router)
 router.include_router(admin_pages.router)
+# The role pages: one module per area.
+router.include_router(sales.router)
+router.include_router(tech.router)
+router.include_router(billing.router)
+router.include_router(audit.router)
 
 __all__ = ["install_console_errors", "router"]

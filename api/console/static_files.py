@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 STATIC = Path(__file__).parent / "static"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 # Only these files are served: a path from the request never reaches the file system.
-FILES = {"htmx.min.js", "console.css"}
+FILES = {"htmx.min.js", "console.css", "pages.css", "pages.js"}
 
 router = APIRouter()
 

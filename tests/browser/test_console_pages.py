@@ -1,0 +1,180 @@
+"""The console's role pages in Debian's Chromium through Playwright, over a real server and database.
+
+A sales user adds a client, fills the MSA form, previews it and sends it; a technician sends a
+decline-of-service letter; billing imports a CSV with one bad line and approves a suspension; an
+auditor downloads an evidence bundle that the standalone verifier accepts. Each step is photographed at
+390 and 1280 px, and axe-core (vendored, injected) must find no serious or critical violation.
+"""
+
+# ruff: noqa: F811 - the fixtures imported from the signing-page test are parameters here
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from domain.audit import certificate_fingerprint
+from domain.roles import Role
+from tests.api.test_dunning import new_invoice, run_day
+from tests.api.test_evidence import clean_verifier
+from tests.api.test_invoices import make_client
+from tests.browser.test_signing_page import (  # noqa: F401 - fixtures shared with the signing-page test
+    browser,
+    database_url,
+    port,
+    server,
+    settings,
+    smtp,
+)
+from tests.conftest import Api
+from tests.fakes.clock import FixedClock
+from tests.support.console import create_user, sign_in
+from undersign.runtime import Runtime
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE_RUN = """async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+}"""
+
+
+def check(page: Any, shots: Path, name: str) -> None:
+    """Photograph the page at 390 and 1280 px and fail on any serious or critical axe-core violation."""
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(AXE_RUN)
+        assert found == [], f"{name} at {width} px: {found}"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def open_as(browser: Any, runtime: Runtime, server: str, role: Role, name: str, title: str) -> Any:
+    """Create a user with ``role`` and sign them in on a new page (axe is injected: the page's CSP is bypassed)."""
+    email = f"{role.value}@msp.example"
+    create_user(runtime, email, [role], name=name, title=title)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(120_000)  # shared, busy cores; nothing here measures speed
+    sign_in(page, email, base_url=server)
+    return page
+
+
+class TestConsoleInChromium:
+    def test_sales_adds_a_client_fills_previews_and_sends_an_msa(
+        self, browser: Any, server: str, runtime: Runtime, api: Api, tmp_path: Path
+    ) -> None:
+        """The sales flow from an empty register to an envelope out for signature, as a person clicks it."""
+        page = open_as(browser, runtime, server, Role.SALES, "Sam Seller", "Account Manager")
+        page.goto(f"{server}/console/sales")
+        page.get_by_role("link", name="Add a client").click()
+        page.get_by_label("Legal name").fill("Harbour Dental Group LLC")
+        page.get_by_label("Where the client is").fill("US-TX")
+        page.get_by_label("Billing e-mail").fill("ap@harbour.example")
+        page.locator("#f-primary_contact-name").fill("Marcus Lee")
+        page.locator("#f-primary_contact-title").fill("Owner")
+        page.locator("#f-primary_contact-email").fill("marcus@harbour.example")
+        page.get_by_role("button", name="Add the client").click()
+        page.wait_for_selector("text=The client was added.")
+        check(page, tmp_path, "sales-client")
+        page.get_by_role("link", name="New contract").click()
+        page.get_by_label("Master Services Agreement").check()
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_label("Effective date").fill("2026-12-01")
+        page.get_by_label("Currency").fill("USD")
+        page.get_by_label("United States").check()
+        page.locator("select[name='governing_law@US.region']").select_option("TX")
+        page.get_by_label("Initial months").fill("36")
+        page.get_by_label("Renewal months").fill("12")
+        page.get_by_label("Non renewal notice days").fill("90")
+        page.get_by_label("Monthly in advance").check()
+        page.get_by_label("Net days").fill("15")
+        page.locator("input[name='suspension_notice.days']").fill("10")
+        page.get_by_role("button", name="Preview").click()
+        frame = page.frame_locator("iframe[name=preview]")
+        frame.locator("text=Harbour Dental Group LLC").first.wait_for()
+        assert "Texas" in frame.locator("body").inner_text()
+        check(page, tmp_path, "sales-contract-form")
+        page.get_by_role("button", name="Create the contract").click()
+        page.wait_for_selector("text=Send version 1 for signature")
+        page.locator("#f-msp_name").fill("Sam Seller")
+        page.locator("#f-msp_email").fill("sam@msp.example")
+        page.get_by_role("button", name="Send for signature").click()
+        page.wait_for_selector("text=Waiting for signatures")
+        check(page, tmp_path, "sales-envelope")
+        (envelope,) = api.get("/v1/envelopes").json()
+        assert envelope["status"] == "sent" and envelope["signers"][0]["email"] == "marcus@harbour.example"
+
+    def test_technician_sends_a_decline_of_service_letter(
+        self, browser: Any, server: str, runtime: Runtime, api: Api, tmp_path: Path
+    ) -> None:
+        """A technician picks the declined recommendation, fills the letter and sends it; the register shows it."""
+        client_id = make_client(api)
+        page = open_as(browser, runtime, server, Role.TECH, "Dana Okafor", "Senior Systems Engineer")
+        page.goto(f"{server}/console/tech")
+        page.get_by_role("link", name="The client declined a recommendation").click()
+        page.get_by_label("Multi-factor authentication not enabled").check()
+        page.get_by_role("button", name="Continue").click()
+        check(page, tmp_path, "tech-letter")
+        page.get_by_label("Systems").fill("Microsoft 365 mailboxes\nRemote desktop gateway")
+        page.locator("#f-requesting_technician-email").fill("dana.okafor@msp.example")
+        page.get_by_label("Client reason").fill("The owner does not want sign-in prompts on his phone.")
+        page.get_by_role("button", name="Send the letter for signature").click()
+        page.wait_for_load_state()
+        assert "Waiting for signatures" in page.content(), page.locator("main").inner_text()[:3000]
+        (entry,) = api.get(f"/v1/risks?client_id={client_id}").json()["items"]
+        assert entry["status"] == "sent" and entry["approver"]["name"] == "Dana Wu"
+        page.goto(f"{server}/console/tech?client_id={client_id}")
+        assert entry["record_id"] in page.content()
+        check(page, tmp_path, "tech-register")
+
+    def test_billing_imports_a_csv_with_one_bad_line_and_approves_a_suspension(
+        self, browser: Any, server: str, runtime: Runtime, api: Api, clock: FixedClock, tmp_path: Path
+    ) -> None:
+        """The import lists the bad line by number; the suspension waiting for approval is approved on the page."""
+        client_id = make_client(api)
+        new_invoice(api, client_id)
+        for day in (7, 14, 21, 30):
+            run_day(api, clock, day)
+        run_day(api, clock, 35, approve=False)
+        export = tmp_path / "export.csv"
+        export.write_text(
+            "number,client_id,amount,currency,issued_on,due_on\n"
+            f"INV-200,{client_id},900.00,CAD,2026-03-01,2026-03-31\n"
+            f"INV-201,{client_id},ninety,CAD,2026-03-01,2026-03-31\n"
+        )
+        page = open_as(browser, runtime, server, Role.BILLING, "Bea Biller", "Accounts Receivable")
+        page.goto(f"{server}/console/billing")
+        page.locator("#file").set_input_files(str(export))
+        page.get_by_role("button", name="Import").click()
+        page.wait_for_selector("text=1 line refused")
+        assert "<td>3</td>" in page.inner_html("#import-result")
+        check(page, tmp_path, "billing-import")
+        page.get_by_role("link", name="Overdue payments and approvals").click()
+        assert page.locator("svg.chart").count() == 1
+        check(page, tmp_path, "billing-dunning")
+        page.get_by_role("button", name="Approve").click()
+        page.wait_for_selector("text=Approved: the notice is filed and sent today.")
+        assert api.get(f"/v1/clients/{client_id}").json()["suspended_since"] is not None
+
+    def test_auditor_downloads_a_bundle_that_verifies(
+        self, browser: Any, server: str, runtime: Runtime, api: Api, tmp_path: Path
+    ) -> None:
+        """One click downloads the client's bundle; tools/verify_audit_chain.py accepts it without undersign."""
+        client_id = make_client(api)
+        page = open_as(browser, runtime, server, Role.AUDITOR, "Aud Itor", "External Auditor")
+        page.goto(f"{server}/console/audit")
+        page.get_by_role("link", name="Verify the whole chain").click()
+        page.wait_for_selector("text=The chain verifies.")
+        check(page, tmp_path, "audit-verify")
+        page.goto(f"{server}/console/audit/documents?client_id={client_id}")
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download the client\u2019s evidence bundle").click()
+        bundle = tmp_path / "bundle.zip"
+        download.value.save_as(bundle)
+        folder = tmp_path / "bundle"
+        zipfile.ZipFile(bundle).extractall(folder)
+        result = clean_verifier(folder, certificate_fingerprint(runtime.service_key.certificate), tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        check(page, tmp_path, "audit-documents")
