@@ -211,14 +211,14 @@ class Envelope:
     end_reason: str | None = None
     seal_attempts: int = 0
     seal_error: str | None = None
-    # Who sent it, to be told how it ends (decline, void, expiry, completion); ``None`` = nobody to mail.
-    sender_name: str | None = None
-    sender_email: str | None = None
     signers: tuple[Signer, ...] = ()
-    # The named user who sent it (when a person did, signed in or through their key): the certificate names them.
+    # Who sent it: the named user when a person did (signed in or through their key), or the name the
+    # request gave, or the deployment's contracts desk. The certificate names them; ``sender_email``
+    # is told how it ends (decline, void, expiry, completion), ``None`` = nobody to mail.
     sender_user_id: str | None = None
     sender_name: str | None = None
     sender_title: str | None = None
+    sender_email: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -370,13 +370,12 @@ class EnvelopeService:
             created_at=now,
             created_by=actor.label,
             sender_user_id=actor.user_id,
-            sender_name=actor.display_name if actor.user_id else None,
+            sender_name=self._sender_name(actor, request),
             sender_title=(actor.title or None) if actor.user_id else None,
             expires_at=expiry(now, expires_in),
             reminder_every_days=remind_every,
             next_reminder_at=now + timedelta(days=remind_every) if remind_every else None,
             signers=signers,
-            sender_name=request.sender_name if request.sender_email else self._rules.notify_name,
             sender_email=request.sender_email or self._rules.notify_email,
         )
         self._envelopes.add(envelope)
@@ -404,6 +403,12 @@ class EnvelopeService:
         for listener in self._listeners:
             listener.envelope_sent(actor, envelope.id, envelope.document_id, envelope.version, now)
         return envelope
+
+    def _sender_name(self, actor: Actor, request: EnvelopeRequest) -> str | None:
+        """Name the sender: the signed-in person, else the name the request gave with its address, else the desk."""
+        if actor.user_id:
+            return actor.display_name or actor.name
+        return request.sender_name if request.sender_email else self._rules.notify_name
 
     def get(self, envelope_id: str) -> Envelope:
         """Return the envelope, or raise ``NotFound``."""

@@ -41,7 +41,7 @@ envelopes = Table(
     Column("msp_name", String(200), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(100), nullable=False),
-    # The named user who sent it (when a person did), printed on the certificate of completion.
+    # Who sent it (the named user when a person did), printed on the certificate of completion.
     Column("sender_user_id", String(36), nullable=True),
     Column("sender_name", String(200), nullable=True),
     Column("sender_title", String(200), nullable=True),
@@ -55,7 +55,6 @@ envelopes = Table(
     Column("end_reason", Text, nullable=True),
     Column("seal_attempts", Integer, nullable=False),
     Column("seal_error", Text, nullable=True),
-    Column("sender_name", String(200), nullable=True),
     Column("sender_email", String(320), nullable=True),
     Index(None, "client_id", "created_at"),
     Index(None, "status", "expires_at"),

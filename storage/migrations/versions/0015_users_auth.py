@@ -73,14 +73,12 @@ def upgrade() -> None:
         batch.create_index("ix_api_keys_user_id", ["user_id"])
     with op.batch_alter_table("envelopes") as batch:
         batch.add_column(sa.Column("sender_user_id", sa.String(36), nullable=True))
-        batch.add_column(sa.Column("sender_name", sa.String(200), nullable=True))
         batch.add_column(sa.Column("sender_title", sa.String(200), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("envelopes") as batch:
         batch.drop_column("sender_title")
-        batch.drop_column("sender_name")
         batch.drop_column("sender_user_id")
     with op.batch_alter_table("api_keys") as batch:
         batch.drop_index("ix_api_keys_user_id")
