@@ -63,11 +63,11 @@ class TestSuspensionNotice:
         make_invoice: Callable[..., Invoice],
         make_terms: Callable[..., ContractTerms],
     ) -> None:
-        """The final notice names 20 April as the suspension date and carries the move that explains it."""
+        """The final notice names 20 April as the suspension date, asks for payment by Friday 17 April, and says why."""
         policy = apply_override(default_data, {"holidays": EASTER_2026})
         final = walk(make_invoice(), policy, make_terms(), days=range(31)).step("final-notice")
         assert final.suspension_on == date(2026, 4, 20)
-        assert final.pay_by == date(2026, 4, 20)
+        assert final.pay_by == date(2026, 4, 17)
         assert [m.rule for m in final.moves] == [MoveRule.SUSPENSION_NOTICE]
         assert [c.number for c in final.citations] == ["7.2", "7.4", "9.1"]
 

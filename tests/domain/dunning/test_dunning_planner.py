@@ -49,12 +49,14 @@ class TestDefaultWalk:
         make_invoice: Callable[..., Invoice],
         on: Callable[[int], date],
     ) -> None:
-        """The official notice says pay by day 30 and the final notice says suspension on day 35."""
+        """The official notice says pay by day 30 and suspension from day 35; the final one, pay before day 35."""
         result = walk(make_invoice(), default_policy)
         official = result.step("official-notice")
         final = result.step("final-notice")
-        assert official.pay_by == on(30)
+        assert official.pay_by == on(30) and official.suspension_on == on(35)
         assert final.suspension_on == on(35)
+        # Day 35 is a Monday in this walk: "pay by" is the Friday before it.
+        assert on(35).weekday() == 0 and final.pay_by == on(32)
         assert result.step("reminder-1").pay_by is None
         assert result.step("suspension").suspension_on == on(35)
 
