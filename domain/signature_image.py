@@ -52,11 +52,16 @@ def normalise_drawn_signature(data: bytes) -> bytes:
                 drawn = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
         raise SignatureImageError("the drawing could not be read; clear it and draw again") from None
-    if drawn.getbbox() is None:
-        raise SignatureImageError("the drawing is empty; draw your signature in the box")
-    drawn.thumbnail(STAMP_BOX)
+    return _shrunk_png(drawn, STAMP_BOX, "the drawing is empty; draw your signature in the box")
+
+
+def _shrunk_png(picture: Image.Image, box: tuple[int, int], empty: str) -> bytes:
+    """Return ``picture`` scaled down to fit ``box`` as a plain PNG; refuse a blank one with ``empty``."""
+    if picture.getbbox() is None:
+        raise SignatureImageError(empty)
+    picture.thumbnail(box)
     out = io.BytesIO()
-    drawn.save(out, "PNG")
+    picture.save(out, "PNG")
     return out.getvalue()
 
 
@@ -100,9 +105,4 @@ def normalise_facsimile(data: bytes) -> bytes:
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning):
         raise SignatureImageError("the signature image could not be read") from None
-    if picture.getbbox() is None:
-        raise SignatureImageError("the signature image is empty (fully transparent)")
-    picture.thumbnail(FACSIMILE_BOX)
-    out = io.BytesIO()
-    picture.save(out, "PNG")
-    return out.getvalue()
+    return _shrunk_png(picture, FACSIMILE_BOX, "the signature image is empty (fully transparent)")
