@@ -166,7 +166,9 @@ def _stale(bound: BoundLadder) -> tuple[list[ScheduledStep], str | None]:
         return [], None
     last = handled[-1]
     stale = [s for s in bound.steps[:last] if s.record is None]
-    return stale, bound.steps[last].step.key
+    # Named after the furthest handled notice: a phone task beside it supersedes nothing.
+    notices = [i for i in handled if bound.steps[i].step.kind.is_notice] or handled
+    return stale, bound.steps[notices[-1]].step.key
 
 
 def _choose(
