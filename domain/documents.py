@@ -152,6 +152,9 @@ def context_snapshot(context: AssemblyContext) -> dict[str, Any]:
             "accent_colour": branding.accent_colour,
             "logo": base64.b64encode(branding.logo).decode("ascii") if branding.logo else None,
             "logo_media_type": branding.logo_media_type,
+            "sender_signature": (
+                base64.b64encode(branding.sender_signature).decode("ascii") if branding.sender_signature else None
+            ),
         },
     }
 
@@ -161,8 +164,13 @@ def context_from_snapshot(snapshot: dict[str, Any], document: DocumentRef) -> As
     client = snapshot["client"]
     branding = dict(snapshot["branding"])
     logo = branding.pop("logo")
+    signature = branding.pop("sender_signature", None)  # absent in versions filed before facsimiles
     return AssemblyContext(
-        branding=Branding(**branding, logo=base64.b64decode(logo) if logo else None),
+        branding=Branding(
+            **branding,
+            logo=base64.b64decode(logo) if logo else None,
+            sender_signature=base64.b64decode(signature) if signature else None,
+        ),
         client=ClientInfo(
             legal_name=client["legal_name"],
             short_name=client["short_name"],

@@ -52,9 +52,57 @@ def normalise_drawn_signature(data: bytes) -> bytes:
                 drawn = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
         raise SignatureImageError("the drawing could not be read; clear it and draw again") from None
-    if drawn.getbbox() is None:
-        raise SignatureImageError("the drawing is empty; draw your signature in the box")
-    drawn.thumbnail(STAMP_BOX)
+    return _shrunk_png(drawn, STAMP_BOX, "the drawing is empty; draw your signature in the box")
+
+
+def _shrunk_png(picture: Image.Image, box: tuple[int, int], empty: str) -> bytes:
+    """Return ``picture`` scaled down to fit ``box`` as a plain PNG; refuse a blank one with ``empty``."""
+    if picture.getbbox() is None:
+        raise SignatureImageError(empty)
+    picture.thumbnail(box)
     out = io.BytesIO()
-    drawn.save(out, "PNG")
+    picture.save(out, "PNG")
     return out.getvalue()
+
+
+#: A facsimile signature prints about 12 mm high above a notice's sender name: 600 x 200 px is ample.
+FACSIMILE_BOX = (600, 200)
+_JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def normalise_facsimile(data: bytes) -> bytes:
+    """Return the MSP's facsimile signature (PNG or JPEG) checked within the drawn-signature limits, as PNG.
+
+    The same limits as a signer's drawing apply (``MAX_BYTES``, ``MAX_WIDTH`` x ``MAX_HEIGHT``, judged
+    from the header before any pixel is decoded); the result is scaled to ``FACSIMILE_BOX`` and
+    re-encoded, so a notice embeds a small image of ours. Raises ``SignatureImageError``.
+    """
+    if len(data) > MAX_BYTES:
+        raise SignatureImageError(f"the signature image is over {MAX_BYTES // 1024} KB")
+    if data.startswith(_PNG_MAGIC):
+        kind = "PNG"
+    elif data.startswith(_JPEG_MAGIC):
+        kind = "JPEG"
+    else:
+        raise SignatureImageError("the signature image must be a PNG or JPEG file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Opening reads only the header; the size is judged before load() decodes any pixel.
+            with Image.open(io.BytesIO(data), formats=[kind]) as image:
+                width, height = image.size
+                if not (0 < width <= MAX_WIDTH and 0 < height <= MAX_HEIGHT):
+                    raise SignatureImageError(
+                        f"the signature image is {width} x {height} pixels; at most {MAX_WIDTH} x {MAX_HEIGHT}"
+                    )
+                image.load()
+                picture = image.convert("RGBA")
+    except SignatureImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise SignatureImageError(
+            f"the signature image has too many pixels; at most {MAX_WIDTH} x {MAX_HEIGHT}"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning):
+        raise SignatureImageError("the signature image could not be read") from None
+    return _shrunk_png(picture, FACSIMILE_BOX, "the signature image is empty (fully transparent)")

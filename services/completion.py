@@ -144,6 +144,7 @@ class CompletionService:
                 signed_at=s.signed_at or now,
                 drawn_png=s.signature_png if s.signature_method == "drawn" else None,
                 typed_text=s.typed_text if s.signature_method != "drawn" else None,
+                fill_lines=True,  # every template's signature block has Name, Title and Date lines
             )
             for s in signers
             if s.id in boxes

@@ -215,6 +215,10 @@ class DunningSettings(BaseModel):
     contact_phone: str | None = Field(default=None, max_length=40, description="Billing contact phone on notices")
     portal_url: str | None = Field(default=None, pattern="^https://", description="Payment portal URL on notices")
     bank_details: str | None = Field(default=None, max_length=500, description="Bank transfer details on notices")
+    signature_image_path: Path | None = Field(
+        default=None,
+        description="Facsimile of the billing contact's signature (PNG or JPEG), printed above their name on notices",
+    )
     counsel_reviewed: bool = Field(
         default=False, description="Counsel approved the notice texts (removes the draft marks)"
     )

@@ -39,6 +39,9 @@ class Branding:
     logo_media_type: str = "image/jpeg"
     #: One paper size for every document of the MSP; ``None`` lets each client's jurisdiction decide.
     paper: Paper | None = None
+    #: The billing contact's facsimile signature (PNG, already checked and scaled by
+    #: ``domain.signature_image.normalise_facsimile``), printed above their name on notices.
+    sender_signature: bytes | None = None
 
     def __post_init__(self) -> None:
         for name in ("primary_colour", "accent_colour"):

@@ -97,12 +97,22 @@ def layout_context(document: AssembledDocument) -> dict[str, Any]:
 
 
 def notice_sender(document: AssembledDocument) -> dict[str, str] | None:
-    """Return who signs off a notice (its ``contact`` variable: name, title, e-mail, phone), else ``None``."""
+    """Return who signs off a notice (its ``contact`` variable: name, title, e-mail, phone), else ``None``.
+
+    With a facsimile signature in the branding, ``signature_uri`` holds it as a ``data:`` URI; without
+    one it is empty and the notice prints the name and title only (never an empty box).
+    """
     contact = document.variables.get("contact")
     if document.kind != "notice" or not isinstance(contact, dict) or not contact.get("name"):
         return None
     reach = [str(contact[key]) for key in ("email", "phone") if contact.get(key)]
-    return {"name": str(contact["name"]), "title": str(contact.get("title", "")), "contact_line": " · ".join(reach)}
+    signature = document.branding.sender_signature
+    return {
+        "name": str(contact["name"]),
+        "title": str(contact.get("title", "")),
+        "contact_line": " · ".join(reach),
+        "signature_uri": "data:image/png;base64," + base64.b64encode(signature).decode("ascii") if signature else "",
+    }
 
 
 def render_html(document: AssembledDocument, layout: Template) -> str:

@@ -75,6 +75,17 @@ class BusinessCalendar:
             day += timedelta(days=1)
         return day
 
+    def previous_business_day(self, day: date, *, not_before: date) -> date:
+        """Return the last business day before ``day``, but never earlier than ``not_before``.
+
+        When no business day lies between them, ``not_before`` itself is returned (if that is before
+        ``day``) so that a date stated as "pay by" still comes before ``day``.
+        """
+        candidate = day - timedelta(days=1) if day > date.min else day
+        while candidate > not_before and not self.is_business_day(candidate):
+            candidate -= timedelta(days=1)
+        return max(candidate, not_before)
+
     def add(self, start: date, count: int, day_count: DayCount) -> date:
         """Return ``start`` plus ``count`` days counted the way ``day_count`` says."""
         if day_count is DayCount.BUSINESS:

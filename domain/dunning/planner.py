@@ -43,8 +43,10 @@ class DueStep:
     """One step to issue (or to record as skipped) for one invoice on the run day ``on``.
 
     ``pay_by`` is the date of the next, more severe escalation (what an official notice states as
-    "pay by"); ``suspension_on`` is the day services will be (or are) suspended, stated by the final
-    notice and the suspension notice. ``moves`` explains every date that differs from the policy
+    "pay by"); for a final notice it is the last business day before the suspension, so "pay by"
+    always comes before "suspended on". ``suspension_on`` is the day services will be (or are)
+    suspended, stated by the final notice and the suspension notice, and by the official notice as
+    the earliest day they may be. ``moves`` explains every date that differs from the policy
     (for a final notice it includes the suspension's moves, so it can say why that date);
     ``citations`` are the MSA clauses the notice relies on. ``interest`` is ``None`` unless the MSA
     agrees a rate.
@@ -164,7 +166,9 @@ def _stale(bound: BoundLadder) -> tuple[list[ScheduledStep], str | None]:
         return [], None
     last = handled[-1]
     stale = [s for s in bound.steps[:last] if s.record is None]
-    return stale, bound.steps[last].step.key
+    # Named after the furthest handled notice: a phone task beside it supersedes nothing.
+    notices = [i for i in handled if bound.steps[i].step.kind.is_notice] or handled
+    return stale, bound.steps[notices[-1]].step.key
 
 
 def _choose(
@@ -248,8 +252,13 @@ def _due_step(
     suspension = next((s for s in projected.steps if s.step.kind is StepKind.SUSPENSION), None)
     suspension_on = None
     moves = scheduled.moves
-    if suspension is not None and step.kind is StepKind.FINAL_NOTICE:
+    if suspension is not None and step.kind is StepKind.OFFICIAL_NOTICE:
+        # Said as "services may be suspended from": steps only ever move later, so never earlier.
         suspension_on = suspension.on
+    elif suspension is not None and step.kind is StepKind.FINAL_NOTICE:
+        suspension_on = suspension.on
+        # "Pay by X or we suspend on Y" needs X before Y: the last business day before suspension.
+        pay_by = policy.calendar.previous_business_day(suspension.on, not_before=as_of)
         # The final notice states the suspension date, so it also says why that date is later.
         moves = moves + tuple(m for m in suspension.moves if m.rule is not MoveRule.PAYMENT_TERMS)
     elif step.kind is StepKind.SUSPENSION:

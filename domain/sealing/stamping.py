@@ -39,6 +39,11 @@ MIN_BOX_WIDTH = 72.0
 MIN_BOX_HEIGHT = 36.0
 #: Space kept between a stamp and its box's border, in points (about 1.8 mm).
 STAMP_PADDING = 5.0
+#: The three lines the layout prints under every signature box (templates/_shared/print.css
+#: ``.sig-line``: Name, Title, Date, each 6 mm high with its label at the top left). A stamp with
+#: ``fill_lines`` writes the signer's name, title and signing date on them, after the labels.
+SIG_LINE_HEIGHT = 6 * 72 / 25.4
+SIG_LINE_LABEL_WIDTH = 30.0
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _XOBJECT_PREFIX = "UndersignStamps"
@@ -65,6 +70,8 @@ class SignatureStamp:
     signed_at: datetime
     drawn_png: bytes | None = None
     typed_text: str | None = None
+    #: Also write name, title and date on the Name/Title/Date lines under the box (our layout has them).
+    fill_lines: bool = False
 
 
 _OVERLAY = sandboxed_template(
@@ -100,6 +107,12 @@ html, body { margin: 0; padding: 0; background: transparent; }
   <div class="line" style="font-size: {{ s.text_size }}pt">{{ s.title|clean }}</div>
   <div class="line" style="font-size: {{ s.text_size }}pt">Signed {{ s.signed_at }}</div>
 </div>
+{% for line in s.lines %}
+<div class="stamp filled"
+  style="left: {{ line.left }}pt; top: {{ line.top }}pt; width: {{ line.width }}pt; height: {{ line.height }}pt">
+  <div class="line" style="font-size: 8.5pt; line-height: {{ line.height }}pt">{{ line.text|clean }}</div>
+</div>
+{% endfor %}
 {% endfor %}
 </div>
 {% endfor %}
@@ -165,6 +178,7 @@ def _layout(index: int, stamp: SignatureStamp, page_width: float, page_height: f
     typed = stamp.typed_text or ""
     typed_size = round(min(mark_height * 0.72, width / max(1, len(typed)) * 1.9), 2)
     return {
+        "lines": _lines(stamp, page_height) if stamp.fill_lines else [],
         "left": round(box.left + pad, 2),
         "top": round(box.top + pad, 2),
         "width": round(width, 2),
@@ -178,6 +192,39 @@ def _layout(index: int, stamp: SignatureStamp, page_width: float, page_height: f
         "title": stamp.signer_title,
         "signed_at": format_utc(stamp.signed_at),
     }
+
+
+def long_date(moment: datetime) -> str:
+    """Return the UTC calendar date of an aware time as the documents print dates: ``2 March 2026``."""
+    day = moment.astimezone(UTC)
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def _lines(stamp: SignatureStamp, page_height: float) -> list[dict[str, object]]:
+    """Place name, title and date on the Name/Title/Date lines under the box, after each label.
+
+    The value sits in the lower part of its 6 mm line, above the rule; a line that would fall off
+    the page (a layout without these lines) is left out rather than drawn over the footer.
+    """
+    box = stamp.box
+    values = (stamp.signer_name, stamp.signer_title, long_date(stamp.signed_at))
+    placed: list[dict[str, object]] = []
+    height = 10.5
+    for index, text in enumerate(values):
+        line_top = box.top + box.height + index * SIG_LINE_HEIGHT
+        top = line_top + SIG_LINE_HEIGHT - height - 1.0
+        if not text or top + height > page_height:
+            continue
+        placed.append(
+            {
+                "left": round(box.left + SIG_LINE_LABEL_WIDTH, 2),
+                "top": round(top, 2),
+                "width": round(box.width - SIG_LINE_LABEL_WIDTH, 2),
+                "height": height,
+                "text": text,
+            }
+        )
+    return placed
 
 
 class Stamper:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import yaml
+
 from adapters.template_library import TemplateLibrary
 from domain.assembly.assemble import assemble
 from domain.assembly.context import sample_context
@@ -34,6 +39,36 @@ class TestTerminationClause:
         assert any(
             line.startswith("3. in the case of the Provider, the Client refuses a security control") for line in lines
         )
+
+
+def critical_controls(catalogue: Path) -> list[str]:
+    """Return the control names the risk catalogue flags critical, in catalogue order."""
+    risks = yaml.safe_load(catalogue.read_text(encoding="utf-8"))["risks"]
+    return [r["control_name"] for r in risks.values() if r.get("critical")]
+
+
+class TestCriticalControlsFromTheCatalogue:
+    def test_the_ground_lists_exactly_the_catalogue_s_critical_controls(self) -> None:
+        """Item 3 names every control flagged critical in risks.yaml, in order, and no unflagged one."""
+        names = critical_controls(REPO_ROOT / "templates/waivers/risks.yaml")
+        assert len(names) >= 3
+        ground = " ".join(next(line for line in termination_lines("us-tx-monthly") if line.startswith("3. ")).split())
+        assert "the controls the Provider deems critical are: " + "; ".join(names[:-1]) + "; and " + names[-1] in ground
+        assert "firewall" not in ground.lower()
+
+    def test_flagging_another_control_in_the_catalogue_changes_the_contract(self, tmp_path: Path) -> None:
+        """Marking the firewall critical in a copy of the library adds it to the MSA text: no copied list."""
+        root = tmp_path / "templates"
+        shutil.copytree(REPO_ROOT / "templates", root)
+        catalogue = root / "waivers/risks.yaml"
+        data = yaml.safe_load(catalogue.read_text(encoding="utf-8"))
+        data["risks"]["firewall"].update(critical=True, control_name="a supported, managed firewall")
+        catalogue.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        library = TemplateLibrary(root)
+        variables = next(s.variables for s in library.samples("msa/msa") if s.name == "us-tx-monthly")
+        document = assemble(library.get("msa/msa"), variables, sample_context(variables))
+        text = " ".join(next(c for c in document.clauses if c.id == "msa.termination").text.split())
+        assert "; and a supported, managed firewall)" in text
 
 
 def clause_text(sample: str, clause_id: str) -> str:

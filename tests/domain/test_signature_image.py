@@ -9,7 +9,14 @@ import zlib
 import pytest
 from PIL import Image, ImageDraw
 
-from domain.signature_image import MAX_BYTES, STAMP_BOX, SignatureImageError, normalise_drawn_signature
+from domain.signature_image import (
+    FACSIMILE_BOX,
+    MAX_BYTES,
+    STAMP_BOX,
+    SignatureImageError,
+    normalise_drawn_signature,
+    normalise_facsimile,
+)
 
 
 def _png(width: int, height: int, *, scribble: bool = True, mode: str = "RGBA") -> bytes:
@@ -71,3 +78,33 @@ class TestReencoded:
             assert image.width <= STAMP_BOX[0] and image.height <= STAMP_BOX[1]
             assert image.getbbox() is not None
         assert not out.endswith(b"trailing bytes from the sender")
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    image = Image.new("RGB", (width, height), (255, 255, 255))
+    ImageDraw.Draw(image).line([(5, height - 5), (width - 5, 5)], fill=(10, 20, 90), width=6)
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return out.getvalue()
+
+
+class TestFacsimile:
+    def test_a_scanned_jpeg_becomes_a_small_png(self) -> None:
+        """A 2400 x 800 JPEG scan is accepted and re-encoded as a PNG within the facsimile box."""
+        out = normalise_facsimile(_jpeg(2400, 800))
+        with Image.open(io.BytesIO(out)) as image:
+            assert image.format == "PNG"
+            assert image.width <= FACSIMILE_BOX[0] and image.height <= FACSIMILE_BOX[1]
+
+    def test_the_drawn_signature_limits_apply(self) -> None:
+        """A JPEG wider than a drawn signature may be, a bomb PNG, an empty PNG and a GIF are all refused."""
+        with pytest.raises(SignatureImageError, match="3001 x 20 pixels"):
+            normalise_facsimile(_jpeg(3001, 20))
+        with pytest.raises(SignatureImageError, match="pixels"):
+            normalise_facsimile(_bomb(12000, 12000))
+        with pytest.raises(SignatureImageError, match="empty"):
+            normalise_facsimile(_png(300, 100, scribble=False))
+        with pytest.raises(SignatureImageError, match="PNG or JPEG"):
+            normalise_facsimile(b"GIF89a" + b"\x00" * 20)
+        with pytest.raises(SignatureImageError, match="KB"):
+            normalise_facsimile(b"\xff\xd8\xff" + b"\x00" * MAX_BYTES)

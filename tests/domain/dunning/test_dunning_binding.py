@@ -40,6 +40,7 @@ class TestSuspensionNotice:
             (14, "reminder-2"),
             (14, "call-2"),
             (21, "official-notice"),
+            (21, "call-3"),
             (30, "final-notice"),
             (49, "suspension"),
             (54, "collections-referral"),
@@ -63,11 +64,11 @@ class TestSuspensionNotice:
         make_invoice: Callable[..., Invoice],
         make_terms: Callable[..., ContractTerms],
     ) -> None:
-        """The final notice names 20 April as the suspension date and carries the move that explains it."""
+        """The final notice names 20 April as the suspension date, asks for payment by Friday 17 April, and says why."""
         policy = apply_override(default_data, {"holidays": EASTER_2026})
         final = walk(make_invoice(), policy, make_terms(), days=range(31)).step("final-notice")
         assert final.suspension_on == date(2026, 4, 20)
-        assert final.pay_by == date(2026, 4, 20)
+        assert final.pay_by == date(2026, 4, 17)
         assert [m.rule for m in final.moves] == [MoveRule.SUSPENSION_NOTICE]
         assert [c.number for c in final.citations] == ["7.2", "7.4", "9.1"]
 
@@ -158,6 +159,7 @@ class TestPaymentTerms:
             "reminder-2": date(2026, 3, 10),
             "call-2": date(2026, 3, 10),
             "official-notice": date(2026, 3, 17),
+            "call-3": date(2026, 3, 17),
             "final-notice": date(2026, 3, 26),
             "suspension": date(2026, 3, 31),
             "collections-referral": date(2026, 4, 5),

@@ -50,3 +50,10 @@ class TestBusinessCalendar:
         """Counting backwards is not something the ladder does."""
         with pytest.raises(ValueError, match="negative"):
             BusinessCalendar().add_business_days(date(2026, 3, 6), -1)
+
+    def test_previous_business_day_skips_back_over_easter_but_not_before_the_floor(self) -> None:
+        """Before Easter Tuesday is Thursday 2 April; with the floor on Saturday 4 April, the floor itself."""
+        calendar = BusinessCalendar(holidays=frozenset({date(2026, 4, 3), date(2026, 4, 6)}))
+        assert calendar.previous_business_day(date(2026, 4, 7), not_before=date(2026, 3, 1)) == date(2026, 4, 2)
+        assert calendar.previous_business_day(date(2026, 4, 7), not_before=date(2026, 4, 4)) == date(2026, 4, 4)
+        assert calendar.previous_business_day(date(2026, 3, 11), not_before=date(2026, 3, 1)) == date(2026, 3, 10)

@@ -35,6 +35,7 @@ class TestDefaultLadder:
             ("reminder-2", 14, StepKind.EMAIL_REMINDER),
             ("call-2", 14, StepKind.PHONE_TASK),
             ("official-notice", 21, StepKind.OFFICIAL_NOTICE),
+            ("call-3", 21, StepKind.PHONE_TASK),
             ("final-notice", 30, StepKind.FINAL_NOTICE),
             ("suspension", 35, StepKind.SUSPENSION),
             ("collections-referral", 40, StepKind.COLLECTIONS_REFERRAL),
@@ -64,7 +65,7 @@ class TestDefaultLadder:
         data["steps"].reverse()
         keys = [s.key for s in parse_policy(data).steps]
         assert keys[:4] == ["call-1", "reminder-1", "call-2", "reminder-2"]
-        assert [s.offset for s in parse_policy(data).steps] == [7, 7, 14, 14, 21, 30, 35, 40, 60]
+        assert [s.offset for s in parse_policy(data).steps] == sorted(step["offset"] for step in default_data["steps"])
 
 
 class TestParseErrors:
@@ -205,7 +206,7 @@ class TestOverride:
                     "steps": [
                         {"key": "official-notice", "offset": "soon"},
                         {"key": "nope", "remove": True},
-                        {"key": "call-3", "offset": 25},
+                        {"key": "call-9", "offset": 25},  # a new step: kind and channels are missing
                         {"key": "reminder-1", "remove": "please"},
                     ],
                 },
