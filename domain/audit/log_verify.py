@@ -21,18 +21,18 @@ changed. So the fast path only ever confirms; it never explains.
 from __future__ import annotations
 
 from binascii import unhexlify
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from hashlib import sha256
-from itertools import islice
+from itertools import islice, repeat
 
 from domain.audit.checkpoint import Checkpoint
 from domain.audit.event import GENESIS_HASH, AuditEvent, event_from_json_line
-from domain.audit.merkle import CompactRange
+from domain.audit.merkle import CompactRange, append_leaves
 from domain.audit.verify import ChainVerdict, TamperKind, verify_chain
 from domain.errors import InvalidInput
 
-BATCH = 4096  # a power of two, so every full batch is a complete subtree of the Merkle tree
-_LEVEL = BATCH.bit_length() - 1
+BATCH = 4096  # lines read and hashed at a time
 
 
 class _Mismatch(Exception):
@@ -55,63 +55,63 @@ def _fast(lines: Iterator[bytes], checkpoints: Sequence[Checkpoint]) -> ChainVer
     by_seq: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+    signed = sorted(by_seq)
     rooted = all(checkpoint.root is not None for checkpoint in checkpoints)
-    last_signed = max(by_seq, default=0)
+    # Links and seqs are read from here on: where no signed tree head vouches for the events (module docstring).
+    unsigned_from = signed[-1] + 1 if signed and rooted else 1
     tree = CompactRange()
     link = GENESIS_HASH.encode()
     expected = 1
     matched = 0
-    last_hash = ""
     while batch := list(islice(lines, BATCH)):
         # Cut the hash member out of each line and hash the rest: that is the event's hash (and Merkle leaf).
         at = [line.find(b',"hash":"') for line in batch]
-        if min(at) < 0:
+        # Every line ends in a newline (a reader that splits at other line breaks, such as \x0b, must not pass).
+        if min(at) < 0 or not all(map(bytes.endswith, batch, repeat(b"\n"))):
             raise _Mismatch
         digests = [sha256(line[:i] + line[i + 74 : -1]).digest() for line, i in zip(batch, at, strict=True)]
         # One unhexlify and one join per batch: the per-line call overhead is what costs here.
         if unhexlify(b"".join([line[i + 9 : i + 73] for line, i in zip(batch, at, strict=True)])) != b"".join(digests):
             raise _Mismatch
-        if expected > last_signed or not rooted:
-            # Links and seqs matter where no signed tree head vouches for the events (see the module docstring).
-            prevs = [link, *[d.hex().encode() for d in digests[:-1]]]
-            if not all(
-                [
-                    line.find(b',"prev_hash":"%b","seq":%d,' % (prev, seq), i) > 0
-                    for line, i, prev, seq in zip(batch, at, prevs, range(expected, expected + len(batch)), strict=True)
-                ]
-            ):
-                raise _Mismatch
         first = expected
         expected += len(batch)
+        if expected > unsigned_from:
+            skip = max(unsigned_from - first, 0)
+            if not _links_hold(batch[skip:], at[skip:], digests[skip - 1].hex().encode() if skip else link, first + skip):
+                raise _Mismatch
         link = digests[-1].hex().encode()
-        signed_here = [seq for seq in range(first, expected) if seq in by_seq] if by_seq else []
-        if len(batch) == BATCH and not signed_here:
-            level = digests
-            while len(level) > 1:
-                pairs = iter(level)
-                level = [sha256(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
-            tree.append_subtree(_LEVEL, level[0])
-            continue
-        for offset, digest in enumerate(digests):
-            tree.append(digest)
-            seq = first + offset
-            for checkpoint in by_seq.get(seq, ()):
-                if checkpoint.hash != digest.hex() or (
-                    checkpoint.root is not None and checkpoint.root != tree.root().hex()
-                ):
+        # Grow the tree in runs that end where signed tree heads sit, and compare each head there.
+        done = 0
+        for seq in signed[bisect_left(signed, first) : bisect_left(signed, expected)]:
+            append_leaves(tree, digests[done : seq - first + 1])
+            done = seq - first + 1
+            digest, root = digests[done - 1].hex(), tree.root().hex()
+            for checkpoint in by_seq[seq]:
+                if checkpoint.hash != digest or checkpoint.root not in (None, root):
                     raise _Mismatch
                 matched += 1
+        append_leaves(tree, digests[done:])
     head = expected - 1
-    if any(seq > head for seq in by_seq):
+    if signed and signed[-1] > head:
         raise _Mismatch
-    last_hash = link.decode() if head else ""
     return ChainVerdict(
         ok=True,
         checked=head,
         head_seq=head or None,
-        head_hash=last_hash or None,
+        head_hash=link.decode() if head else None,
         checkpoints_matched=matched,
         message=f"ok: {head} events, {matched} checkpoint(s) matched, Merkle root {tree.root().hex()}",
+    )
+
+
+def _links_hold(batch: list[bytes], at: list[int], link: bytes, first: int) -> bool:
+    """Tell whether each line names the line before's hash (``link`` for the first) and carries the next seq."""
+    prevs = [link, *[line[i + 9 : i + 73] for line, i in zip(batch[:-1], at, strict=False)]]
+    return all(
+        [
+            line.find(b',"prev_hash":"%b","seq":%d,' % (prev, seq), i) > 0
+            for line, i, prev, seq in zip(batch, at, prevs, range(first, first + len(batch)), strict=True)
+        ]
     )
 
 

@@ -79,6 +79,7 @@ class Export:
         self.checkpoints = FakeCheckpointRepository()
         self.audit = AuditService(
             log=office.audit,
+            trail=office.audit,
             checkpoints=self.checkpoints,
             blobs=office.blobs,
             clock=office.clock,

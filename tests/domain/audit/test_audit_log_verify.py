@@ -70,3 +70,30 @@ class TestVerifyLogLines:
         lines[7] = lines[7].replace(b'{"action"', b'{ "action"')
         verdict = verify_log_lines(lambda: lines, [])
         assert not verdict.ok and verdict.kind is TamperKind.EDITED
+
+    def test_deletion_after_the_last_signed_head_inside_a_batch_is_found(self) -> None:
+        """An event removed after the last signed head, in the same batch as that head, is not confirmed."""
+        events = list(chain())
+        heads = [head_of(events, 10)]
+        del events[20]
+        verdict = verify_log_lines(lambda: lines_of(events), heads)
+        assert not verdict.ok and verdict.first_bad_seq == 21
+
+    def test_changed_stored_hash_is_refused_even_under_a_signed_root(self) -> None:
+        """A line whose hash member was changed still has the signed root, but is reported as edited."""
+        events = chain()
+        lines = lines_of(events)
+        lines[3] = lines[3].replace(events[3].hash.encode(), b"f" * 64)
+        verdict = verify_log_lines(lambda: lines, [head_of(events, len(events))])
+        assert not verdict.ok and verdict.first_bad_seq == 4
+
+    def test_one_changed_byte_anywhere_fails(self) -> None:
+        """A byte changed at any of a spread of offsets of the exported log (the last newline too) fails."""
+        events = chain()[:300]
+        blob = b"".join(lines_of(events))
+        heads = [head_of(events, len(events))]
+        for offset in [*range(7, len(blob), len(blob) // 11), len(blob) - 1]:
+            changed = bytearray(blob)
+            changed[offset] ^= 0x01
+            lines = bytes(changed).splitlines(keepends=True)
+            assert not verify_log_lines(lambda lines=lines: lines, heads).ok, offset
