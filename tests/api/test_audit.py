@@ -68,7 +68,7 @@ class TestCheckpointAndVerify:
         filed = events(api, "action=audit.checkpoint_filed")["items"]
         heads = api.get("/v1/audit/checkpoints").json()["items"]
         assert len(filed) == 1 and len(heads) == 1
-        # The filing event (right after the head) names the filed object by the SHA-256 of its bytes, as the store keeps them.
+        # The filing event (right after the head) names the filed object by the SHA-256 of the stored bytes.
         [head] = heads
         where = filed[0]["payload"]["object"]
         stored = runtime.blob_store.get(where["key"], where["version_id"])

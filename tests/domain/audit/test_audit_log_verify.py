@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from functools import cache
 
@@ -97,3 +98,27 @@ class TestVerifyLogLines:
             changed[offset] ^= 0x01
             lines = bytes(changed).splitlines(keepends=True)
             assert not verify_log_lines(lambda lines=lines: lines, heads).ok, offset
+
+    def test_hash_member_must_be_exactly_where_the_canonical_form_has_it(self) -> None:
+        """A changed closing quote, or the hash member moved elsewhere in its line, is not confirmed."""
+        events = chain()[:40]
+        heads = [head_of(events, len(events))]
+        member = b',"hash":"' + events[9].hash.encode() + b'"'
+        for changed in (
+            events[9].to_json_line().replace(member, member[:-1] + b"'"),
+            events[9].to_json_line().replace(member, b"").replace(b',"actor":', member + b',"actor":'),
+        ):
+            lines = lines_of(events)
+            lines[9] = changed
+            verdict = verify_log_lines(lambda lines=lines: lines, heads)
+            assert not verdict.ok and verdict.first_bad_seq == 10, changed
+
+    def test_unsigned_tail_must_be_canonical_even_with_a_recomputed_hash(self) -> None:
+        """After the last signed head a line rewritten out of canonical form, hash recomputed, is refused."""
+        events = chain()[:40]
+        lines = lines_of(events)
+        body = events[-1].canonical_bytes().replace(b'{"action"', b'{ "action"')
+        digest = hashlib.sha256(body).hexdigest()
+        lines[-1] = lines[-1].replace(b'{"action"', b'{ "action"').replace(events[-1].hash.encode(), digest.encode())
+        verdict = verify_log_lines(lambda: lines, [head_of(events, 30)])
+        assert not verdict.ok and verdict.first_bad_seq == 40
