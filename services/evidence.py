@@ -161,8 +161,8 @@ def plan_export(
     events = log.subject_events(subject.subject_type, subject.subject_id, size)
     if previous is not None:
         # The event that filed the previous head: it names no client, and proves that head's object was chained.
-        filed = log.subject_events(CHECKPOINT_SUBJECT, checkpoint_object_sha256(previous), size)
-        events = sorted([*events, *filed], key=lambda pair: pair[0].seq)
+        filing = log.subject_events(CHECKPOINT_SUBJECT, checkpoint_object_sha256(previous), size)
+        events = sorted([*events, *filing], key=lambda pair: pair[0].seq)
     proven = [ProvenEvent(event, payload, log.inclusion(event.seq, size)) for event, payload in events]
     consistency = log.consistency(previous.statement.seq, size) if previous is not None else []
     storage = {

@@ -308,11 +308,11 @@ def check_subject(bundle: Bundle, certificate: x509.Certificate, problems: list[
     heads = {hashlib.sha256(line + b"\n").hexdigest(): number for number, line in bundle.lines("tree-heads.jsonl")}
     for seq in sorted(proven):
         if events[seq]["action"] == "audit.checkpoint_filed":
-            number = heads.get(events[seq]["document_sha256"])
-            if number is None:
+            head_line = heads.get(events[seq]["document_sha256"])
+            if head_line is None:
                 problems.append(f"events.jsonl: seq {seq} files a tree head that tree-heads.jsonl does not hold")
             else:
-                print(f"ok    tree head on line {number} of tree-heads.jsonl was recorded in the log at seq {seq}")
+                print(f"ok    tree head on line {head_line} of tree-heads.jsonl was recorded in the log at seq {seq}")
     for name in bundle.names:
         digest = hashlib.sha256(bundle.read(name)).hexdigest() if "/" in name else ""
         if name.startswith("documents/") and digest not in named:

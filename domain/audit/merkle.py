@@ -41,7 +41,7 @@ def _small_input_sha256() -> Callable[[bytes], Any]:
     """
     for name in ("_sha2", "_sha256"):
         try:
-            return importlib.import_module(name).sha256  # type: ignore[no-any-return]
+            return importlib.import_module(name).sha256
         except (ImportError, AttributeError):
             continue
     return hashlib.sha256

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 
 from domain.audit import AuditEvent, Checkpoint, verify_chain
 from domain.audit.log_verify import BATCH, verify_log_lines
@@ -97,7 +97,7 @@ class TestVerifyLogLines:
             changed = bytearray(blob)
             changed[offset] ^= 0x01
             lines = bytes(changed).splitlines(keepends=True)
-            assert not verify_log_lines(lambda lines=lines: lines, heads).ok, offset
+            assert not verify_log_lines(partial(list, lines), heads).ok, offset
 
     def test_hash_member_must_be_exactly_where_the_canonical_form_has_it(self) -> None:
         """A changed closing quote, or the hash member moved elsewhere in its line, is not confirmed."""
@@ -110,7 +110,7 @@ class TestVerifyLogLines:
         ):
             lines = lines_of(events)
             lines[9] = changed
-            verdict = verify_log_lines(lambda lines=lines: lines, heads)
+            verdict = verify_log_lines(partial(list, lines), heads)
             assert not verdict.ok and verdict.first_bad_seq == 10, changed
 
     def test_unsigned_tail_must_be_canonical_even_with_a_recomputed_hash(self) -> None:
