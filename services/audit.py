@@ -6,14 +6,20 @@ Verification therefore reads each listed checkpoint back from the object store b
 and checks its signature; the database copy of a checkpoint is never trusted, since whoever can
 rewrite the chain in the database can rewrite that table too.
 
-Signing a checkpoint does not append an event to the chain: an event would move the head past
-the checkpoint at once (leaving every checkpoint stale). The checkpoint list is append-only and
-names who asked for each one.
+Every filed checkpoint is chained too: right after signing the head (tree size S), the service
+records ``audit.checkpoint_filed`` (S + 1) with the SHA-256 of the stored object in the chained
+``document_sha256`` and its key, version id and retention in the payload, so the next signed
+head pins the previous one's object. That event moves the head past the checkpoint, so "the
+head moved" cannot be the test for a new one: a head is signed when events *other than*
+checkpoint-filed events were appended after the newest checkpoint. A quiet log therefore gets
+one checkpoint and one filing event, and ``run-due`` signs nothing more until there is activity.
+The checkpoint list is append-only and names who asked for each one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 
 from cryptography import x509
 
@@ -30,10 +36,21 @@ from domain.audit_log import AuditVerification, CheckpointProblem, EventFilter, 
 from domain.blobs import Retention
 from domain.calendar_years import add_years
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.ports import AuditLog, BlobStore, CheckpointRepository, Clock
+from domain.ports import AuditLog, AuditTrail, BlobStore, CheckpointRepository, Clock
 
 MAX_PAGE = 500
 CHECKPOINT_PREFIX = "audit/checkpoints"
+CHECKPOINT_FILED = "audit.checkpoint_filed"
+CHECKPOINT_SUBJECT = "checkpoint"
+
+
+def checkpoint_object_sha256(signed: SignedCheckpoint) -> str:
+    """Return the SHA-256 of a checkpoint's stored object (its canonical JSON and a newline).
+
+    The same bytes are a line of ``checkpoints.jsonl`` and ``tree-heads.jsonl`` in a bundle, so
+    a verifier can match the ``audit.checkpoint_filed`` event with the head it holds.
+    """
+    return hashlib.sha256(signed.to_json() + b"\n").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,7 @@ class AuditService:
         self,
         *,
         log: AuditLog,
+        trail: AuditTrail,
         checkpoints: CheckpointRepository,
         blobs: BlobStore,
         clock: Clock,
@@ -59,6 +77,7 @@ class AuditService:
         policy: CheckpointPolicy | None = None,
     ) -> None:
         self._log = log
+        self._trail = trail
         self._checkpoints = checkpoints
         self._blobs = blobs
         self._clock = clock
@@ -69,10 +88,10 @@ class AuditService:
     # -- checkpoints ---------------------------------------------------------------------------------
 
     def checkpoint(self, actor: Actor, *, only_if_changed: bool = False) -> StoredCheckpoint | None:
-        """Sign the chain head, file the signed document under Object Lock, list it, and return it.
+        """Sign the chain head, file the signed document under Object Lock, list it, chain it, and return it.
 
-        Returns ``None`` when ``only_if_changed`` and the newest checkpoint already covers the head.
-        An empty chain has nothing to sign (``Conflict``).
+        Returns ``None`` when ``only_if_changed`` and nothing but checkpoint-filed events was
+        appended after the newest checkpoint. An empty chain has nothing to sign (``Conflict``).
         """
         if self._key is None:
             raise RuntimeError("this AuditService was built without the signing key")
@@ -81,7 +100,7 @@ class AuditService:
             raise Conflict("The audit chain is empty: there is no head to sign yet.")
         if only_if_changed:
             latest = self._checkpoints.latest()
-            if latest is not None and latest.seq == head.seq and latest.signed.statement.hash == head.hash:
+            if latest is not None and not self._log.activity_after(latest.seq, ignoring=CHECKPOINT_FILED):
                 return None
         now = self._clock.now()
         signed = sign_checkpoint(checkpoint_for(head, now, self._certificate, self._log.tree_root(head.seq)), self._key)
@@ -97,6 +116,24 @@ class AuditService:
         )
         stored = StoredCheckpoint(signed=signed, blob=blob, retention=retention, created_by=actor.label)
         self._checkpoints.add(stored)
+        statement = signed.statement
+        digest = checkpoint_object_sha256(signed)
+        # No IP or user agent: a bundle of any client may show this event, and who asked is named without them.
+        self._trail.record(
+            replace(actor, ip=None, user_agent=None),
+            CHECKPOINT_FILED,
+            {CHECKPOINT_SUBJECT: digest},
+            payload={
+                "tree_size": statement.seq,
+                "root": statement.root,
+                "head_hash": statement.hash,
+                "signed_at": statement.at.isoformat(),
+                "object": {"key": blob.key, "version_id": blob.version_id, "sha256": digest},
+                "retention_mode": retention.mode,
+                "retain_until": retention.retain_until.isoformat(),
+            },
+            document_sha256=digest,
+        )
         return stored
 
     def latest_head_seq(self) -> int:

@@ -2,7 +2,9 @@
 
 A bundle is for one subject (an envelope, a client or a risk record) and holds only that subject's
 events, with their payloads and inclusion proofs against a freshly signed tree head
-(``domain.audit.subject_bundle``). Preparing it happens inside the request: an evidence summary
+(``domain.audit.subject_bundle``), plus the ``audit.checkpoint_filed`` event of the previous
+signed head it carries (that event names no client: a tree size, a root and where the head's
+object is filed). Preparing it happens inside the request: an evidence summary
 PDF is written from the subject's events, sealed with the service key and filed under Object Lock
 (an export is evidence too), the export is recorded in the audit chain with the summary's SHA-256
 in the chained fields, a tree head is signed over it, and the proofs are computed. The zip is
@@ -29,7 +31,7 @@ from domain.errors import NotFound
 from domain.evidence_summary import SummaryDocument, render_summary, summary_context
 from domain.ports import AuditTrail, BlobStore
 from domain.sealing.html_pages import HtmlPageWriter
-from services.audit import AuditService
+from services.audit import CHECKPOINT_SUBJECT, AuditService, checkpoint_object_sha256
 
 SUMMARY_NAME = "evidence-summary.pdf"
 
@@ -157,6 +159,10 @@ def plan_export(
     previous = _previous_head(audit, fresh.signed)
     size = fresh.seq
     events = log.subject_events(subject.subject_type, subject.subject_id, size)
+    if previous is not None:
+        # The event that filed the previous head: it names no client, and proves that head's object was chained.
+        filing = log.subject_events(CHECKPOINT_SUBJECT, checkpoint_object_sha256(previous), size)
+        events = sorted([*events, *filing], key=lambda pair: pair[0].seq)
     proven = [ProvenEvent(event, payload, log.inclusion(event.seq, size)) for event, payload in events]
     consistency = log.consistency(previous.statement.seq, size) if previous is not None else []
     storage = {

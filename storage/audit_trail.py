@@ -138,6 +138,16 @@ class SqlAuditTrail:
         """Return the Merkle tree head over events 1..``size``."""
         return SqlAuditTree(self._session).root(size)
 
+    def activity_after(self, seq: int, *, ignoring: str) -> bool:
+        """Tell whether an event whose action is not ``ignoring`` was appended after ``seq``."""
+        found = self._session.execute(
+            select(audit_events.c.seq)
+            .where(audit_events.c.seq > seq, audit_events.c.action != ignoring)
+            .order_by(audit_events.c.seq)
+            .limit(1)
+        ).first()
+        return found is not None
+
     def payload(self, seq: int) -> dict[str, Any] | None:
         """Return the stored payload of an event (its digest is in the chain)."""
         value = self._session.execute(select(audit_events.c.payload).where(audit_events.c.seq == seq)).scalar()

@@ -11,7 +11,8 @@ Per-subject bundles (format version 2: one envelope, client or risk record):
   each event's hash matches its contents and its payload matches ``payload_sha256``; each event
   is in the audit log by an RFC 9162 inclusion proof against the last signed tree head; the
   consistency proof shows the previous signed tree head is a prefix of it; every document and
-  disclosure text is named (by SHA-256) in a proven event or payload.
+  disclosure text is named (by SHA-256) in a proven event or payload; an ``audit.checkpoint_filed``
+  event names (by SHA-256) a line of ``tree-heads.jsonl``: that head's object was chained.
 
 Whole-chain bundles (format version 1, the operator's):
   ``events.jsonl`` is an unbroken hash chain from seq 1, agreeing with every checkpoint, and the
@@ -304,6 +305,14 @@ def check_subject(bundle: Bundle, certificate: x509.Certificate, problems: list[
         print(f"ok    {len(events)} events of this subject proven in the signed log of {size} events")
     named = {events[seq]["document_sha256"] for seq in proven}
     texts = json.dumps([payloads.get(seq) for seq in proven])
+    heads = {hashlib.sha256(line + b"\n").hexdigest(): number for number, line in bundle.lines("tree-heads.jsonl")}
+    for seq in sorted(proven):
+        if events[seq]["action"] == "audit.checkpoint_filed":
+            head_line = heads.get(events[seq]["document_sha256"])
+            if head_line is None:
+                problems.append(f"events.jsonl: seq {seq} files a tree head that tree-heads.jsonl does not hold")
+            else:
+                print(f"ok    tree head on line {head_line} of tree-heads.jsonl was recorded in the log at seq {seq}")
     for name in bundle.names:
         digest = hashlib.sha256(bundle.read(name)).hexdigest() if "/" in name else ""
         if name.startswith("documents/") and digest not in named:

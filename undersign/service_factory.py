@@ -225,8 +225,10 @@ class ServiceFactory:
 
         runtime = self.runtime
         key = runtime.service_key
+        trail = self._audit_trail()
         return AuditService(
-            log=self._audit_trail(),
+            log=trail,
+            trail=trail,
             checkpoints=SqlCheckpointRepository(self.session),
             blobs=runtime.blob_store,
             clock=runtime.clock,

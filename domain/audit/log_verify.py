@@ -2,16 +2,23 @@
 
 ``verify_chain`` works on parsed events and has to write each one's canonical bytes again, which
 costs several times the hashing. An exported log (``events.jsonl``) already *is* those bytes, so
-this module checks it where it lies: the ``hash`` member is cut out of each line (in canonical
-JSON a member name preceded by ``,"`` can only be a member, since every quote inside a string is
-escaped), the rest is hashed, and the Merkle tree over those hashes is compared with every signed
-tree head, a few thousand lines at a time with the per-line work in comprehensions.
+this module checks it where it lies, a few thousand lines at a time with the per-line work in
+comprehensions and the Merkle tree hashed a level at a time (``merkle.complete_subtree_root``).
 
-Where a signed tree head covers the events, its root already pins every event, its place and
-therefore its seq and link (as in Certificate Transparency, which has no hash chain at all), so
-``prev_hash`` and ``seq`` are read only for the events after the last signed head, or when a
-head has no root (version 1 checkpoints). A root that does not match sends the log to the
-careful path below, which does walk every link.
+In a canonical line the ``hash`` member sits right before the first ``,"ip":`` (members are
+sorted, nothing before ``ip`` is named so, and ``,"`` never occurs inside a string, where every
+quote is escaped). So the line is cut there: the 74 bytes before it must be exactly
+``,"hash":"<the hex SHA-256 of the rest>"``, the line must end in a newline, and the rest
+without that newline is hashed, which gives the event's hash and Merkle leaf. The tree over
+those leaves is compared with every signed tree head.
+
+Where a signed tree head covers the events, its root pins each event's canonical bytes (a
+second preimage of SHA-256 aside), and with them its place, seq and link, as in Certificate
+Transparency, which has no hash chain at all. The checks above then prove the line is exactly
+the canonical line: the bytes outside the cut are the pinned ones, and the hash member can only
+be where the canonical form puts it. Events after the last signed head (or all of them, when a
+head has no root, as version 1 checkpoints) are pinned by nothing, so each of those lines is
+parsed strictly and its seq and link are checked.
 
 Anything unexpected (a broken hash or link, a line that is not in canonical form) sends the whole
 log to the careful path: each line is parsed strictly and ``verify_chain`` says exactly what was
@@ -20,19 +27,21 @@ changed. So the fast path only ever confirms; it never explains.
 
 from __future__ import annotations
 
-from binascii import unhexlify
+from binascii import hexlify
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from hashlib import sha256
-from itertools import islice
+from itertools import islice, repeat
 
 from domain.audit.checkpoint import Checkpoint
 from domain.audit.event import GENESIS_HASH, AuditEvent, event_from_json_line
-from domain.audit.merkle import CompactRange
+from domain.audit.merkle import CompactRange, append_leaves
 from domain.audit.verify import ChainVerdict, TamperKind, verify_chain
 from domain.errors import InvalidInput
 
-BATCH = 4096  # a power of two, so every full batch is a complete subtree of the Merkle tree
-_LEVEL = BATCH.bit_length() - 1
+BATCH = 4096  # lines read and hashed at a time
+_IP = b',"ip":'
+_MEMBER = 74  # len(',"hash":"') + 64 hex digits + '"'
 
 
 class _Mismatch(Exception):
@@ -55,64 +64,70 @@ def _fast(lines: Iterator[bytes], checkpoints: Sequence[Checkpoint]) -> ChainVer
     by_seq: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+    signed = sorted(by_seq)
     rooted = all(checkpoint.root is not None for checkpoint in checkpoints)
-    last_signed = max(by_seq, default=0)
+    # From here on no signed root pins the events, so their lines are parsed (module docstring).
+    unsigned_from = signed[-1] + 1 if signed and rooted else 1
     tree = CompactRange()
-    link = GENESIS_HASH.encode()
+    link = GENESIS_HASH
     expected = 1
     matched = 0
-    last_hash = ""
     while batch := list(islice(lines, BATCH)):
-        # Cut the hash member out of each line and hash the rest: that is the event's hash (and Merkle leaf).
-        at = [line.find(b',"hash":"') for line in batch]
-        if min(at) < 0:
+        # Cut each line where its hash member must be; hash the rest: that is the event's hash and Merkle leaf.
+        at = [line.find(_IP) for line in batch]
+        if min(at) < _MEMBER or not all(map(bytes.endswith, batch, repeat(b"\n"))):
             raise _Mismatch
-        digests = [sha256(line[:i] + line[i + 74 : -1]).digest() for line, i in zip(batch, at, strict=True)]
-        # One unhexlify and one join per batch: the per-line call overhead is what costs here.
-        if unhexlify(b"".join([line[i + 9 : i + 73] for line, i in zip(batch, at, strict=True)])) != b"".join(digests):
+        digests = [sha256(line[: k - _MEMBER] + line[k:-1]).digest() for line, k in zip(batch, at, strict=True)]
+        # The cut-out members, joined, against the members those hashes make: one comparison per batch.
+        members = b"".join([line[k - _MEMBER : k] for line, k in zip(batch, at, strict=True)])
+        if members != b',"hash":"' + hexlify(b"".join(digests), b'"', 32).replace(b'"', b'","hash":"') + b'"':
             raise _Mismatch
-        if expected > last_signed or not rooted:
-            # Links and seqs matter where no signed tree head vouches for the events (see the module docstring).
-            prevs = [link, *[d.hex().encode() for d in digests[:-1]]]
-            if not all(
-                [
-                    line.find(b',"prev_hash":"%b","seq":%d,' % (prev, seq), i) > 0
-                    for line, i, prev, seq in zip(batch, at, prevs, range(expected, expected + len(batch)), strict=True)
-                ]
-            ):
-                raise _Mismatch
         first = expected
         expected += len(batch)
-        link = digests[-1].hex().encode()
-        signed_here = [seq for seq in range(first, expected) if seq in by_seq] if by_seq else []
-        if len(batch) == BATCH and not signed_here:
-            level = digests
-            while len(level) > 1:
-                pairs = iter(level)
-                level = [sha256(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
-            tree.append_subtree(_LEVEL, level[0])
-            continue
-        for offset, digest in enumerate(digests):
-            tree.append(digest)
-            seq = first + offset
-            for checkpoint in by_seq.get(seq, ()):
-                if checkpoint.hash != digest.hex() or (
-                    checkpoint.root is not None and checkpoint.root != tree.root().hex()
-                ):
+        if expected > unsigned_from:
+            skip = max(unsigned_from - first, 0)
+            before = digests[skip - 1].hex() if skip else link
+            _check_unsigned(batch[skip:], before, first + skip)
+        link = digests[-1].hex()
+        # Grow the tree in runs that end where signed tree heads sit, and compare each head there.
+        done = 0
+        for seq in signed[bisect_left(signed, first) : bisect_left(signed, expected)]:
+            append_leaves(tree, digests[done : seq - first + 1])
+            done = seq - first + 1
+            digest, root = digests[done - 1].hex(), tree.root().hex()
+            for checkpoint in by_seq[seq]:
+                if checkpoint.hash != digest or checkpoint.root not in (None, root):
                     raise _Mismatch
                 matched += 1
+        append_leaves(tree, digests[done:])
     head = expected - 1
-    if any(seq > head for seq in by_seq):
+    if signed and signed[-1] > head:
         raise _Mismatch
-    last_hash = link.decode() if head else ""
     return ChainVerdict(
         ok=True,
         checked=head,
         head_seq=head or None,
-        head_hash=last_hash or None,
+        head_hash=link if head else None,
         checkpoints_matched=matched,
         message=f"ok: {head} events, {matched} checkpoint(s) matched, Merkle root {tree.root().hex()}",
     )
+
+
+def _check_unsigned(lines: list[bytes], link: str, seq: int) -> None:
+    """Parse lines no signed root pins: each must be canonical, carry the next seq and link to the one before.
+
+    Their hashes were already checked against their contents (a canonical line's cut-out member
+    is its ``hash``), so what is left is the form, the seq and the link.
+    """
+    for line in lines:
+        try:
+            event = event_from_json_line(line)
+        except InvalidInput:
+            raise _Mismatch from None
+        if event.seq != seq or event.prev_hash != link:
+            raise _Mismatch
+        link = event.hash
+        seq += 1
 
 
 def _careful(lines: Iterable[bytes], checkpoints: Sequence[Checkpoint]) -> ChainVerdict:

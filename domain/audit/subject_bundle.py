@@ -11,7 +11,9 @@ appended to in between. Layout (format ``undersign-evidence-bundle`` version 2):
     service-cert.pem    the certificate whose key signed the tree heads
     tree-heads.jsonl    signed tree heads (checkpoints v2), ascending; the last one is the head proofs use
     consistency.json    {"first":{"root","size"},"path":[hex..],"second":{"root","size"}} (two heads only)
-    events.jsonl        the subject's events, ascending seq, canonical JSON lines (as in the chain)
+    events.jsonl        the subject's events, ascending seq, canonical JSON lines (as in the chain), and
+                        the audit.checkpoint_filed event of the previous tree head (its document_sha256
+                        is the SHA-256 of that head's line in tree-heads.jsonl)
     payloads.jsonl      {"payload":{..},"seq":N} for every event that has a payload
     proofs.jsonl        {"leaf_index":seq-1,"path":[hex..],"seq":N,"tree_size":head size}
     documents/<name>    the documents (sealed PDF, document as sent, evidence summary); each one's
@@ -217,7 +219,8 @@ separately: a forger could replace both the certificate and the signatures in th
 Files
   manifest.json      SHA-256 and size of every other file
   evidence-summary   documents/evidence-summary.pdf: the record in plain words
-  events.jsonl       this subject's audit events, one per line (canonical JSON)
+  events.jsonl       this subject's audit events, one per line (canonical JSON), and the event
+                     that recorded the previous tree head in the log
   payloads.jsonl     the details of each event (names, attestations, consent, reasons)
   proofs.jsonl       one inclusion proof per event
   tree-heads.jsonl   signed tree heads: the previous one and the one the proofs use

@@ -49,6 +49,10 @@ class AuditLog(Protocol):
         """Return the Merkle tree head over events 1..``size`` (see ``domain.audit.merkle``)."""
         ...
 
+    def activity_after(self, seq: int, *, ignoring: str) -> bool:
+        """Tell whether an event whose action is not ``ignoring`` was appended after ``seq``."""
+        ...
+
 
 class CheckpointRepository(Protocol):
     """Where signed checkpoints are listed (their documents live in the object store); append-only."""

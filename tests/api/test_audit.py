@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from typing import Any
@@ -59,12 +60,27 @@ class TestCheckpointAndVerify:
         assert api.get("/v1/audit/checkpoints").json()["items"] == []
 
     def test_run_due_checkpoints_only_when_the_head_moved(self, api: Api, runtime: Runtime) -> None:
-        """The run-due job signs once, skips while the head is unchanged, and signs again after a change."""
+        """The run-due job signs and chains one head, then nothing while only its filing event followed."""
         make_clients(api, 1)
         assert checkpoint_due(runtime) == {"signed": 1}
         assert checkpoint_due(runtime) == {"signed": 0}
+        assert checkpoint_due(runtime) == {"signed": 0}
+        filed = events(api, "action=audit.checkpoint_filed")["items"]
+        heads = api.get("/v1/audit/checkpoints").json()["items"]
+        assert len(filed) == 1 and len(heads) == 1
+        # The filing event (right after the head) names the filed object by the SHA-256 of the stored bytes.
+        [head] = heads
+        where = filed[0]["payload"]["object"]
+        stored = runtime.blob_store.get(where["key"], where["version_id"])
+        assert stored == head["signed"].encode() + b"\n"
+        assert filed[0]["seq"] == head["seq"] + 1 and filed[0]["document_sha256"] == hashlib.sha256(stored).hexdigest()
         make_clients(api, 1)
         assert checkpoint_due(runtime) == {"signed": 1}
+        assert checkpoint_due(runtime) == {"signed": 0}
+        assert len(events(api, "action=audit.checkpoint_filed")["items"]) == 2
+        later = [h["seq"] for h in api.get("/v1/audit/checkpoints").json()["items"]]
+        assert later[0] == head["seq"] and later[1] > head["seq"] + 1 and len(later) == 2
+        assert api.get("/v1/audit/verify").json()["ok"] is True
 
     def test_concurrent_run_due_sign_the_head_once(self, api: Api, runtime: Runtime) -> None:
         """Two run-due processes at once sign one checkpoint between them (the head is held while deciding)."""

@@ -192,9 +192,14 @@ class TestRealEnvelopeBundle:
     def test_client_bundle_discloses_nothing_of_another_client(
         self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer, tmp_path: Path
     ) -> None:
-        """Client A's bundle carries no id, e-mail or browser of client B, and still verifies."""
+        """Client A's bundle carries no id, e-mail or browser of client B, and still verifies.
+
+        B's refusal is exported first, so A's bundle also carries the event that filed the tree head
+        signed for B's export: it names no client and proves that head was itself chained.
+        """
         signed = two_signer_msa(api, smtp)
         refused = declined_by_b(api, smtp)
+        assert api.get(f"/v1/evidence/{refused['id']}.zip", role=Role.AUDITOR).status_code == 200
         response = api.get(f"/v1/evidence?client_id={signed['client_id']}", role=Role.AUDITOR)
         assert response.status_code == 200, response.text
         everything = b""
@@ -206,11 +211,13 @@ class TestRealEnvelopeBundle:
         for secret in (refused["client_id"], refused["id"], refused["document_id"], CLIENT_B, BROWSER_B):
             assert secret not in text, secret
         assert signed["client_id"] in text and BROWSER_A in text
+        assert '"action":"audit.checkpoint_filed"' in text
         bundle = tmp_path / "client.zip"
         bundle.write_bytes(response.content)
         fingerprint = certificate_fingerprint(runtime.service_key.certificate)
         result = clean_verifier(bundle, fingerprint, tmp_path)
         assert result.returncode == 0, result.stdout + result.stderr
+        assert "tree head on line 1 of tree-heads.jsonl was recorded in the log" in result.stdout
 
 
 class TestRefusalBundle:

@@ -142,6 +142,10 @@ class FakeAuditTrail(Transactional):
         """Return the Merkle tree head over events 1..``size``."""
         return tree_root(self._complete, size)
 
+    def activity_after(self, seq: int, *, ignoring: str) -> bool:
+        """Tell whether an event whose action is not ``ignoring`` was appended after ``seq``."""
+        return any(item.event.seq > seq and item.event.action != ignoring for item in self.recorded)
+
     # -- SubjectLog (what an evidence export reads) --------------------------------------------------
 
     def subject_events(

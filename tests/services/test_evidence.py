@@ -79,6 +79,7 @@ class Export:
         self.checkpoints = FakeCheckpointRepository()
         self.audit = AuditService(
             log=office.audit,
+            trail=office.audit,
             checkpoints=self.checkpoints,
             blobs=office.blobs,
             clock=office.clock,
@@ -193,11 +194,13 @@ class TestEvidence:
         """The export is audited under a fresh tree head; the zip, its documents and the summary's seal check out."""
         export = Export(office, tmp_path / "data")
         plan = export.plan()
-        assert office.audit.actions()[-1] == "evidence.exported"
-        assert plan.evidence.head.statement.seq == len(office.audit.recorded) and plan.evidence.previous is None
-        assert plan.evidence.head.statement.root == office.audit.tree_root(len(office.audit.recorded)).hex()
+        # The export is chained, then the head over it is signed, and that head's filing is chained after it.
+        assert office.audit.actions()[-2:] == ["evidence.exported", "audit.checkpoint_filed"]
+        size = len(office.audit.recorded) - 1
+        assert plan.evidence.head.statement.seq == size and plan.evidence.previous is None
+        assert plan.evidence.head.statement.root == office.audit.tree_root(size).hex()
         # Only the envelope's own events go out, each with its proof.
-        mine = office.audit.subject_events("envelope", export.envelope_id, len(office.audit.recorded))
+        mine = office.audit.subject_events("envelope", export.envelope_id, size)
         assert [p.event.seq for p in plan.evidence.events] == [e.seq for e, _ in mine]
         assert len(mine) < len(office.audit.recorded)
         [exported] = office.audit.of("evidence.exported")
@@ -224,10 +227,14 @@ class TestEvidence:
         assert second.evidence.previous is not None
         assert second.evidence.previous.statement.seq == first.evidence.head.statement.seq
         assert second.evidence.head.statement.seq > first.evidence.head.statement.seq
+        # The earlier head's filing event goes with it (it names no client), proven like the envelope's events.
+        [filed] = [p.event for p in second.evidence.events if p.event.action == "audit.checkpoint_filed"]
+        assert filed.seq == first.evidence.head.statement.seq + 1 and filed.ip is None
         result = verify(export.write(second, tmp_path / "bundle.zip"))
         assert result.returncode == 0, result.stdout + result.stderr
         grew = f"the log grew from {first.evidence.head.statement.seq} to {second.evidence.head.statement.seq} events"
         assert grew in result.stdout
+        assert f"tree head on line 1 of tree-heads.jsonl was recorded in the log at seq {filed.seq}" in result.stdout
 
     def test_a_chain_edited_in_the_database_fails_the_verifier(self, office: FakeOffice, tmp_path: Path) -> None:
         """An event rewritten and a payload changed after they were chained are both caught by the outsider."""

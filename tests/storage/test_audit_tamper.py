@@ -49,13 +49,13 @@ def located(result: AuditVerification) -> tuple[TamperKind | None, int | None]:
 
 class TestTamperDetection:
     def test_intact_chain_verifies_with_its_checkpoint(self, runtime: Runtime, clock: FixedClock) -> None:
-        """An untouched chain with a checkpoint read back from the store verifies ok."""
+        """An untouched chain with a checkpoint read back from the store (and its filing event) verifies ok."""
         record_events(runtime, clock, N)
         checkpoint(runtime)
         result = verify(runtime)
         assert result.ok, result.as_dict()
         assert result.checkpoints_verified == 1 and result.verdict.checkpoints_matched == 1
-        assert result.verdict.head_seq == N
+        assert result.verdict.head_seq == N + 1
 
     def test_triggers_refuse_changes(self, runtime: Runtime, clock: FixedClock) -> None:
         """Without disabling the triggers, UPDATE and DELETE on events and checkpoints are refused."""

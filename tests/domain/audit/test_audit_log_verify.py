@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 
 from domain.audit import AuditEvent, Checkpoint, verify_chain
 from domain.audit.log_verify import BATCH, verify_log_lines
@@ -70,3 +71,54 @@ class TestVerifyLogLines:
         lines[7] = lines[7].replace(b'{"action"', b'{ "action"')
         verdict = verify_log_lines(lambda: lines, [])
         assert not verdict.ok and verdict.kind is TamperKind.EDITED
+
+    def test_deletion_after_the_last_signed_head_inside_a_batch_is_found(self) -> None:
+        """An event removed after the last signed head, in the same batch as that head, is not confirmed."""
+        events = list(chain())
+        heads = [head_of(events, 10)]
+        del events[20]
+        verdict = verify_log_lines(lambda: lines_of(events), heads)
+        assert not verdict.ok and verdict.first_bad_seq == 21
+
+    def test_changed_stored_hash_is_refused_even_under_a_signed_root(self) -> None:
+        """A line whose hash member was changed still has the signed root, but is reported as edited."""
+        events = chain()
+        lines = lines_of(events)
+        lines[3] = lines[3].replace(events[3].hash.encode(), b"f" * 64)
+        verdict = verify_log_lines(lambda: lines, [head_of(events, len(events))])
+        assert not verdict.ok and verdict.first_bad_seq == 4
+
+    def test_one_changed_byte_anywhere_fails(self) -> None:
+        """A byte changed at any of a spread of offsets of the exported log (the last newline too) fails."""
+        events = chain()[:300]
+        blob = b"".join(lines_of(events))
+        heads = [head_of(events, len(events))]
+        for offset in [*range(7, len(blob), len(blob) // 11), len(blob) - 1]:
+            changed = bytearray(blob)
+            changed[offset] ^= 0x01
+            lines = bytes(changed).splitlines(keepends=True)
+            assert not verify_log_lines(partial(list, lines), heads).ok, offset
+
+    def test_hash_member_must_be_exactly_where_the_canonical_form_has_it(self) -> None:
+        """A changed closing quote, or the hash member moved elsewhere in its line, is not confirmed."""
+        events = chain()[:40]
+        heads = [head_of(events, len(events))]
+        member = b',"hash":"' + events[9].hash.encode() + b'"'
+        for changed in (
+            events[9].to_json_line().replace(member, member[:-1] + b"'"),
+            events[9].to_json_line().replace(member, b"").replace(b',"actor":', member + b',"actor":'),
+        ):
+            lines = lines_of(events)
+            lines[9] = changed
+            verdict = verify_log_lines(partial(list, lines), heads)
+            assert not verdict.ok and verdict.first_bad_seq == 10, changed
+
+    def test_unsigned_tail_must_be_canonical_even_with_a_recomputed_hash(self) -> None:
+        """After the last signed head a line rewritten out of canonical form, hash recomputed, is refused."""
+        events = chain()[:40]
+        lines = lines_of(events)
+        body = events[-1].canonical_bytes().replace(b'{"action"', b'{ "action"')
+        digest = hashlib.sha256(body).hexdigest()
+        lines[-1] = lines[-1].replace(b'{"action"', b'{ "action"').replace(events[-1].hash.encode(), digest.encode())
+        verdict = verify_log_lines(lambda: lines, [head_of(events, 30)])
+        assert not verdict.ok and verdict.first_bad_seq == 40

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from domain.audit.merkle import (
+    NODE_SHA256,
     CompactRange,
+    append_leaves,
+    complete_subtree_root,
     consistency_proof,
     frontier_positions,
     inclusion_proof,
@@ -15,6 +20,7 @@ from domain.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from domain.errors import InvalidInput
 
 
 def leaves(n: int) -> list[bytes]:
@@ -78,3 +84,31 @@ class TestTree:
                 assert verify_consistency(m, n, mth(items[:m]), mth(items[:n]), path), (m, n)
                 forged = mth([hashlib.sha256(b"forged").digest(), *items[1:m]])
                 assert not verify_consistency(m, n, forged, mth(items[:n]), path), (m, n)
+
+
+class TestBatchedHashing:
+    def test_node_hash_function_is_sha256(self) -> None:
+        """The constructor used for node hashes gives hashlib's SHA-256 on node-sized and other inputs."""
+        for data in (b"", b"\x01" + bytes(range(64)), b"x" * 1000):
+            assert NODE_SHA256(data).digest() == hashlib.sha256(data).digest()
+
+    def test_complete_subtree_root_is_the_recursive_root(self) -> None:
+        """Hashing a level at a time gives MTH for every power-of-two width up to 256."""
+        items = leaves(256)
+        for level in range(9):
+            assert complete_subtree_root(items[: 1 << level]) == mth(items[: 1 << level])
+
+    def test_complete_subtree_root_refuses_a_width_that_is_not_a_power_of_two(self) -> None:
+        """Six leaves are not one complete subtree."""
+        with pytest.raises(InvalidInput):
+            complete_subtree_root(leaves(6))
+
+    def test_appending_runs_builds_the_same_tree_as_leaf_by_leaf(self) -> None:
+        """Runs of any length, starting anywhere, leave the tree with the root of all leaves so far."""
+        items = leaves(300)
+        tree = CompactRange()
+        done = 0
+        for run in (1, 2, 5, 64, 3, 100, 0, 125):
+            append_leaves(tree, items[done : done + run])
+            done += run
+            assert tree.size == done and tree.root() == mth(items[:done]), done
