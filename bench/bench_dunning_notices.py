@@ -275,7 +275,7 @@ def main() -> None:
             store.stop()
     med = {name: statistics.median(values) for name, values in rates.items()}
     lines = [
-        f"dunning run, final notice, {args.notices} notices per measurement, {args.rounds} interleaved rounds (medians)",
+        f"dunning run, final notice: {args.notices}/measurement, {args.rounds} interleaved rounds, medians",
         f"load average: {load_start} at start, {load_average()} at end",
         f"raw WeasyPrint, same HTML:    1 process {med['raw1']:6.2f}/s   2 processes {med['raw2']:6.2f}/s"
         f"   (1 -> 2: {med['raw2'] / med['raw1']:.2f}x)",
