@@ -23,7 +23,7 @@ from domain.envelopes import (
     EnvelopeStatus,
     RetentionPolicy,
     SignerStatus,
-    page_count,
+    page_heights,
     pages_seen,
     stamp_boxes,
 )
@@ -102,7 +102,8 @@ class CompletionService:
             return self._defer(envelope, exc)
         now = self._clock.now()
         signers = [s for s in envelope.signers if s.status is SignerStatus.SIGNED]
-        boxes = stamp_boxes(sent, version.signature_boxes, signers)
+        heights = page_heights(sent)  # read once: the boxes and the page count both need it
+        boxes = stamp_boxes(heights, version.signature_boxes, signers)
         stamps = [
             SignatureStamp(
                 box=boxes[s.id],
@@ -115,7 +116,7 @@ class CompletionService:
             for s in signers
             if s.id in boxes
         ]
-        sent_pages = page_count(sent)
+        sent_pages = len(heights)
         events = self._envelopes.events(envelope.id)
         sent_at = next((e.at for e in events if e.action == "envelope.created"), envelope.created_at)
         record = CompletionRecord(

@@ -14,9 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
+from typing import Any
 
-from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint.text.fonts import FontConfiguration
 
 from domain.errors import FieldError, InvalidInput
@@ -220,10 +219,27 @@ class CertificateRenderer:
         """Return the certificate as PDF bytes with pages of ``page_size`` points (width, height).
 
         Pages are numbered as part of the whole sealed file ("Page 12 of 13"): the certificate starts
-        at ``record.first_page``; it is laid out once to count its own pages, then with the total.
+        at ``record.first_page``. It is laid out once on the guess that it fills one page (the common
+        case) and again only when it runs longer, with the total it then knows.
         """
+        identifier = hashlib.sha256(f"certificate:{record.envelope_id}:{record.sent_sha256}".encode()).digest()[:16]
+        own_pages = 1
+        while True:
+            total = record.first_page - 1 + own_pages
+            document = self._pages.layout(_CERTIFICATE, self.context(record, page_size=page_size, total_pages=total))
+            if len(document.pages) == own_pages:
+                return self._pages.write(document, identifier=identifier)
+            own_pages = len(document.pages)
+
+    def html(self, record: CompletionRecord, *, page_size: tuple[float, float] = A4_POINTS, total_pages: int) -> str:
+        """Return the certificate's HTML (what the PDF is laid out from; benchmarks render it raw)."""
+        return _CERTIFICATE.render(**self.context(record, page_size=page_size, total_pages=total_pages))
+
+    @staticmethod
+    def context(record: CompletionRecord, *, page_size: tuple[float, float], total_pages: int) -> dict[str, Any]:
+        """Return the template values of the certificate of ``record`` in a file of ``total_pages`` pages."""
         names = [s.name for s in record.signers]
-        context = {
+        return {
             "r": record,
             "width": round(page_size[0], 4),
             "height": round(page_size[1], 4),
@@ -259,10 +275,5 @@ class CertificateRenderer:
                 for e in record.events
             ],
             "first_page": record.first_page,
-            "total_pages": "",
+            "total_pages": str(total_pages),
         }
-        identifier = hashlib.sha256(f"certificate:{record.envelope_id}:{record.sent_sha256}".encode()).digest()[:16]
-        draft = self._pages.write_pdf(_CERTIFICATE, {**context, "total_pages": "?"}, identifier=identifier)
-        own_pages = int(PdfFileReader(BytesIO(draft), strict=False).root["/Pages"]["/Count"])
-        context["total_pages"] = str(record.first_page - 1 + own_pages)
-        return self._pages.write_pdf(_CERTIFICATE, context, identifier=identifier)
