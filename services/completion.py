@@ -20,6 +20,7 @@ from domain.blobs import Retention
 from domain.documents import SignedDocument
 from domain.envelopes import (
     Envelope,
+    EnvelopeEvent,
     EnvelopeStatus,
     RetentionPolicy,
     SignerStatus,
@@ -52,6 +53,46 @@ def signed_copy_name(title: str, signed_at: datetime) -> str:
     """Return the signed copy's file name by title and date, e.g. ``MSA - signed 1 March 2026.pdf``."""
     stem = re.sub(r"[^A-Za-z0-9 ._-]+", "-", title).strip(" .-")[:120] or "Signed document"
     return f"{stem} - signed {signed_at.day} {signed_at.strftime('%B %Y')}.pdf"
+
+
+def completion_record(
+    envelope: Envelope, events: Sequence[EnvelopeEvent], sent_pages: int, now: datetime
+) -> CompletionRecord:
+    """Return what the certificate of completion of ``envelope`` states, from its signers and events."""
+    signers = [s for s in envelope.signers if s.status is SignerStatus.SIGNED]
+    sent_at = next((e.at for e in events if e.action == "envelope.created"), envelope.created_at)
+    return CompletionRecord(
+        envelope_id=envelope.id,
+        document_id=envelope.document_id,
+        document_version=envelope.version,
+        document_title=envelope.title,
+        template_id=envelope.template_id,
+        template_version=envelope.template_version,
+        sent_sha256=envelope.sent_sha256,
+        sent_at=sent_at,
+        completed_at=now,
+        signers=[
+            SignerEvidence(
+                name=s.signed_name or s.name,
+                email=s.email,
+                title=s.signed_title or s.title,
+                authority_attestation=s.attestation or "",
+                auth_method="e-mail link + one-time code" if s.otp_verified_at else "e-mail link",
+                consent_version=s.consent_version or "",
+                consented_at=s.consented_at or now,
+                viewed_at=s.viewed_at,
+                pages_seen=pages_seen(s.viewed_pages, sent_pages),
+                signed_at=s.signed_at or now,
+                ip=s.ip or "unknown",
+                user_agent=s.user_agent or "unknown",
+                signature_method=s.signature_method or "typed",
+            )
+            for s in signers
+        ],
+        events=[EventRecord(at=e.at, actor=e.actor, action=e.action, ip=e.ip, user_agent=e.user_agent) for e in events],
+        # The certificate is issued by the MSP, whose document this is, not by the software.
+        issuer=envelope.msp_name,
+    )
 
 
 class CompletionService:
@@ -117,42 +158,7 @@ class CompletionService:
             if s.id in boxes
         ]
         sent_pages = len(heights)
-        events = self._envelopes.events(envelope.id)
-        sent_at = next((e.at for e in events if e.action == "envelope.created"), envelope.created_at)
-        record = CompletionRecord(
-            envelope_id=envelope.id,
-            document_id=envelope.document_id,
-            document_version=envelope.version,
-            document_title=envelope.title,
-            template_id=envelope.template_id,
-            template_version=envelope.template_version,
-            sent_sha256=envelope.sent_sha256,
-            sent_at=sent_at,
-            completed_at=now,
-            signers=[
-                SignerEvidence(
-                    name=s.signed_name or s.name,
-                    email=s.email,
-                    title=s.signed_title or s.title,
-                    authority_attestation=s.attestation or "",
-                    auth_method="e-mail link + one-time code" if s.otp_verified_at else "e-mail link",
-                    consent_version=s.consent_version or "",
-                    consented_at=s.consented_at or now,
-                    viewed_at=s.viewed_at,
-                    pages_seen=pages_seen(s.viewed_pages, sent_pages),
-                    signed_at=s.signed_at or now,
-                    ip=s.ip or "unknown",
-                    user_agent=s.user_agent or "unknown",
-                    signature_method=s.signature_method or "typed",
-                )
-                for s in signers
-            ],
-            events=[
-                EventRecord(at=e.at, actor=e.actor, action=e.action, ip=e.ip, user_agent=e.user_agent) for e in events
-            ],
-            # The certificate is issued by the MSP, whose document this is, not by the software.
-            issuer=envelope.msp_name,
-        )
+        record = completion_record(envelope, self._envelopes.events(envelope.id), sent_pages, now)
         try:
             with _COMPLETER_LOCK:
                 sealed = self._completer.complete(sent, stamps, record, sealed_at=now)
