@@ -159,7 +159,7 @@ class Ours:
             ),
             formats=(FileFormat.PDF,),
             max_pages=60,
-            timeout_seconds=900,
+            timeout_seconds=600,
         )
         tickets = [self.renderer.submit(job) for _ in range(self.workers * 2)]
         for ticket in tickets:
