@@ -29,11 +29,10 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from bench_dunning import fresh_database, settings_for
+from bench_dunning import final_notice_document, fresh_database, seed, settings_for
 from readme_figures import load_average, update_readme
-from sqlalchemy import create_engine, event, insert, update
+from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import Engine
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -42,18 +41,16 @@ from adapters.renderers import PooledRenderer
 from adapters.seaweedfs import EmbeddedSeaweedFS
 from adapters.template_library import TemplateLibrary
 from domain.actor import Actor, ActorKind
-from domain.assembly.assemble import assemble
 from domain.assembly.context import AssemblyContext, ClientInfo, DocumentRef
 from domain.assembly.html_writer import render_html
 from domain.documents import FileFormat
 from domain.render_job import RenderJob
 from services.dunning_run import run_dunning
-from storage.tables import clients
 from storage.tables_dunning import invoices
 from undersign.branding import branding_from_settings
 from undersign.jobs import dunning_units
 from undersign.runtime import Runtime, build_runtime
-from undersign.settings import REPO_ROOT, Settings
+from undersign.settings import REPO_ROOT
 
 AS_OF = date(2026, 4, 1)
 DUE = AS_OF - timedelta(days=30)  # every invoice is at its final notice
@@ -64,32 +61,7 @@ TEMPLATE = "notices/final-notice"
 def notice_html() -> str:
     """Return the HTML our layout makes for the final notice (what the raw baseline renders)."""
     library = TemplateLibrary(REPO_ROOT / "templates")
-    manifest = library.get(TEMPLATE)
-    variables: dict[str, Any] = {
-        "invoices": [
-            {
-                "number": "INV-1",
-                "issued_on": "2026-02-01",
-                "due_on": "2026-03-02",
-                "amount": 1250.0,
-                "currency": "CAD",
-                "days_overdue": 30,
-            }
-        ],
-        "total_due": 1250.0,
-        "currency": "CAD",
-        "pay_by": "2026-04-06",
-        "suspension_date": "2026-04-06",
-        "contact": {"name": "Accounts Receivable"},
-        "payment": {"reference": "INV-1"},
-    }
-    now = datetime.now(UTC)
-    context = AssemblyContext(
-        branding=branding_from_settings(Settings()),
-        client=ClientInfo(legal_name="Client 0 Ltd.", short_name="C0", address="1 Main St", jurisdiction="CA-BC"),
-        document=DocumentRef(id=str(uuid.uuid4()), version=1, date=now.date(), created_at=now),
-    )
-    return render_html(assemble(manifest, variables, context), library.pdf_renderer().layout)
+    return render_html(final_notice_document(library), library.pdf_renderer().layout)
 
 
 _raw: tuple[CSS, FontConfiguration] | None = None
@@ -167,48 +139,10 @@ class Ours:
 
     def _seed(self, count: int) -> None:
         """Settle the invoices of earlier rounds (paid) and add ``count`` new ones at their final notice."""
-        now = datetime.now(UTC)
         self.rounds += 1
-        tag = f"r{self.rounds}"
-        client_rows, invoice_rows = [], []
-        for c in range(max(count // 10, 1)):
-            client_id = str(uuid.uuid4())
-            client_rows.append(
-                {
-                    "id": client_id,
-                    "legal_name": f"Client {tag}-{c} Ltd.",
-                    "legal_name_key": f"client {tag}-{c} ltd.",
-                    "short_name": f"C{c}",
-                    "address": "1 Main St",
-                    "jurisdiction": "CA-BC",
-                    "billing_email": f"ap{c}@client.example",
-                    "contact_name": "Dana",
-                    "contact_title": "",
-                    "contact_email": f"dana{c}@client.example",
-                    "notes": "",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            for i in range(10):
-                if len(invoice_rows) < count:
-                    invoice_rows.append(
-                        {
-                            "id": str(uuid.uuid4()),
-                            "number": f"INV-{tag}-{c:05d}-{i}",
-                            "client_id": client_id,
-                            "currency": "CAD",
-                            "amount_minor": 125_000 + i,
-                            "issued_on": DUE - timedelta(days=30),
-                            "due_on": DUE,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                    )
         with self.engine.begin() as conn:
             conn.execute(update(invoices).where(invoices.c.paid_on.is_(None)).values(paid_on=AS_OF - timedelta(days=1)))
-            conn.execute(insert(clients), client_rows)
-            conn.execute(insert(invoices), invoice_rows)
+        seed(self.url, count, tag=f"r{self.rounds}-")
 
     def rate(self, count: int) -> float:
         """Run the ladder over ``count`` fresh invoices; return notices per second, end to end."""
