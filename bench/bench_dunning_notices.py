@@ -191,8 +191,10 @@ def main() -> None:
         one = Ours(args.database_url, store, folder, 1)
         two = Ours(args.database_url, store, folder, 2)
         try:
-            one.rate(4), two.rate(4)  # warm the render workers, connections and caches
-            one.cpu.clear(), one.statements.clear(), two.cpu.clear(), two.statements.clear()
+            for ours in (one, two):  # warm the render workers, connections and caches
+                ours.rate(4)
+                ours.cpu.clear()
+                ours.statements.clear()
             steps = [
                 ("raw2", lambda: raw2.rate(args.notices)),
                 ("ours2", lambda: two.rate(args.notices)),
@@ -205,7 +207,10 @@ def main() -> None:
                     rates[name].append(measure())
                     print(f"  round {index + 1}: {name:5s} {rates[name][-1]:6.2f} notices/s", flush=True)
         finally:
-            raw1.close(), raw2.close(), one.close(), two.close()
+            for pool in (raw1, raw2):
+                pool.close()
+            for ours in (one, two):
+                ours.close()
             store.stop()
     med = {name: statistics.median(values) for name, values in rates.items()}
     lines = [
