@@ -27,6 +27,12 @@ class MeasuredRenderer:
         self._lock = threading.Lock()
         RENDER_WORKERS.set(workers)
 
+    @property
+    def parallelism(self) -> int:
+        """How many renders may usefully run at once: the wrapped pool's workers (1 for an inline renderer)."""
+        workers = getattr(self.inner, "workers", 1)
+        return workers if isinstance(workers, int) and workers > 0 else 1
+
     def _load(self, change: int) -> None:
         with self._lock:
             self._in_flight += change

@@ -36,7 +36,7 @@ from adapters.renderers import PooledRenderer, preview_html
 from adapters.seaweedfs import EmbeddedSeaweedFS
 from adapters.template_library import TemplateLibrary
 from domain.actor import Actor, ActorKind
-from domain.assembly.assemble import assemble
+from domain.assembly.assemble import AssembledDocument, assemble
 from domain.assembly.context import AssemblyContext, ClientInfo, DocumentRef
 from services.dunning_run import run_dunning
 from storage import migrator
@@ -66,8 +66,8 @@ def fresh_database(admin_url: str, name: str) -> str:
     return url
 
 
-def seed(url: str, count: int) -> None:
-    """Insert ``count`` invoices due 30 days before the run day, ten per client."""
+def seed(url: str, count: int, tag: str = "") -> None:
+    """Insert ``count`` invoices due 30 days before the run day, ten per client (``tag`` keeps names unique)."""
     now = datetime.now(UTC)
     engine = create_engine(url)
     client_rows: list[dict[str, object]] = []
@@ -77,8 +77,8 @@ def seed(url: str, count: int) -> None:
         client_rows.append(
             {
                 "id": client_id,
-                "legal_name": f"Client {c} Ltd.",
-                "legal_name_key": f"client {c} ltd.",
+                "legal_name": f"Client {tag}{c} Ltd.",
+                "legal_name_key": f"client {tag}{c} ltd.",
                 "short_name": f"C{c}",
                 "address": "1 Main St",
                 "jurisdiction": "CA-BC",
@@ -97,7 +97,7 @@ def seed(url: str, count: int) -> None:
             invoice_rows.append(
                 {
                     "id": str(uuid.uuid4()),
-                    "number": f"INV-{c:05d}-{i}",
+                    "number": f"INV-{tag}{c:05d}-{i}",
                     "client_id": client_id,
                     "currency": "CAD",
                     "amount_minor": 125_000 + i,
@@ -129,9 +129,8 @@ def settings_for(url: str, store: EmbeddedSeaweedFS, folder: Path, workers: int)
     )
 
 
-def raw_rate(rounds: int) -> float:
-    """Render the final notice with WeasyPrint alone ``rounds`` times; return notices per second."""
-    library = TemplateLibrary(REPO_ROOT / "templates")
+def final_notice_document(library: TemplateLibrary) -> AssembledDocument:
+    """Return the final notice of one overdue invoice, assembled (what the raw baselines render)."""
     manifest = library.get("notices/final-notice")
     variables = {
         "invoices": [
@@ -157,7 +156,13 @@ def raw_rate(rounds: int) -> float:
         client=ClientInfo(legal_name="Client 0 Ltd.", short_name="C0", address="1 Main St", jurisdiction="CA-BC"),
         document=DocumentRef(id="bench", version=1, date=now.date(), created_at=now),
     )
-    html = preview_html(library, assemble(manifest, variables, context))
+    return assemble(manifest, variables, context)
+
+
+def raw_rate(rounds: int) -> float:
+    """Render the final notice with WeasyPrint alone ``rounds`` times; return notices per second."""
+    library = TemplateLibrary(REPO_ROOT / "templates")
+    html = preview_html(library, final_notice_document(library))
     HTML(string=html).write_pdf()  # warm fonts
     started = time.perf_counter()
     for _ in range(rounds):

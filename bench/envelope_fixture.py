@@ -88,7 +88,8 @@ class Deployment:
             headers=self.headers,
             json={"template": "msa/msa", "client_id": client.json()["id"], "variables": sample},
         )
-        document.raise_for_status()
+        if document.status_code != 201:
+            raise RuntimeError(f"POST /v1/documents answered {document.status_code}: {document.text[:500]}")
         before = set(self._outbox())
         envelope = self.client.post(
             "/v1/envelopes",
@@ -154,7 +155,8 @@ def deployment(port: int = 8000, database_url: str | None = None) -> Iterator[De
                     "bucket": "bench",
                 },
                 server={"public_url": f"http://127.0.0.1:{port}"},
-                render={"workers": 1},
+                # A cold render worker on a loaded 2-core machine can take a minute to start.
+                render={"workers": 1, "timeout_seconds": 600},
             )
             runtime = build_runtime(settings)
             migrator.upgrade(runtime.engine)

@@ -463,10 +463,11 @@ def delivered_summary(
 
 def page_count(pdf: bytes) -> int:
     """Return the number of pages of ``pdf``."""
-    return len(_page_heights(pdf))
+    return len(page_heights(pdf))
 
 
-def _page_heights(pdf: bytes) -> list[float]:
+def page_heights(pdf: bytes) -> list[float]:
+    """Return the height of each page of ``pdf`` in points (its length is the page count)."""
     reader = PdfFileReader(BytesIO(pdf), strict=False)
     heights = []
     for index in range(int(reader.root["/Pages"]["/Count"])):
@@ -476,14 +477,17 @@ def _page_heights(pdf: bytes) -> list[float]:
     return heights
 
 
-def stamp_boxes(pdf: bytes, boxes: Sequence[SignatureBoxRecord], signers: Sequence[Signer]) -> dict[str, SignatureBox]:
+def stamp_boxes(
+    pdf: bytes | Sequence[float], boxes: Sequence[SignatureBoxRecord], signers: Sequence[Signer]
+) -> dict[str, SignatureBox]:
     """Map signer ids to the stamp box their role's next template box gives (top-left origin).
 
     The renderer records boxes bottom-left (PDF user space, ``[x1, y1, x2, y2]``); the stamper wants
-    them from the page's top-left, so each is flipped against its own page's height. The n-th signer
+    them from the page's top-left, so each is flipped against its own page's height (``pdf`` is the
+    document, or its page heights when the caller has them already). The n-th signer
     of a role gets the n-th box of that role; signers beyond the boxes appear on the certificate only.
     """
-    heights = _page_heights(pdf)
+    heights = page_heights(pdf) if isinstance(pdf, bytes) else list(pdf)
     free: dict[str, list[SignatureBoxRecord]] = {}
     for box in boxes:
         free.setdefault(box.role, []).append(box)

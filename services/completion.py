@@ -21,13 +21,14 @@ from domain.blobs import Retention
 from domain.documents import SignedDocument
 from domain.envelopes import (
     Envelope,
+    EnvelopeEvent,
     EnvelopeStatus,
     RetentionPolicy,
     Signer,
     SignerRole,
     SignerStatus,
     delivered_summary,
-    page_count,
+    page_heights,
     stamp_boxes,
 )
 from domain.errors import MailUnavailable, NotFound, StoreUnavailable, TimestampUnavailable
@@ -84,6 +85,52 @@ def certificate_language(signers: Sequence[Signer]) -> str:
     return ordered[0].language if ordered else DEFAULT_LANGUAGE
 
 
+def completion_record(
+    envelope: Envelope,
+    events: Sequence[EnvelopeEvent],
+    sent_pages: int,
+    now: datetime,
+    t: Translator = ENGLISH,
+) -> CompletionRecord:
+    """Return what the certificate of completion of ``envelope`` states, from its signers and events."""
+    signers = [s for s in envelope.signers if s.status is SignerStatus.SIGNED]
+    sent_at = next((e.at for e in events if e.action == "envelope.created"), envelope.created_at)
+    return CompletionRecord(
+        envelope_id=envelope.id,
+        document_id=envelope.document_id,
+        document_version=envelope.version,
+        document_title=envelope.title,
+        template_id=envelope.template_id,
+        template_version=envelope.template_version,
+        sent_sha256=envelope.sent_sha256,
+        sent_at=sent_at,
+        completed_at=now,
+        sender_name=envelope.sender_name,
+        sender_title=envelope.sender_title,
+        signers=[
+            SignerEvidence(
+                name=s.signed_name or s.name,
+                email=s.email,
+                title=s.signed_title or s.title,
+                authority_attestation=s.attestation or "",
+                auth_method=t.gettext("e-mail link + one-time code") if s.otp_verified_at else t.gettext("e-mail link"),
+                consent_version=s.consent_version or "",
+                consented_at=s.consented_at or now,
+                viewed_at=s.viewed_at,
+                pages_seen=delivered_summary(s.viewed_pages, s.delivered_views, sent_pages, t),
+                signed_at=s.signed_at or now,
+                ip=s.ip or t.gettext("unknown"),
+                user_agent=s.user_agent or t.gettext("unknown"),
+                signature_method=s.signature_method or "typed",
+            )
+            for s in signers
+        ],
+        events=[EventRecord(at=e.at, actor=e.actor, action=e.action, ip=e.ip, user_agent=e.user_agent) for e in events],
+        # The certificate is issued by the MSP, whose document this is, not by the software.
+        issuer=envelope.msp_name,
+    )
+
+
 class CompletionService:
     """Turns a fully signed envelope into its sealed, filed, mailed record."""
 
@@ -135,7 +182,8 @@ class CompletionService:
             return self._defer(envelope, exc)
         now = self._clock.now()
         signers = [s for s in envelope.signers if s.status is SignerStatus.SIGNED]
-        boxes = stamp_boxes(sent, version.signature_boxes, signers)
+        heights = page_heights(sent)  # read once: the boxes and the page count both need it
+        boxes = stamp_boxes(heights, version.signature_boxes, signers)
         stamps = [
             SignatureStamp(
                 box=boxes[s.id],
@@ -149,49 +197,10 @@ class CompletionService:
             for s in signers
             if s.id in boxes
         ]
-        sent_pages = page_count(sent)
+        sent_pages = len(heights)
         language = certificate_language(envelope.signers)
         t = self._catalogs.translator(language)
-        events = self._envelopes.events(envelope.id)
-        sent_at = next((e.at for e in events if e.action == "envelope.created"), envelope.created_at)
-        record = CompletionRecord(
-            envelope_id=envelope.id,
-            document_id=envelope.document_id,
-            document_version=envelope.version,
-            document_title=envelope.title,
-            template_id=envelope.template_id,
-            template_version=envelope.template_version,
-            sent_sha256=envelope.sent_sha256,
-            sent_at=sent_at,
-            completed_at=now,
-            sender_name=envelope.sender_name,
-            sender_title=envelope.sender_title,
-            signers=[
-                SignerEvidence(
-                    name=s.signed_name or s.name,
-                    email=s.email,
-                    title=s.signed_title or s.title,
-                    authority_attestation=s.attestation or "",
-                    auth_method=(
-                        t.gettext("e-mail link + one-time code") if s.otp_verified_at else t.gettext("e-mail link")
-                    ),
-                    consent_version=s.consent_version or "",
-                    consented_at=s.consented_at or now,
-                    viewed_at=s.viewed_at,
-                    pages_seen=delivered_summary(s.viewed_pages, s.delivered_views, sent_pages, t),
-                    signed_at=s.signed_at or now,
-                    ip=s.ip or t.gettext("unknown"),
-                    user_agent=s.user_agent or t.gettext("unknown"),
-                    signature_method=s.signature_method or "typed",
-                )
-                for s in signers
-            ],
-            events=[
-                EventRecord(at=e.at, actor=e.actor, action=e.action, ip=e.ip, user_agent=e.user_agent) for e in events
-            ],
-            # The certificate is issued by the MSP, whose document this is, not by the software.
-            issuer=envelope.msp_name,
-        )
+        record = completion_record(envelope, self._envelopes.events(envelope.id), sent_pages, now, t)
         try:
             with _COMPLETER_LOCK:
                 sealed = self._completer.complete(sent, stamps, record, sealed_at=now, translator=t, language=language)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -80,6 +81,36 @@ def _file_stem(template_id: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", template_id.split("/")[-1].lower()).strip("-") or "document"
 
 
+@dataclass(frozen=True)
+class NewDocument:
+    """One document to create: the template, the client, its variables and the formats wanted."""
+
+    template_id: str
+    client_id: str
+    variables: dict[str, Any]
+    formats: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class CreatedDocument:
+    """A document just filed, with the bytes of its files as rendered (no need to read them back)."""
+
+    document: Document
+    version: DocumentVersion
+    files: Mapping[FileFormat, bytes] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    manifest: TemplateManifest
+    document: Document
+    client: Client
+    context: AssemblyContext
+    variables: dict[str, Any]
+    formats: tuple[FileFormat, ...]
+    retention: Retention | None
+
+
 # Document kinds that are evidence as soon as they are issued (not only once signed and sealed).
 EVIDENCE_ON_ISSUE = frozenset({"notice"})
 
@@ -101,8 +132,12 @@ class DocumentService:
         budget: RenderBudget | None = None,
         listeners: Sequence[DocumentListener] = (),
         evidence_lock: RetentionPolicy | None = None,
+        render_parallelism: int = 1,
     ) -> None:
         self._audit = audit
+        # How many renders ``create_many`` keeps in flight at once: the render workers, so a batch
+        # keeps every core busy (1 for an in-process renderer, which is not made for threads).
+        self._parallelism = max(1, render_parallelism)
         # Documents that are evidence the moment they are issued (a notice proves notice was given)
         # are filed under Object Lock at once, not only when sealed.
         self._evidence_lock = evidence_lock
@@ -131,11 +166,41 @@ class DocumentService:
 
         ``paper`` overrides the size the client's jurisdiction (or the MSP's setting) would choose.
         """
-        manifest = self._templates.get(template_id)
-        self._require_write(actor, manifest)
-        wanted = parse_formats(formats)
-        client = self._client(client_id)
+        created = self.create_many(actor, [NewDocument(template_id, client_id, variables, formats)], paper=paper)[0]
+        return created.document, created.version
+
+    def create_many(
+        self, actor: Actor, requests: Sequence[NewDocument], *, paper: Paper | None = None
+    ) -> list[CreatedDocument]:
+        """Create one document per request in this unit of work, rendering and storing them side by side.
+
+        Every request is checked first (permission, client, variables), so a bad one refuses the
+        whole batch before any render starts. The renders then run on all render workers at once,
+        each file is stored as soon as its render is done, and the rows and audit events are added
+        in request order. The files' bytes come back with the records, so a caller that mails them
+        never reads them back from the store.
+        """
         now = self._clock.now()
+        prepared = [self._prepare(actor, request, now, paper) for request in requests]
+        if self._parallelism > 1 and len(prepared) > 1:
+            with ThreadPoolExecutor(max_workers=min(self._parallelism, len(prepared))) as pool:
+                filed = list(pool.map(self._render_and_store, prepared))
+        else:
+            filed = [self._render_and_store(item) for item in prepared]
+        created = []
+        for item, (result, files) in zip(prepared, filed, strict=True):
+            version = self._version_record(actor, item, 1, result, files, now)
+            self._documents.add(item.document)
+            self._documents.add_version(version)
+            self._record_version(actor, item.document, version, "document.created")
+            created.append(CreatedDocument(item.document, version, result.files))
+        return created
+
+    def _prepare(self, actor: Actor, request: NewDocument, now: datetime, paper: Paper | None) -> _Prepared:
+        manifest = self._templates.get(request.template_id)
+        self._require_write(actor, manifest)
+        wanted = parse_formats(request.formats)
+        client = self._client(request.client_id)
         document = Document(
             id=str(uuid.uuid4()),
             client_id=client.id,
@@ -146,11 +211,54 @@ class DocumentService:
             created_at=now,
             created_by=actor.label,
         )
-        version = self._make_version(actor, manifest, document, 1, client, variables, wanted, now, paper)
-        self._documents.add(document)
-        self._documents.add_version(version)
-        self._record_version(actor, document, version, "document.created")
-        return document, version
+        return self._prepared(manifest, document, 1, client, request.variables, wanted, now, paper)
+
+    def _prepared(
+        self,
+        manifest: TemplateManifest,
+        document: Document,
+        number: int,
+        client: Client,
+        variables: dict[str, Any],
+        formats: tuple[FileFormat, ...],
+        now: datetime,
+        paper: Paper | None,
+    ) -> _Prepared:
+        context = AssemblyContext(
+            branding=self._branding,
+            client=ClientInfo.from_client(client),
+            document=DocumentRef(id=document.id, version=number, date=now.date(), created_at=now),
+            paper=paper,
+        )
+        # Bad variables are refused here, every problem named, before a render worker is busy.
+        validate_variables(manifest.schema, variables)
+        lock = self._evidence_lock
+        retention = (
+            Retention(mode=lock.mode, retain_until=lock.retain_until(manifest.kind, now))
+            if lock is not None and manifest.kind in EVIDENCE_ON_ISSUE
+            else None
+        )
+        return _Prepared(manifest, document, client, context, variables, formats, retention)
+
+    def _render_and_store(self, item: _Prepared) -> tuple[RenderResult, tuple[StoredFile, ...]]:
+        """Render ``item`` and store its files (no database work: this may run on a helper thread)."""
+        result = self._render(item.manifest.id, item.variables, item.context, item.formats)
+        stem = _file_stem(item.manifest.id)
+        number = item.context.document.version
+        files = tuple(
+            StoredFile(
+                format=fmt,
+                content_type=fmt.content_type,
+                blob=self._blobs.put(
+                    f"documents/{item.client.id}/{item.document.id}/v{number}/{stem}.{fmt.value}",
+                    data,
+                    content_type=fmt.content_type,
+                    retention=item.retention,
+                ),
+            )
+            for fmt, data in result.files.items()
+        )
+        return result, files
 
     def add_version(
         self,
@@ -219,46 +327,30 @@ class DocumentService:
         now: datetime,
         paper: Paper | None,
     ) -> DocumentVersion:
-        context = AssemblyContext(
-            branding=self._branding,
-            client=ClientInfo.from_client(client),
-            document=DocumentRef(id=document.id, version=number, date=now.date(), created_at=now),
-            paper=paper,
-        )
-        # Bad variables are refused here, every problem named, before a render worker is busy.
-        validate_variables(manifest.schema, variables)
-        result = self._render(manifest.id, variables, context, formats)
-        stem = _file_stem(manifest.id)
-        lock = self._evidence_lock
-        retention = (
-            Retention(mode=lock.mode, retain_until=lock.retain_until(manifest.kind, now))
-            if lock is not None and manifest.kind in EVIDENCE_ON_ISSUE
-            else None
-        )
-        files = tuple(
-            StoredFile(
-                format=fmt,
-                content_type=fmt.content_type,
-                blob=self._blobs.put(
-                    f"documents/{client.id}/{document.id}/v{number}/{stem}.{fmt.value}",
-                    data,
-                    content_type=fmt.content_type,
-                    retention=retention,
-                ),
-            )
-            for fmt, data in result.files.items()
-        )
+        item = self._prepared(manifest, document, number, client, variables, formats, now, paper)
+        result, files = self._render_and_store(item)
+        return self._version_record(actor, item, number, result, files, now)
+
+    @staticmethod
+    def _version_record(
+        actor: Actor,
+        item: _Prepared,
+        number: int,
+        result: RenderResult,
+        files: tuple[StoredFile, ...],
+        now: datetime,
+    ) -> DocumentVersion:
         return DocumentVersion(
-            document_id=document.id,
+            document_id=item.document.id,
             version=number,
-            template_id=manifest.id,
+            template_id=item.manifest.id,
             template_version=result.template_version,
-            document_date=context.document.date,
-            variables=variables,
+            document_date=item.context.document.date,
+            variables=item.variables,
             clauses=result.clauses,
             signature_boxes=result.signature_boxes,
             library_versions=result.library_versions,
-            context=context_snapshot(context),
+            context=context_snapshot(item.context),
             created_at=now,
             created_by=actor.label,
             files=files,

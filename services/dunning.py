@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -51,7 +51,7 @@ from domain.ports import (
     TemplateCatalog,
 )
 from domain.roles import Permission
-from services.documents import DocumentService
+from services.documents import CreatedDocument, DocumentService, NewDocument
 from services.dunning_notices import MsaFacts, NoticeFacts, NoticeSettings, interest_on, notice_variables
 from services.notice_mail import notice_mail
 
@@ -87,6 +87,20 @@ class PlannedStep:
     needs_approval: bool
     template: str | None
     superseded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class _Notice:
+    """A notice planned in a batch: its step, facts, day and variables, waiting to be rendered."""
+
+    invoice: InvoiceRecord
+    record: StepRecord
+    facts: NoticeFacts
+    day: date
+    template_id: str
+    title: str
+    client_id: str
+    variables: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -234,48 +248,63 @@ class DunningService:
 
     def process_invoice(self, actor: Actor, invoice_id: str, as_of: date) -> InvoiceOutcome:
         """Claim the invoice and perform every step due on ``as_of``; skip it if another run holds it."""
+        return self.process_invoices(actor, [invoice_id], as_of)[invoice_id]
+
+    def process_invoices(self, actor: Actor, invoice_ids: Sequence[str], as_of: date) -> dict[str, InvoiceOutcome]:
+        """Perform the steps due on ``as_of`` for a batch of invoices in this one unit of work.
+
+        Each invoice is claimed and planned in turn and its records written; the notices of the
+        whole batch are then rendered side by side on every render worker and filed, and only then
+        mailed and recorded, in the same order. One failure fails the batch (the caller retries its
+        invoices one by one, so only the bad one is reported).
+        """
         actor.require(Permission.DUNNING_RUN)
-        outcome = InvoiceOutcome()
-        invoice = self._invoices.claim(invoice_id)
-        if invoice is None:
-            outcome.locked = True
-            return outcome
-        records = self._steps.steps_for([invoice_id])[invoice_id]
-        due_steps = self._plan(invoice, records, as_of)
-        if not due_steps and any(r.status is StepStatus.AWAITING_APPROVAL for r in records):
-            outcome.held = True
-        final_on = _final_notice_on(records, self.client_terms(invoice.client_id, as_of).policy)
-        for due in due_steps:
-            outcome.steps.append(_planned(invoice, due))
-            if not due.issued:
-                self._record(invoice, due, StepStatus.SKIPPED)
-                outcome.skipped += 1
-            elif due.kind is StepKind.PHONE_TASK:
-                self._record(invoice, due, StepStatus.DONE)
-                self._audit.record(
-                    actor,
-                    "dunning.task_created",
-                    {"invoice": invoice.id, "client": invoice.client_id},
-                    payload={"step": due.step_key, "on": as_of.isoformat(), "channels": list(due.channels)},
-                )
-                outcome.tasks += 1
-            elif due.needs_approval:
-                record = self._record(invoice, due, StepStatus.AWAITING_APPROVAL)
-                self._audit.record(
-                    actor,
-                    "dunning.approval_requested",
-                    {"invoice": invoice.id, "client": invoice.client_id, "dunning_step": record.id},
-                    payload={"step": due.step_key, "kind": due.kind.value, "on": as_of.isoformat()},
-                )
-                outcome.awaiting_approval += 1
-            else:
-                record = self._record(invoice, due, StepStatus.DONE)
-                suspended = self._issue(actor, invoice, record, NoticeFacts.of(due), as_of, final_on)
-                if due.kind is StepKind.FINAL_NOTICE:
-                    final_on = as_of
-                outcome.issued += 1
-                outcome.suspended = outcome.suspended or suspended
-        return outcome
+        outcomes: dict[str, InvoiceOutcome] = {}
+        notices: list[_Notice] = []
+        for invoice_id in invoice_ids:
+            outcome = outcomes[invoice_id] = InvoiceOutcome()
+            invoice = self._invoices.claim(invoice_id)
+            if invoice is None:
+                outcome.locked = True
+                continue
+            records = self._steps.steps_for([invoice_id])[invoice_id]
+            due_steps = self._plan(invoice, records, as_of)
+            if not due_steps and any(r.status is StepStatus.AWAITING_APPROVAL for r in records):
+                outcome.held = True
+            final_on = _final_notice_on(records, self.client_terms(invoice.client_id, as_of).policy)
+            for due in due_steps:
+                outcome.steps.append(_planned(invoice, due))
+                if not due.issued:
+                    self._record(invoice, due, StepStatus.SKIPPED)
+                    outcome.skipped += 1
+                elif due.kind is StepKind.PHONE_TASK:
+                    self._record(invoice, due, StepStatus.DONE)
+                    self._audit.record(
+                        actor,
+                        "dunning.task_created",
+                        {"invoice": invoice.id, "client": invoice.client_id},
+                        payload={"step": due.step_key, "on": as_of.isoformat(), "channels": list(due.channels)},
+                    )
+                    outcome.tasks += 1
+                elif due.needs_approval:
+                    record = self._record(invoice, due, StepStatus.AWAITING_APPROVAL)
+                    self._audit.record(
+                        actor,
+                        "dunning.approval_requested",
+                        {"invoice": invoice.id, "client": invoice.client_id, "dunning_step": record.id},
+                        payload={"step": due.step_key, "kind": due.kind.value, "on": as_of.isoformat()},
+                    )
+                    outcome.awaiting_approval += 1
+                else:
+                    record = self._record(invoice, due, StepStatus.DONE)
+                    notices.append(self._plan_notice(invoice, record, NoticeFacts.of(due), as_of, final_on))
+                    if due.kind is StepKind.FINAL_NOTICE:
+                        final_on = as_of
+                    outcome.issued += 1
+        for notice, suspended in zip(notices, self._issue_all(actor, notices), strict=True):
+            found = outcomes[notice.invoice.id]
+            found.suspended = found.suspended or suspended
+        return outcomes
 
     def _record(self, invoice: InvoiceRecord, due: DueStep, status: StepStatus) -> StepRecord:
         record = StepRecord(
@@ -305,6 +334,12 @@ class DunningService:
         final_on: date | None,
     ) -> bool:
         """File and mail the notice of ``record``; suspend the client for a suspension. Return if suspended."""
+        return self._issue_all(actor, [self._plan_notice(invoice, record, facts, day, final_on)])[0]
+
+    def _plan_notice(
+        self, invoice: InvoiceRecord, record: StepRecord, facts: NoticeFacts, day: date, final_on: date | None
+    ) -> _Notice:
+        """Return what the notice of ``record`` says (its variables), ready to render."""
         ct = self.client_terms(invoice.client_id, day)
         client = self._client(invoice.client_id)
         assert facts.template_id is not None
@@ -320,8 +355,26 @@ class DunningService:
             final_notice_on=final_on,
             allowed=set(dict(manifest.schema).get("properties", {})),
         )
-        document, version = self._document_service.create(actor, manifest.id, client.id, variables, ["pdf"])
-        notice_pdf = version.file(FileFormat.PDF)
+        return _Notice(invoice, record, facts, day, manifest.id, manifest.title, client.id, variables)
+
+    def _issue_all(self, actor: Actor, notices: Sequence[_Notice]) -> list[bool]:
+        """Render and file every notice at once, then suspend, mail and record each in order.
+
+        Returns, per notice, whether it suspended the client.
+        """
+        if not notices:
+            return []
+        created = self._document_service.create_many(
+            actor, [NewDocument(n.template_id, n.client_id, n.variables, ["pdf"]) for n in notices]
+        )
+        return [self._finish(actor, notice, filed) for notice, filed in zip(notices, created, strict=True)]
+
+    def _finish(self, actor: Actor, notice: _Notice, filed: CreatedDocument) -> bool:
+        invoice, record, facts, day = notice.invoice, notice.record, notice.facts, notice.day
+        document = filed.document
+        # Read now, not when the notice was planned: an earlier notice of the batch may have suspended the client.
+        client = self._client(notice.client_id)
+        notice_pdf = filed.version.file(FileFormat.PDF)
         suspended = False
         if facts.kind is StepKind.SUSPENSION and client.suspended_since is None:
             self._clients.update(replace(client, suspended_since=day, updated_at=self._clock.now()))
@@ -332,11 +385,12 @@ class DunningService:
                 payload={"on": day.isoformat(), "step": record.step_key, "document": document.id},
             )
             suspended = True
-        message_id = self._mail(client.billing_email, manifest.title, invoice, record, document.id, variables)
+        message_id = self._mail(client.billing_email, notice.title, invoice, record, filed, notice.variables)
         done = replace(
             record, handled_on=day, status=StepStatus.DONE, document_id=document.id, mail_message_id=message_id
         )
         self._steps.update_step(done)
+        variables = notice.variables
         self._audit.record(
             actor,
             "dunning.notice_issued",
@@ -344,7 +398,7 @@ class DunningService:
             payload={
                 "step": record.step_key,
                 "kind": facts.kind.value,
-                "template": manifest.id,
+                "template": notice.template_id,
                 "on": day.isoformat(),
                 "pay_by": variables.get("pay_by"),
                 "suspension_date": variables.get("suspension_date"),
@@ -362,22 +416,22 @@ class DunningService:
         title: str,
         invoice: InvoiceRecord,
         record: StepRecord,
-        document_id: str,
+        filed: CreatedDocument,
         variables: Mapping[str, Any],
     ) -> str | None:
         policy = self.client_terms(invoice.client_id).policy
         step = next((s for s in policy.steps if s.key == record.step_key), None)
         if step is not None and "email" not in {c.value for c in step.channels}:
             return None  # a letter-only step: the filed PDF is printed and posted by staff
-        _stored, pdf = self._document_service.file(document_id, 1, FileFormat.PDF)
-        version = self._document_service.version(document_id, 1)
-        snapshot = version.context
+        # The bytes just rendered and filed are the ones attached: never read back from the store.
+        pdf = filed.files[FileFormat.PDF]
+        snapshot = filed.version.context
         receipt = self._mailer.send(
             notice_mail(
                 to=to,
                 title=title,
                 invoice_number=invoice.number,
-                issued_on=version.document_date,
+                issued_on=filed.version.document_date,
                 client_name=str(snapshot.get("client", {}).get("legal_name", "")) or "Sir or Madam",
                 msp_name=str(snapshot.get("branding", {}).get("msp_name", "")),
                 variables=variables,
@@ -526,8 +580,9 @@ class DunningService:
             allowed=set(dict(manifest.schema).get("properties", {})),
             extra={"amount_received": float(to_decimal(paid, invoice.currency))},
         )
-        document, _version = self._document_service.create(actor, manifest.id, client_id, variables, ["pdf"])
-        message_id = self._mail(client.billing_email, manifest.title, invoice, record, document.id, variables)
+        filed = self._document_service.create_many(actor, [NewDocument(manifest.id, client_id, variables, ["pdf"])])[0]
+        document = filed.document
+        message_id = self._mail(client.billing_email, manifest.title, invoice, record, filed, variables)
         self._steps.update_step(replace(record, document_id=document.id, mail_message_id=message_id))
         self._audit.record(
             actor,

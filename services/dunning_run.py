@@ -1,11 +1,13 @@
-"""A dunning run over every open invoice: one unit of work per invoice, several at once, with progress.
+"""A dunning run over every open invoice: one unit of work per batch of invoices, several at once, with progress.
 
-Each invoice is handled in its own transaction (``open_unit``) so that its notices and their
-records commit together and one failing invoice (a mail relay down, a render over budget) stops
-nothing else: it is reported and retried by the next run. Invoices are spread over ``workers``
-threads; the rendering itself happens in the pool of render processes, so with two workers both
-cores lay out notices while the threads wait on the database, the object store and the relay.
-A dry run plans in one read-only transaction and changes nothing.
+Invoices are handled in batches of ``batch`` per transaction (``open_unit``): a batch's notices are
+rendered side by side on every render worker, filed, mailed and recorded, and its records commit
+together (one audit-chain lock, one commit per batch instead of per invoice). If anything in a
+batch fails, the batch is rolled back and its invoices are handled again one per transaction, so
+one failing invoice (a mail relay down, a render over budget) stops nothing else: it is reported
+and retried by the next run. Batches are spread over ``workers`` threads, so while one thread
+writes to the database, the object store and the relay, another's notices keep the render
+processes busy. A dry run plans in one read-only transaction and changes nothing.
 
 An unexpected error on one invoice (a record no check foresaw) is logged and reported as a
 failure of that invoice only; the run goes on for everybody else.
@@ -28,6 +30,8 @@ from services.dunning import DunningService, InvoiceOutcome, PlannedStep
 UnitFactory = Callable[[], AbstractContextManager[DunningService]]
 Progress = Callable[[int, int], None]
 _PLAN_CHUNK = 500
+#: Invoices per transaction in a run: enough to keep every render worker busy and share one commit.
+BATCH = 10
 _log = logging.getLogger(__name__)
 UNEXPECTED = "an unexpected error; the invoice was skipped and the error logged for the operator"
 
@@ -69,6 +73,7 @@ def run_dunning(
     *,
     dry_run: bool = False,
     workers: int = 1,
+    batch: int = BATCH,
     progress: Progress | None = None,
 ) -> RunReport:
     """Plan (``dry_run``) or perform the ladder for every open invoice on ``as_of``."""
@@ -91,25 +96,34 @@ def run_dunning(
         with open_unit() as service:
             return service.process_invoice(actor, invoice_id, as_of)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dunning") as pool:
-        futures = {pool.submit(one, invoice_id): invoice_id for invoice_id in ids}
-        for future in as_completed(futures):
+    def handle(ids: list[str]) -> list[tuple[str, InvoiceOutcome | BaseException]]:
+        if len(ids) > 1:
             try:
-                outcome = future.result()
-            except Conflict:
-                outcome = InvoiceOutcome(locked=True)  # another run recorded the step first
-            except UndersignError as exc:
-                outcome = InvoiceOutcome()
-                report.failed.append((futures[future], exc.detail))
-            except Exception:  # one bad record must not stop the run for every other client
-                _log.exception("dunning run %s: invoice %s failed", as_of, futures[future])
-                outcome = InvoiceOutcome()
-                report.failed.append((futures[future], UNEXPECTED))
-            with lock:
-                report.add(outcome)
-                done += 1
-                if progress:
-                    progress(done, total)
+                with open_unit() as service:
+                    outcomes = service.process_invoices(actor, ids, as_of)
+                return [(invoice_id, outcomes[invoice_id]) for invoice_id in ids]
+            except Exception:  # the batch is rolled back: find the bad invoice by doing them one by one
+                _log.info("dunning run %s: a batch of %d failed; handling its invoices one by one", as_of, len(ids))
+        results: list[tuple[str, InvoiceOutcome | BaseException]] = []
+        for invoice_id in ids:
+            try:
+                results.append((invoice_id, one(invoice_id)))
+            except Exception as exc:  # reported below, per invoice
+                results.append((invoice_id, exc))
+        return results
+
+    size = max(1, batch)
+    batches = [ids[start : start + size] for start in range(0, total, size)]
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dunning") as pool:
+        futures = [pool.submit(handle, chunk) for chunk in batches]
+        for future in as_completed(futures):
+            for invoice_id, result in future.result():
+                outcome = _outcome(result, invoice_id, as_of, report)
+                with lock:
+                    report.add(outcome)
+                    done += 1
+                    if progress:
+                        progress(done, total)
     with open_unit() as service:
         suspended = service.suspended_clients()
     for client_id in suspended:
@@ -124,6 +138,21 @@ def run_dunning(
             _log.exception("dunning run %s: reinstating client %s failed", as_of, client_id)
             report.failed.append((client_id, UNEXPECTED))
     return report
+
+
+def _outcome(result: InvoiceOutcome | BaseException, invoice_id: str, as_of: date, report: RunReport) -> InvoiceOutcome:
+    """Return the outcome of one invoice, noting a failure in ``report``."""
+    if isinstance(result, InvoiceOutcome):
+        return result
+    if isinstance(result, Conflict):
+        return InvoiceOutcome(locked=True)  # another run recorded the step first
+    if isinstance(result, UndersignError):
+        report.failed.append((invoice_id, result.detail))
+        return InvoiceOutcome()
+    # One bad record must not stop the run for every other client.
+    _log.error("dunning run %s: invoice %s failed", as_of, invoice_id, exc_info=result)
+    report.failed.append((invoice_id, UNEXPECTED))
+    return InvoiceOutcome()
 
 
 def _plan_chunk(service: DunningService, ids: list[str], as_of: date, report: RunReport) -> list[PlannedStep]:

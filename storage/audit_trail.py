@@ -5,15 +5,23 @@ until the transaction that records the change commits or rolls back, so concurre
 and the chain can neither fork nor gap (seq is head + 1 under the lock, never a database sequence,
 whose rolled-back values would leave holes). SQLite serialises writers already (BEGIN IMMEDIATE).
 The repository can only append and read; triggers in the database refuse UPDATE and DELETE.
+
+Within one transaction the head is read and locked once: after the first append the transaction
+holds the lock, so the event just appended is the head, and the next appends of the same
+transaction (a batch of notices) chain onto it from memory instead of reading it back. The
+remembered head and tree nodes are forgotten on any rollback (a savepoint's included) and at
+commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, and_, insert, select, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from domain.actor import Actor, audit_identity, payload_naming_person
@@ -50,6 +58,34 @@ def event_from_row(row: Row[Any]) -> AuditEvent:
     )
 
 
+_APPEND_STATE = "undersign.audit_append"
+
+
+@dataclass
+class _AppendState:
+    """The head this transaction holds the lock on (the event it appended last) and its tree cache."""
+
+    seq: int
+    previous: AuditEvent | None
+    tree: SqlAuditTree
+
+
+def _forget(session: Session, *_args: object) -> None:
+    session.info.pop(_APPEND_STATE, None)
+
+
+def _append_state(session: Session) -> _AppendState | None:
+    state = session.info.get(_APPEND_STATE)
+    return state if isinstance(state, _AppendState) else None
+
+
+def _remember(session: Session, state: _AppendState) -> None:
+    if not sa_event.contains(session, "after_soft_rollback", _forget):
+        sa_event.listen(session, "after_soft_rollback", _forget)
+        sa_event.listen(session, "after_commit", _forget)
+    session.info[_APPEND_STATE] = state
+
+
 class SqlAuditTrail:
     """The audit chain in the database; it appends within the caller's unit of work and never commits."""
 
@@ -77,11 +113,15 @@ class SqlAuditTrail:
             payload_sha256=payload_digest(dict(payload)) if payload is not None else None,
             document_sha256=document_sha256,
         )
-        head = self._session.execute(
-            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-        ).one()
-        previous = self._by_seq(head.seq) if head.seq else None
-        event = chain_next(previous, draft, head.seq + 1, self._clock.now())
+        state = _append_state(self._session)
+        if state is None:
+            head = self._session.execute(
+                select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+            ).one()
+            previous = self._by_seq(head.seq) if head.seq else None
+            state = _AppendState(head.seq, previous, SqlAuditTree(self._session))
+        previous = state.previous
+        event = chain_next(previous, draft, state.seq + 1, self._clock.now())
         self._session.execute(
             insert(audit_events).values(
                 seq=event.seq,
@@ -100,12 +140,15 @@ class SqlAuditTrail:
                 hash=event.hash,
             )
         )
-        for subject_type, subject_id in event.subjects.items():
+        if event.subjects:
             self._session.execute(
-                insert(audit_subjects).values(seq=event.seq, subject_type=subject_type, subject_id=subject_id)
+                insert(audit_subjects),
+                [{"seq": event.seq, "subject_type": k, "subject_id": v} for k, v in event.subjects.items()],
             )
-        SqlAuditTree(self._session).add_leaf(event.seq, event.hash, previous.hash if previous else None)
+        state.tree.add_leaf(event.seq, event.hash, previous.hash if previous else None)
         self._session.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=event.seq, hash=event.hash))
+        state.seq, state.previous = event.seq, event
+        _remember(self._session, state)
         # The webhook outbox: announced in the same transaction as the change (see storage.webhook_outbox).
         record_webhook_message(self._session, event, subjects, payload)
         return event

@@ -202,6 +202,7 @@ class ServiceFactory:
             budget=runtime.render_budget,
             listeners=[self.risks()] if with_listeners else [],
             evidence_lock=retention_policy(runtime.settings),
+            render_parallelism=getattr(runtime.renderer, "parallelism", 1),
         )
 
     def risks(self) -> RiskService:

@@ -11,10 +11,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from io import BytesIO
 
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 from weasyprint.text.fonts import FontConfiguration
 
@@ -23,7 +22,7 @@ from domain.languages import DEFAULT_LANGUAGE, ENGLISH, Translator
 from domain.sealing.archive import next_archive_due
 from domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord
 from domain.sealing.seal import Sealer, SealMetadata
-from domain.sealing.stamping import SignatureStamp, Stamper
+from domain.sealing.stamping import SignatureStamp, Stamper, open_sent
 
 # Re-archive this long before the newest timestamp's certificates expire (the TSA may be down for a while).
 DEFAULT_ARCHIVE_MARGIN = timedelta(days=90)
@@ -38,17 +37,16 @@ class SealedDocument:
     sent_sha256: str
 
 
-def _page_count(pdf: bytes) -> int:
+def _page_count(writer: IncrementalPdfFileWriter) -> int:
     try:
-        return int(PdfFileReader(BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
+        return int(writer.root["/Pages"]["/Count"])
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         raise InvalidInput("The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc
 
 
-def _last_page_size(pdf: bytes) -> tuple[float, float]:
+def _last_page_size(writer: IncrementalPdfFileWriter, count: int) -> tuple[float, float]:
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
-        page_ref, _ = reader.find_page_for_modification(int(reader.root["/Pages"]["/Count"]) - 1)
+        page_ref, _ = writer.find_page_for_modification(count - 1)
         box = [float(v) for v in find_inherited_value_in_tree(page_ref.get_object(), "/MediaBox", "/Parent")]
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         raise InvalidInput("The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc
@@ -109,14 +107,16 @@ class Completer:
             )
         if not record.seal_profile:
             record = replace(record, seal_profile=self._sealer.profile)
-        first_page = _page_count(sent_pdf) + 1
+        # The sent bytes are parsed once: page count, page sizes and the stamps' revision share one reader.
+        writer = open_sent(sent_pdf)
+        count = _page_count(writer)
         certificate = self._certificates.render(
-            replace(record, first_page=first_page),
-            page_size=_last_page_size(sent_pdf),
+            replace(record, first_page=count + 1),
+            page_size=_last_page_size(writer, count),
             translator=translator,
             language=language,
         )
-        stamped = self._stamper.apply(sent_pdf, stamps, append_pdf=certificate)
+        stamped = self._stamper.apply_to(writer, stamps, append_pdf=certificate)
         metadata = SealMetadata(
             envelope_id=record.envelope_id,
             document_id=record.document_id,

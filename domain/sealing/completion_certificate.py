@@ -14,10 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
+from typing import Any
 
 from markupsafe import Markup
-from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint.text.fonts import FontConfiguration
 
 from domain.errors import FieldError, InvalidInput
@@ -255,13 +254,52 @@ class CertificateRenderer:
         """Return the certificate as PDF bytes with pages of ``page_size`` points (width, height).
 
         Pages are numbered as part of the whole sealed file ("Page 12 of 13"): the certificate starts
-        at ``record.first_page``; it is laid out once to count its own pages, then with the total.
-        Its words are ``translator``'s (``language`` is the page's ``lang``); names, titles and the
-        attestations stay as the signers gave them.
+        at ``record.first_page``. It is laid out once on the guess that it fills one page (the common
+        case) and again only when it runs longer, with the total it then knows. Its words are
+        ``translator``'s (``language`` is the page's ``lang``); names, titles and the attestations stay
+        as the signers gave them.
         """
+        identifier = hashlib.sha256(f"certificate:{record.envelope_id}:{record.sent_sha256}".encode()).digest()[:16]
+        own_pages = 1
+        while True:
+            total = record.first_page - 1 + own_pages
+            values = self.context(
+                record, page_size=page_size, total_pages=total, translator=translator, language=language
+            )
+            document = self._pages.layout(_CERTIFICATE, values)
+            if len(document.pages) == own_pages:
+                return self._pages.write(document, identifier=identifier)
+            own_pages = len(document.pages)
+
+    def html(
+        self,
+        record: CompletionRecord,
+        *,
+        page_size: tuple[float, float] = A4_POINTS,
+        total_pages: int,
+        translator: Translator = ENGLISH,
+        language: str = "en",
+    ) -> str:
+        """Return the certificate's HTML (what the PDF is laid out from; benchmarks render it raw)."""
+        values = self.context(
+            record, page_size=page_size, total_pages=total_pages, translator=translator, language=language
+        )
+        return _CERTIFICATE.render(**values)
+
+    @staticmethod
+    def context(
+        record: CompletionRecord,
+        *,
+        page_size: tuple[float, float],
+        total_pages: int,
+        translator: Translator = ENGLISH,
+        language: str = "en",
+    ) -> dict[str, Any]:
+        """Return the template values of the certificate of ``record`` in a file of ``total_pages`` pages."""
         t = translator
         names = [s.name for s in record.signers]
-        context = {
+        return {
+            **_page_footer(t, str(total_pages)),
             "_": t.gettext,
             "gettext": t.gettext,
             "ngettext": t.ngettext,
@@ -306,11 +344,6 @@ class CertificateRenderer:
             ],
             "first_page": record.first_page,
         }
-        identifier = hashlib.sha256(f"certificate:{record.envelope_id}:{record.sent_sha256}".encode()).digest()[:16]
-        draft = self._pages.write_pdf(_CERTIFICATE, {**context, **_page_footer(t, "?")}, identifier=identifier)
-        own_pages = int(PdfFileReader(BytesIO(draft), strict=False).root["/Pages"]["/Count"])
-        context.update(_page_footer(t, str(record.first_page - 1 + own_pages)))
-        return self._pages.write_pdf(_CERTIFICATE, context, identifier=identifier)
 
 
 def _page_footer(t: Translator, total: str) -> dict[str, Markup]:

@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -62,8 +63,15 @@ class HtmlPageWriter:
 
     def write_pdf(self, template: Template, context: dict[str, Any], *, identifier: bytes) -> bytes:
         """Render ``template`` with ``context`` and return the PDF (same input, same bytes)."""
+        return self.write(self.layout(template, context), identifier=identifier)
+
+    def layout(self, template: Template, context: dict[str, Any]) -> Document:
+        """Lay ``template`` with ``context`` out into pages (count them before writing the PDF)."""
         html = template.render(**context)
-        document = HTML(string=html, url_fetcher=DataOnlyFetcher())
-        pdf = document.write_pdf(font_config=self._font_config, pdf_identifier=identifier)
+        return HTML(string=html, url_fetcher=DataOnlyFetcher()).render(font_config=self._font_config)
+
+    def write(self, document: Document, *, identifier: bytes) -> bytes:
+        """Return the PDF of a laid-out document (same input, same bytes)."""
+        pdf = document.write_pdf(pdf_identifier=identifier)
         assert pdf is not None  # write_pdf returns bytes when no target is given
         return bytes(pdf)

@@ -227,6 +227,14 @@ def _lines(stamp: SignatureStamp, page_height: float) -> list[dict[str, object]]
     return placed
 
 
+def open_sent(sent_pdf: bytes) -> IncrementalPdfFileWriter:
+    """Parse the sent document once, ready for an incremental update (``InvalidInput`` if it is no PDF)."""
+    try:
+        return IncrementalPdfFileWriter(BytesIO(sent_pdf), strict=False)
+    except (PdfError, ValueError) as exc:
+        raise InvalidInput("The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc
+
+
 class Stamper:
     """Adds signature stamps and appended pages to a sent PDF in one incremental update."""
 
@@ -244,12 +252,16 @@ class Stamper:
 
         The returned bytes start with ``sent_pdf`` unchanged.
         """
-        try:
-            writer = IncrementalPdfFileWriter(BytesIO(sent_pdf), strict=False)
-        except (PdfError, ValueError) as exc:
-            raise InvalidInput(
-                "The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]
-            ) from exc
+        return self.apply_to(open_sent(sent_pdf), stamps, append_pdf=append_pdf)
+
+    def apply_to(
+        self,
+        writer: IncrementalPdfFileWriter,
+        stamps: Sequence[SignatureStamp],
+        *,
+        append_pdf: bytes | None = None,
+    ) -> bytes:
+        """Like :meth:`apply`, on a sent document already opened with :func:`open_sent` (parsed once)."""
         if stamps:
             self._stamp(writer, stamps)
         if append_pdf is not None:

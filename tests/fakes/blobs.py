@@ -31,6 +31,7 @@ class FakeBlobStore:
         self.objects: dict[str, list[BlobVersion]] = {}
         self.down = False
         self._counter = 0
+        self.reads = 0  # how many times bytes were read back (a just-written file need not be)
 
     def _available(self) -> None:
         if self.down:
@@ -53,6 +54,7 @@ class FakeBlobStore:
     def get(self, key: str, version_id: str | None = None) -> bytes:
         """Return the latest bytes of ``key``, or exactly ``version_id``; a missing one is ``NotFound``."""
         self._available()
+        self.reads += 1
         versions = self.objects.get(key, [])
         if version_id is None and versions:
             return versions[-1].data

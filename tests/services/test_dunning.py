@@ -357,6 +357,46 @@ class TestBoundToTheSignedMsa:
         assert final.variables["suspension_date"] == on(35).isoformat()
 
 
+class TestBatches:
+    def test_a_run_over_many_invoices_issues_each_notice_once_from_the_rendered_bytes(self, office: FakeOffice) -> None:
+        """Twelve invoices (more than one batch) each get one reminder, mailed as filed, never read back."""
+        invoices = [
+            office.add_invoice(office.add_client(f"Client {n} Ltd", f"ap{n}@c.example"), f"INV-{n}", DUE)
+            for n in range(12)
+        ]
+        report = run(office, 7)
+        assert report.failed == [] and report.issued == 12 and report.tasks == 12
+        assert office.blobs.reads == 0
+        assert sorted(m.to[0] for m in office.mailer.sent) == sorted(f"ap{n}@c.example" for n in range(12))
+        for invoice in invoices:
+            reminder = office.steps.of_invoice(invoice.id)["reminder-1"]
+            [mail] = [m for m in office.mailer.sent if m.message_id == reminder.mail_message_id]
+            stored = office.documents.get_version(reminder.document_id or "", 1)
+            assert stored is not None
+            blob = stored.files[0].blob
+            assert office.blobs.objects[blob.key][-1].data == mail.attachments[0].content
+            assert invoice.number in pdf_text(mail.attachments[0].content)
+        assert len(office.audit.of("dunning.notice_issued")) == 12
+
+    def test_a_bad_invoice_inside_a_batch_fails_alone(self, office: FakeOffice) -> None:
+        """One unrenderable notice among eleven good ones: only it is reported; each good one is mailed once."""
+        good = [
+            office.add_invoice(office.add_client(f"Client {n} Ltd", f"ap{n}@c.example"), f"INV-{n}", DUE)
+            for n in range(10)
+        ]
+        bad = office.add_invoice(office.add_client("Contoso Ltd", "ap@contoso.example"), "INV-BAD", DUE)
+        good.append(office.add_invoice(office.add_client("Late Ltd", "ap@late.example"), "INV-LATE", DUE))
+        office.renderer.fail_with = RenderBudgetExceeded("The notice took too long to lay out.")
+        office.renderer.fail_when = lambda job: job.context.client.legal_name == "Contoso Ltd"
+        report = run(office, 7)
+        assert report.failed == [(bad.id, "The notice took too long to lay out.")]
+        assert statuses(office, bad) == {}
+        for invoice in good:
+            assert statuses(office, invoice) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
+        sent = [m.message_id for m in office.mailer.sent]
+        assert len(sent) == len(set(sent)) == 11
+
+
 class TestFailures:
     def test_one_invoice_that_cannot_be_rendered_does_not_stop_the_others(self, office: FakeOffice) -> None:
         """A render failing for one client's notice is reported; the others go out; the next run retries it."""

@@ -68,3 +68,41 @@ class TestConcurrentAppends:
         assert verdict.ok and verdict.head_seq == WRITERS
         leaves = [bytes.fromhex(event.hash) for event in events]
         assert kept_roots == [root_from_leaves(leaves[:size]) for size in (1, 7, 32, WRITERS)]
+
+
+class TestAppendsInOneTransaction:
+    def test_batches_and_a_rolled_back_savepoint_keep_one_chain(self, pg_engine: Engine) -> None:
+        """Ten writers each appending 7 events per transaction (one rolled back inside a savepoint) chain 1..60."""
+        sessions = make_session_factory(pg_engine)
+        clock = FixedClock()
+        errors: list[BaseException] = []
+
+        def write(index: int) -> None:
+            try:
+                actor = Actor(name=f"batch-{index}", role=Role.TECH)
+                with unit_of_work(sessions) as session:
+                    trail = SqlAuditTrail(session, clock)
+                    for n in range(3):
+                        trail.record(actor, "client.changed", {"client": f"C-{index}-{n}"})
+                    savepoint = session.begin_nested()
+                    SqlAuditTrail(session, clock).record(actor, "client.changed", {"client": "rolled-back"})
+                    savepoint.rollback()
+                    for n in range(3, 6):
+                        SqlAuditTrail(session, clock).record(actor, "client.changed", {"client": f"C-{index}-{n}"})
+            except BaseException as exc:  # reported by the main thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        with unit_of_work(sessions) as session:
+            events = list(SqlAuditTrail(session, clock).stream())
+            kept_root = SqlAuditTree(session).root(60)
+        assert [event.seq for event in events] == list(range(1, 61))
+        assert all(event.subjects["client"] != "rolled-back" for event in events)
+        verdict = verify_chain(events, [])
+        assert verdict.ok and verdict.head_seq == 60
+        assert kept_root == root_from_leaves([bytes.fromhex(event.hash) for event in events])

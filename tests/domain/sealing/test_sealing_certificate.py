@@ -165,3 +165,13 @@ class TestPlainCertificate:
         total = 11 + pages
         for number in range(12, total + 1):
             assert f"Page {number} of {total}" in out
+
+    def test_a_one_page_certificate_is_numbered_on_from_the_document(
+        self, renderer: CertificateRenderer, record: CompletionRecord
+    ) -> None:
+        """A certificate that fits one page after a 2-page document says "Page 3 of 3" and has one page."""
+        pdf = renderer.render(replace(record, first_page=3))
+        assert int(PdfFileReader(BytesIO(pdf)).root["/Pages"]["/Count"]) == 1
+        out = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        assert "Page 3 of 3" in out
+        assert "Page 3 of ?" not in out
