@@ -42,6 +42,7 @@ from undersign.dev_store import use_running_dev_store
 from undersign.runtime import Runtime, build_runtime
 from undersign.settings import Mode, Settings
 from undersign.structured_logging import configure_logging
+from undersign.task_worker import start_task_worker
 from undersign.webhooks_runtime import run_worker
 
 log = logging.getLogger("api")
@@ -70,6 +71,7 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
         try:
             owned.ensure_bucket()
             app.state.runtime = owned
+            start_task_worker(owned)
             if chosen.mode is Mode.DEVELOPMENT:
                 # Webhooks are delivered by a thread of the development server (`undersign webhooks worker`
                 # in production, where the API processes only write the outbox).

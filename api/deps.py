@@ -8,7 +8,6 @@ validated, so a caller who may not write gets 403 whatever they send.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -75,5 +74,4 @@ EvidenceExporterDep = Annotated[EvidenceExporter, Depends(providers.evidence_exp
 # The signer's side: the signing kit, where the request came from, sealing after the last signature.
 KitDep = Annotated[SigningKit, Depends(providers.signing_kit)]
 CallerDep = Annotated[Caller, Depends(providers.signer_caller)]
-CompletionRunnerDep = Annotated[Callable[[str], str | None], Depends(providers.completion_runner)]
 PageImagesDep = Annotated[providers.PageImages, Depends(providers.page_images)]

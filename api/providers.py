@@ -41,8 +41,8 @@ from services.webhooks import WebhookService
 from storage.audit_trail import SqlAuditTrail
 from storage.database import unit_of_work
 from undersign.evidence_export import EvidenceExporter
-from undersign.jobs import complete_in_own_transaction, run_dunning_for
-from undersign.runtime import Runtime
+from undersign.jobs import run_dunning_for
+from undersign.runtime import TASKS_ENQUEUED, Runtime
 from undersign.service_factory import ServiceFactory
 
 
@@ -53,9 +53,15 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def unit_of_work_for_request(runtime: Annotated[Runtime, Depends(get_runtime)], request: Request) -> Iterator[Session]:
-    """Yield the request's session; commit on success, roll back on any error."""
+    """Yield the request's session; commit on success, roll back on any error; then wake the task workers.
+
+    Tasks enqueued by the request are in its transaction; once it has committed, a worker in this
+    process (embedded default) is told to look now rather than at its next poll.
+    """
     with unit_of_work(runtime.sessions, read_mostly=request.method in ("GET", "HEAD")) as session:
         yield session
+    if session.info.get(TASKS_ENQUEUED):
+        runtime.tasks_committed()
 
 
 _Session = Annotated[Session, Depends(unit_of_work_for_request, scope="function")]
@@ -193,11 +199,6 @@ def evidence_exporter(factory: _Factory) -> EvidenceExporter:
 def signing_kit(runtime: _Runtime) -> SigningKit:
     """Return the process's signing kit (sealing key, page images, script font)."""
     return runtime.kit
-
-
-def completion_runner(runtime: _Runtime) -> Callable[[str], str | None]:
-    """Return a function that completes an envelope in its own transaction (for a background task)."""
-    return lambda envelope_id: complete_in_own_transaction(runtime, envelope_id)
 
 
 def signer_caller(request: Request, runtime: _Runtime) -> Caller:

@@ -18,6 +18,7 @@ import typer
 from cli import audit, dunning, invoices, keys, templates, verify, webhooks
 from cli.context import DataDirOption, cli_actor, command_services, debug_requested, load_settings
 from cli.run_due import run_due
+from cli.worker import worker
 from domain.errors import UndersignError
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.add_typer(dunning.app, name="dunning")
 app.add_typer(audit.app, name="audit")
 app.add_typer(webhooks.app, name="webhooks")
 app.command("run-due")(run_due)
+app.command("worker")(worker)
 app.add_typer(templates.app, name="templates")
 app.command("render")(templates.render)
 app.command("verify")(verify.verify)

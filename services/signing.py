@@ -39,10 +39,12 @@ from domain.ports import (
     EnvelopeRepository,
     Mailer,
     OutgoingMail,
+    TaskQueue,
 )
 from domain.risks import WAIVER_TEMPLATE, names_match
 from domain.signature_image import SignatureImageError, normalise_drawn_signature
 from domain.text import multi_line, single_line
+from services.completion import COMPLETE_ENVELOPE_TASK
 from services.envelopes import EnvelopeRecorder, Invitations, SigningRules, with_signer
 
 MAX_REASON = 2000
@@ -100,6 +102,7 @@ class SigningService:
         mailer: Mailer,
         clock: Clock,
         rules: SigningRules,
+        tasks: TaskQueue,
         listeners: list[EnvelopeOutcomeListener] | None = None,
     ) -> None:
         self._envelopes = envelopes
@@ -110,6 +113,7 @@ class SigningService:
         self._mailer = mailer
         self._clock = clock
         self._rules = rules
+        self._tasks = tasks
         self._listeners = listeners or []
 
     # -- resolving a link ------------------------------------------------------------------------------
@@ -392,6 +396,9 @@ class SigningService:
         if current_order(envelope.signers) is None:
             envelope = replace(envelope, status=EnvelopeStatus.COMPLETING, next_reminder_at=None)
             self._envelopes.update(envelope)
+            # Sealing is a task committed with this signature: a worker seals after the commit, and a
+            # crash on either side loses neither the signature nor the seal that follows it.
+            self._tasks.enqueue(COMPLETE_ENVELOPE_TASK, {"envelope_id": envelope.id})
             return envelope
         return self._invitations.invite_due(envelope, actor)
 

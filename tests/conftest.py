@@ -141,6 +141,8 @@ def runtime(
 ) -> Iterator[Runtime]:
     """The real runtime over the test database and a fresh bucket."""
     rt = build_runtime(settings, blob_store=blob_store, clock=clock, renderer=renderer)
+    # No worker runs beside a test's app: the tasks a request enqueued run once it has committed.
+    rt.run_tasks_inline = True
     yield rt
     rt.close()
 

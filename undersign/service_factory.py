@@ -6,13 +6,15 @@ a request, a cron run and a shell command get the same repositories, listeners a
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
+import time
+from collections.abc import Callable, MutableMapping, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from domain.ports import EnvelopeOutcomeListener
+from domain.ports import EnvelopeOutcomeListener, TaskQueue
 from undersign.runtime import Runtime
 from undersign.settings import Mode, Settings
 
@@ -89,6 +91,23 @@ def checkpoint_policy(runtime: Runtime) -> CheckpointPolicy:
     return CheckpointPolicy(
         retention_mode=settings.s3.retention_mode, retention_years=settings.audit.checkpoint_retention_years
     )
+
+
+def pause_after_seal(gate: Path | None) -> Callable[[str], None] | None:
+    """Return the testing hook that holds a completion between filing its sealed copy and recording it.
+
+    With ``UNDERSIGN_TASKS__PAUSE_AFTER_SEAL_FILE`` set, the worker writes ``<file>.reached`` (naming
+    the envelope) and waits until ``<file>`` exists: a test kills it there, at the worst moment.
+    """
+    if gate is None:
+        return None
+
+    def pause(envelope_id: str) -> None:
+        gate.with_name(gate.name + ".reached").write_text(envelope_id)
+        while not gate.exists():
+            time.sleep(0.05)
+
+    return pause
 
 
 class ServiceFactory:
@@ -303,8 +322,13 @@ class ServiceFactory:
             mailer=runtime.mailer,
             clock=runtime.clock,
             rules=rules,
+            tasks=self.tasks(),
             listeners=self.envelope_listeners(),
         )
+
+    def tasks(self) -> TaskQueue:
+        """The task queue on this unit of work (tasks commit with the change that needs them)."""
+        return self.runtime.task_queue(self.session)
 
     def completion(self) -> CompletionService:
         """Sealing and filing a fully signed envelope."""
@@ -327,6 +351,7 @@ class ServiceFactory:
             completer=kit.completer,
             retention=kit.retention,
             listeners=self.envelope_listeners(),
+            after_filed=pause_after_seal(runtime.settings.tasks.pause_after_seal_file),
         )
 
     def archive(self) -> ArchiveService:

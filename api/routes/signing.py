@@ -12,13 +12,13 @@ import binascii
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Response
+from fastapi import APIRouter, Form, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from api.deps import CallerDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
+from api.deps import CallerDep, KitDep, PageImagesDep, SigningServiceDep
 from api.signing_csrf import FormGuardDep, SigningFormGuard
 from api.signing_pages import render
-from domain.envelopes import EnvelopeStatus, OtpCheck
+from domain.envelopes import OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound
 from services.signing import Caller, LinkInvalid, SigningService
 
@@ -224,8 +224,6 @@ def sign(
     service: SigningServiceDep,
     caller: CallerDep,
     kit: KitDep,
-    complete: CompletionRunnerDep,
-    background: BackgroundTasks,
     guard: FormGuardDep,
     full_name: Annotated[str, Form(max_length=200)] = "",
     title: Annotated[str, Form(max_length=200)] = "",
@@ -234,11 +232,11 @@ def sign(
     signature: Annotated[str, Form(max_length=1_500_000)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
-    """Sign; the last signature starts completion (sealing) after the answer is sent."""
+    """Sign; the last signature enqueues completion (sealing), which a worker runs after the commit."""
     if not guard.accepts(token, csrf):
         return _forged()
     try:
-        envelope = service.sign(
+        service.sign(
             token,
             caller,
             full_name=full_name,
@@ -263,10 +261,7 @@ def sign(
             status=422,
             form={"full_name": full_name, "title": title, "method": method},
         )
-    if envelope.status is EnvelopeStatus.COMPLETING:
-        # Sealing runs in its own transaction after this answer: the signature is committed first,
-        # and a timestamp authority that is down delays the seal without losing the signature.
-        background.add_task(complete, envelope.id)
+    # The request only validates and records; sealing is a task for a worker (see SigningService.sign).
     return _page(
         "done",
         title="Signed",

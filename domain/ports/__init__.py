@@ -15,6 +15,7 @@ from domain.ports.documents import DocumentListener, DocumentRepository, SignedD
 from domain.ports.envelopes import DocumentPages, EnvelopeOutcomeListener, EnvelopeRepository
 from domain.ports.mail import Attachment, Mailer, MailReceipt, OutgoingMail
 from domain.ports.risks import RiskRepository
+from domain.ports.tasks import JsonValue, TaskQueue
 from domain.ports.templates import DocumentRenderer, TemplateCatalog
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "EnvelopeOutcomeListener",
     "EnvelopeRepository",
     "InvoiceRepository",
+    "JsonValue",
     "MailReceipt",
     "Mailer",
     "OutgoingMail",
@@ -41,5 +43,6 @@ __all__ = [
     "RiskRepository",
     "SignedDocumentRepository",
     "StoredBlob",
+    "TaskQueue",
     "TemplateCatalog",
 ]

@@ -66,6 +66,7 @@ class Ceremony:
             mailer=self.office.mailer,
             clock=self.office.clock,
             rules=self.office.rules,
+            tasks=self.office.tasks,
             listeners=[DocumentThaw(self.office.documents), self.office.risk_service(), *extra],
         )
 
