@@ -76,7 +76,8 @@ def truncate_all(engine: Engine) -> None:
         # procrastinate's queue (migration 0013): a test's tasks must not run in the next test.
         conn.execute(
             text(
-                "TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, procrastinate_workers RESTART IDENTITY CASCADE"
+                "TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, procrastinate_workers "
+                "RESTART IDENTITY CASCADE"
             )
         )
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :genesis WHERE id = 1"), {"genesis": "0" * 64})
