@@ -68,7 +68,7 @@ class TestCompose:
                 model = fields[part].annotation
 
     def test_runs_api_worker_postgresql_and_seaweedfs(self) -> None:
-        """The stack has the api, a task worker running `undersign worker` (a real command), PostgreSQL and SeaweedFS."""
+        """The stack has the api, a worker running `undersign worker` (a real command), PostgreSQL and SeaweedFS."""
         import yaml
         from typer.main import get_command
 
