@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from api.api_docs import install_api_docs
@@ -70,6 +71,9 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
         stop_webhooks = threading.Event()
         try:
             owned.ensure_bucket()
+            # Warm before startup completes: /readyz answers (and uvicorn counts the worker started) only
+            # once the render workers are up, so the first document does not pay for their start.
+            await anyio.to_thread.run_sync(owned.warm)
             app.state.runtime = owned
             start_task_worker(owned)
             if chosen.mode is Mode.DEVELOPMENT:

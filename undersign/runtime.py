@@ -146,6 +146,13 @@ class Runtime:
             max_pages=self.settings.render.max_pages, timeout_seconds=self.settings.render.timeout_seconds
         )
 
+    def warm(self) -> None:
+        """Start the render workers and wait until they are warm, so the first document is not slow."""
+        renderer = self.renderer
+        warm = getattr(getattr(renderer, "inner", renderer), "warm", None)
+        if warm is not None:
+            warm()
+
     def task_queue(self, session: Session) -> TaskQueue:
         """The task queue on ``session``: procrastinate on PostgreSQL, our ``queued_tasks`` table on SQLite.
 
