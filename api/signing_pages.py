@@ -15,7 +15,7 @@ from jinja2 import DictLoader, Environment, select_autoescape
 _BASE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="no-referrer">{% if preparing %}<meta http-equiv="refresh" content="3">{% endif %}
 <title>{{ title }}</title>
 <style nonce="{{ nonce }}">
 {% if script_font %}@font-face { font-family: "Dancing Script";
@@ -97,6 +97,8 @@ _SIGN = """{% extends "base" %}{% block body %}
 <h1>{{ envelope.title }}</h1>
 {% if envelope.message %}<p class="card">{{ envelope.message }}</p>{% endif %}
 {% include "errors" %}
+{% if preparing %}<p class="card" role="status" id="preparing">The document is being prepared for you to read.
+This page reloads by itself in a few seconds.</p>{% endif %}
 <section class="pages" aria-label="The document, {{ page_count }} pages">
 {% for i in range(page_count) %}<img src="/sign/{{ token }}/pages/{{ i }}.png"
  loading="{{ 'eager' if i < 2 else 'lazy' }}"

@@ -26,6 +26,7 @@ from domain.envelopes import (
     hash_token,
     new_otp,
     otp_expiry,
+    page_image_key,
     pages_seen,
     party_for,
     require_turn,
@@ -77,15 +78,22 @@ class SigningView:
     disclosure_version: str
     disclosure_text: str
     page_count: int = 0
+    # True while the page images are being rendered (the page asks the signer to wait a moment).
+    preparing: bool = False
 
 
 @dataclass(frozen=True)
 class PageDelivery:
-    """One page image for the signer, and whether this is its first delivery (to be recorded)."""
+    """Which stored page image the signer gets, and whether this is its first delivery (to be recorded)."""
 
-    png: bytes
+    sent_sha256: str
+    index: int
     page_count: int
     first_delivery: bool
+
+
+class PagesPreparing(Exception):
+    """The page images of this document are still being rendered; ask again in a few seconds."""
 
 
 class SigningService:
@@ -148,7 +156,7 @@ class SigningService:
         """
         envelope, signer = self._resolve(token, lock=False)
         step = self._step(envelope, signer)
-        page_count = len(self._document_pages(envelope)) if step == "sign" else 0
+        page_count = (self._page_count(envelope) or 0) if step == "sign" else 0
         if signer.opened_at is None:
             envelope, signer = self._resolve(token, lock=True)
             if signer.opened_at is None:
@@ -157,7 +165,7 @@ class SigningService:
                 self._recorder.record(envelope, "signer.opened", _actor(signer, caller), signer=signer)
             step = self._step(envelope, signer)
             if step == "sign" and not page_count:
-                page_count = len(self._document_pages(envelope))
+                page_count = self._page_count(envelope) or 0
         version = signer.consent_version or self._rules.consent_version
         return SigningView(
             envelope=envelope,
@@ -167,6 +175,7 @@ class SigningService:
             disclosure_version=version,
             disclosure_text=disclosure_text(version, self._rules.paper_copy_contact),
             page_count=page_count,
+            preparing=step == "sign" and not page_count,
         )
 
     def _step(self, envelope: Envelope, signer: Signer) -> str:
@@ -176,17 +185,22 @@ class SigningService:
             return "otp"
         return "sign"
 
-    def _document_pages(self, envelope: Envelope) -> list[bytes]:
-        return self._pages.pages(
-            envelope.sent_sha256, lambda: self._blobs.get(envelope.sent_key, envelope.sent_version_id)
-        )
+    def _page_count(self, envelope: Envelope) -> int | None:
+        """Return the page count once the page images are stored; else ask for them and return ``None``.
+
+        Envelopes ask at creation; one sent before page images were rendered by a task asks here.
+        """
+        count = self._pages.ready(envelope.sent_sha256)
+        if count is None:
+            self._pages.request(envelope.sent_sha256, envelope.sent_key, envelope.sent_version_id)
+        return count
 
     def page_image(self, token: str, index: int, caller: Caller | None = None) -> bytes:
         """Return page ``index`` (0-based) as PNG and record its first delivery, in this unit of work."""
         delivery = self.deliver_page(token, index)
         if delivery.first_delivery:
             self.record_page_view(token, index, delivery.page_count, caller or Caller(None, None))
-        return delivery.png
+        return self._blobs.get(page_image_key(delivery.sent_sha256, delivery.index))
 
     def deliver_page(self, token: str, index: int) -> PageDelivery:
         """Return page ``index`` (0-based) as PNG, only after consent (and the code, when required).
@@ -198,10 +212,12 @@ class SigningService:
         envelope, signer = self._resolve(token, lock=False)
         if self._step(envelope, signer) != "sign":
             raise LinkInvalid("This link is not valid.")
-        pages = self._document_pages(envelope)
-        if not 0 <= index < len(pages):
+        count = self._page_count(envelope)
+        if count is None:
+            raise PagesPreparing("The document is being prepared.")
+        if not 0 <= index < count:
             raise NotFound("No such page.")
-        return PageDelivery(pages[index], len(pages), index not in signer.viewed_pages)
+        return PageDelivery(envelope.sent_sha256, index, count, index not in signer.viewed_pages)
 
     def record_page_view(self, token: str, index: int, count: int, caller: Caller) -> None:
         """Record that page ``index`` was delivered to the signer (once per page).
@@ -346,6 +362,10 @@ class SigningService:
                 drawn_png = normalise_drawn_signature(drawn_png)
             except SignatureImageError as exc:
                 errors.append(FieldError("signature", f"Signature: {exc}"))
+        page_count = self._page_count(envelope)
+        if page_count is None:
+            # Nobody signs a document they could not yet have been shown.
+            errors.append(FieldError("document", "the document is still being prepared; read it, then sign"))
         if errors:
             raise InvalidInput("Some fields need your attention.", errors=errors)
         name_matches = names_match(full_name, signer.name)
@@ -387,8 +407,8 @@ class SigningService:
                 "invited_name": signer.name,
                 # What the signer was shown before signing ("viewed" means the page images were delivered).
                 "viewed_pages": [p + 1 for p in signer.viewed_pages],
-                "page_count": len(self._document_pages(envelope)),
-                "seen": pages_seen(signer.viewed_pages, len(self._document_pages(envelope))),
+                "page_count": page_count,
+                "seen": pages_seen(signer.viewed_pages, page_count or 0),
                 "name_matches_invitation": name_matches,
                 "signature_sha256": hashlib.sha256(drawn_png or full_name.encode()).hexdigest(),
             },

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from domain.ports import EnvelopeOutcomeListener, TaskQueue
+from domain.ports import DocumentPages, EnvelopeOutcomeListener, TaskQueue
 from undersign.runtime import Runtime
 from undersign.settings import Mode, Settings
 
@@ -301,7 +301,14 @@ class ServiceFactory:
             blobs=runtime.blob_store,
             signed=SqlSignedDocumentRepository(self.session),
             listeners=self.envelope_listeners(extra),
+            pages=self.page_images(),
         )
+
+    def page_images(self) -> DocumentPages:
+        """Which sent PDFs have their page images stored; asking for the others enqueues their render."""
+        from storage.page_image_repository import SqlPageImages
+
+        return SqlPageImages(self.session, self.tasks(), self.runtime.clock.now())
 
     def signing(self) -> SigningService:
         """What a signer does through the link: consent, code, view, sign, decline."""
@@ -316,7 +323,7 @@ class ServiceFactory:
         return SigningService(
             envelopes=envelopes,
             blobs=runtime.blob_store,
-            pages=runtime.kit.pages,
+            pages=self.page_images(),
             invitations=Invitations(envelopes, runtime.mailer, recorder, runtime.clock, rules),
             recorder=recorder,
             mailer=runtime.mailer,

@@ -18,12 +18,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from services.completion import COMPLETE_ENVELOPE_TASK
+from storage.page_image_repository import RENDER_PAGE_IMAGES_TASK
 from undersign.jobs import JOBS, complete_in_own_transaction
 from undersign.runtime import Runtime
 
 log = logging.getLogger("undersign.tasks")
 COMPLETE_ENVELOPE = COMPLETE_ENVELOPE_TASK
-RENDER_PAGE_IMAGES = "render-page-images"
+RENDER_PAGE_IMAGES = RENDER_PAGE_IMAGES_TASK
 RUN_DUE_PREFIX = "run-due."
 
 Task = Callable[[Runtime, dict[str, Any]], None]

@@ -1,7 +1,8 @@
 """``/sign/{token}``: the signer's pages (HTML), and the page images of the document.
 
-Every answer carries ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer`` (the token in
-the URL must not leak to caches or other sites) and a strict Content Security Policy. Any link that
+Every answer (but a stored page image, kept private in the signer's browser) carries ``Cache-Control:
+no-store`` and ``Referrer-Policy: no-referrer`` (the token in the URL must not leak to caches or other
+sites) and a strict Content Security Policy. Any link that
 cannot be used gets the same plain page, whatever the reason.
 """
 
@@ -12,7 +13,7 @@ import binascii
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from api.deps import CallerDep, KitDep, PageImagesDep, SigningServiceDep
@@ -20,10 +21,12 @@ from api.signing_csrf import FormGuardDep, SigningFormGuard
 from api.signing_pages import render
 from domain.envelopes import OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound
-from services.signing import Caller, LinkInvalid, SigningService
+from services.signing import Caller, LinkInvalid, PagesPreparing, SigningService
 
 router = APIRouter(tags=["signing"], include_in_schema=False)
 _DATA_URL_PREFIX = "data:image/png;base64,"
+# Page images are usually ready before a signer opens the link; while they are not, ask again soon.
+PREPARING_RETRY_SECONDS = 2
 
 
 def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -77,6 +80,7 @@ def _view_page(
         disclosure_version=view.disclosure_version,
         disclosure_text=view.disclosure_text,
         page_count=view.page_count,
+        preparing=view.preparing,
         errors=errors or [],
         message=message,
         info=info,
@@ -196,17 +200,29 @@ def check_code(
 
 
 @router.get("/sign/{token}/pages/{index}.png", response_class=Response)
-def page_image(token: str, index: int, images: PageImagesDep, caller: CallerDep) -> Response:
-    """One page of the document as PNG (only after consent); its first delivery is recorded as seen."""
+def page_image(token: str, index: int, images: PageImagesDep, caller: CallerDep, request: Request) -> Response:
+    """One page of the document as PNG (only after consent); its first delivery is recorded as seen.
+
+    The images are rendered once per sent PDF by a task: until they are stored the answer is ``202``
+    with ``Retry-After``. A stored page never changes, so the signer's browser may keep it (``private``:
+    never a shared cache, the URL carries the token) and revalidate it by ``ETag``.
+    """
     try:
-        data = images(token, index, caller)
+        data, etag = images(token, index, caller)
+    except PagesPreparing:
+        return Response(
+            status_code=202, headers={"Cache-Control": "no-store", "Retry-After": str(PREPARING_RETRY_SECONDS)}
+        )
     except NotFound:
         return Response(status_code=404, headers={"Cache-Control": "no-store"})
-    return Response(
-        data,
-        media_type="image/png",
-        headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"},
-    )
+    headers = {
+        "Cache-Control": "private, max-age=86400, immutable",
+        "ETag": etag,
+        "Referrer-Policy": "no-referrer",
+    }
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type="image/png", headers=headers)
 
 
 def _drawn_png(signature: str) -> bytes | None:

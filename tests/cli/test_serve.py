@@ -8,6 +8,7 @@ workers to finish start-up, and reads the log: no worker died or was replaced.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -65,10 +66,8 @@ class TestServe:
                 assert server.poll() is None, f"serve exited ({server.returncode}):\n{log.read_text()}"
                 assert time.monotonic() < deadline, f"serve did not get both workers ready:\n{log.read_text()}"
                 if not ready:
-                    try:
+                    with contextlib.suppress(httpx.HTTPError):
                         ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
-                    except httpx.HTTPError:
-                        pass
                 time.sleep(0.5)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
