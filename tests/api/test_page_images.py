@@ -26,7 +26,10 @@ PAGE = re.compile(r'src="(/sign/[^"]+/pages/\d+\.png)"')
 
 class TestPageImagesFromTheStore:
     def test_images_are_prepared_by_a_task_then_served_from_the_store_with_cache_headers(
-        self, api: Api, runtime: Runtime, smtp: LoopbackSmtpServer
+        self,
+        api: Api,
+        runtime: Runtime,
+        smtp: LoopbackSmtpServer,  # noqa: F811
     ) -> None:
         """Before the task: preparing page, 202 + Retry-After, nothing stored; after: PNGs from the store, ETag, 304."""
         runtime.run_tasks_inline = False  # no worker yet
