@@ -27,8 +27,10 @@ def _insert_once(session: Session, sha256: str, now: datetime, *, status: str, p
         insert(page_images)
         .values(sent_sha256=sha256, page_count=page_count, status=status, requested_at=now)
         .on_conflict_do_nothing(index_elements=["sent_sha256"])
+        .returning(page_images.c.sent_sha256)
     )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: a skipped conflicting row returns nothing on both databases.
+    return session.execute(statement).first() is not None
 
 
 class SqlPageImages:
