@@ -15,15 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from domain.roles import Role
-from services.api_keys import ApiKeyService
-from storage.api_key_repository import SqlApiKeyRepository
-from storage.audit_trail import SqlAuditTrail
-from storage.database import make_engine, unit_of_work
+from storage.database import make_engine
 from storage.s3_blob_store import S3BlobStore
 from storage.tables import clients
 from tests.api.test_documents import client_body
-from tests.conftest import Api
+from tests.conftest import Api, keys_for
 from tests.support.databases import truncate_all
 from undersign.runtime import Runtime, build_runtime
 from undersign.settings import Settings
@@ -59,12 +55,7 @@ class TestExhaustedPool:
         self, tiny_pool: Runtime
     ) -> None:
         """With the only pooled connection held, GET and POST answer 503 problem+json with Retry-After; then 200/201."""
-        keys = {}
-        with unit_of_work(tiny_pool.sessions) as session:
-            service = ApiKeyService(
-                SqlApiKeyRepository(session), tiny_pool.clock, SqlAuditTrail(session, tiny_pool.clock)
-            )
-            keys[Role.ADMIN] = service.create("test-admin", Role.ADMIN)[1]
+        keys = keys_for(tiny_pool)
         with TestClient(create_app(tiny_pool), raise_server_exceptions=False) as client:
             api = Api(client, keys)
             held = tiny_pool.engine.connect()

@@ -26,17 +26,16 @@ from sqlalchemy import func, select, text
 from adapters.renderers import PooledRenderer
 from adapters.seaweedfs import EmbeddedSeaweedFS
 from api.app import create_app
-from domain.roles import Role
-from services.api_keys import ApiKeyService
-from storage.api_key_repository import SqlApiKeyRepository
-from storage.audit_trail import SqlAuditTrail
-from storage.database import make_engine, unit_of_work
+from storage.database import make_engine
 from storage.s3_blob_store import S3BlobStore
 from storage.tables import signed_documents
 from storage.tables_envelopes import envelopes
 from tests.api.envelope_support import link_for, send_msa
-from tests.api.test_envelopes import sign_as
-from tests.conftest import Api
+from tests.api.test_envelopes import (
+    sign_as,
+    smtp,  # noqa: F401 - fixture reused by name
+)
+from tests.conftest import Api, keys_for
 from tests.support.databases import truncate_all
 from tests.support.smtp import LoopbackSmtpServer
 from undersign.runtime import Runtime, build_runtime
@@ -48,20 +47,11 @@ WAIT = 180.0
 
 
 @pytest.fixture
-def smtp() -> Iterator[LoopbackSmtpServer]:
-    """A real SMTP server on loopback for the signing links and the sealed copies."""
-    server = LoopbackSmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def pg_runtime(
     postgres_url: str,
     seaweed: EmbeddedSeaweedFS,
     blob_store: S3BlobStore,
-    smtp: LoopbackSmtpServer,
+    smtp: LoopbackSmtpServer,  # noqa: F811
     renderer: PooledRenderer,
     tmp_path: Path,
 ) -> Iterator[Runtime]:
@@ -89,12 +79,7 @@ def pg_runtime(
 
 def api_over(runtime: Runtime) -> Api:
     """Return a test client over ``runtime`` with a key for every role."""
-    keys = {}
-    with unit_of_work(runtime.sessions) as session:
-        service = ApiKeyService(SqlApiKeyRepository(session), runtime.clock, SqlAuditTrail(session, runtime.clock))
-        for role in Role:
-            keys[role] = service.create(f"test-{role.value}", role)[1]
-    return Api(TestClient(create_app(runtime), raise_server_exceptions=False), keys)
+    return Api(TestClient(create_app(runtime), raise_server_exceptions=False), keys_for(runtime))
 
 
 def start_worker(runtime: Runtime, data: Path, log: Path, **extra: str) -> subprocess.Popen[bytes]:
@@ -146,7 +131,11 @@ def wait_for(what: str, check: object, worker: subprocess.Popen[bytes], log: Pat
 
 class TestWorkerKilledMidSeal:
     def test_sigkill_between_filing_and_recording_leaves_exactly_one_sealed_copy(
-        self, pg_runtime: Runtime, blob_store: S3BlobStore, smtp: LoopbackSmtpServer, tmp_path: Path
+        self,
+        pg_runtime: Runtime,
+        blob_store: S3BlobStore,
+        smtp: LoopbackSmtpServer,  # noqa: F811
+        tmp_path: Path,
     ) -> None:
         """A worker killed after filing the seal and before recording it: after a restart, one copy in store and DB."""
         api = api_over(pg_runtime)
