@@ -10,6 +10,7 @@ hung worker behind. The CLI and benchmarks may render inline.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -95,6 +96,12 @@ def _warm_worker(templates_dir: str) -> None:
     _worker_library = TemplateLibrary(Path(templates_dir))
     _worker_library.pdf_renderer()
     _worker_library.docx_renderer()
+
+
+def _warm_probe() -> int:
+    # A short pause, so that the probes of one warm-up spread over the workers instead of one taking all.
+    time.sleep(0.05)
+    return os.getpid()
 
 
 def _render_in_worker(job: RenderJob) -> RenderResult:
@@ -198,6 +205,13 @@ class PooledRenderer:
         current.ended.set()
         current.pool.terminate()
         current.pool.join()
+
+    def warm(self, timeout: float = 300.0) -> None:
+        """Start the worker processes and wait until they have loaded fonts and stylesheets (server start-up)."""
+        pool = self._current().pool
+        probes = [pool.apply_async(_warm_probe) for _ in range(self.workers)]
+        for probe in probes:
+            probe.get(timeout)
 
     def close(self) -> None:
         """Stop the worker processes."""

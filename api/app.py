@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from api import console
@@ -43,6 +44,7 @@ from undersign.dev_store import use_running_dev_store
 from undersign.runtime import Runtime, build_runtime
 from undersign.settings import Mode, Settings
 from undersign.structured_logging import configure_logging
+from undersign.task_worker import start_task_worker
 from undersign.webhooks_runtime import run_worker
 
 log = logging.getLogger("api")
@@ -70,7 +72,11 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
         stop_webhooks = threading.Event()
         try:
             owned.ensure_bucket()
+            # Warm before startup completes: /readyz answers (and uvicorn counts the worker started) only
+            # once the render workers are up, so the first document does not pay for their start.
+            await anyio.to_thread.run_sync(owned.warm)
             app.state.runtime = owned
+            start_task_worker(owned)
             if chosen.mode is Mode.DEVELOPMENT:
                 # Webhooks are delivered by a thread of the development server (`undersign webhooks worker`
                 # in production, where the API processes only write the outbox).

@@ -8,7 +8,6 @@ validated, so a caller who may not write gets 403 whatever they send.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -82,7 +81,6 @@ EvidenceExporterDep = Annotated[EvidenceExporter, Depends(providers.evidence_exp
 KitDep = Annotated[SigningKit, Depends(providers.signing_kit)]
 CatalogsDep = Annotated[MessageCatalogs, Depends(providers.message_catalogs)]
 CallerDep = Annotated[Caller, Depends(providers.signer_caller)]
-CompletionRunnerDep = Annotated[Callable[[str], str | None], Depends(providers.completion_runner)]
 PageImagesDep = Annotated[providers.PageImages, Depends(providers.page_images)]
 
 # The staff console: the signed-in user (or a redirect to sign in), their session, and its services.

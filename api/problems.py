@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.error_pages import error_page, is_browser_facing
@@ -21,6 +23,23 @@ from domain.errors import FieldError, UndersignError
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://undersign.dev/problems/"
 log = logging.getLogger("api")
+_BUSY_MARKERS = ("database is locked", "database is busy", "deadlock detected", "could not serialize")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Return whether ``exc`` (or an error it was raised from) means "busy, retry" rather than a bug.
+
+    A pool whose connections are all in use, or a database that stayed locked past its timeout,
+    is a 503 with ``Retry-After``: nothing was changed and the same request will work shortly.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, PoolTimeout):
+            return True
+        if isinstance(seen, DBAPIError) and any(marker in str(seen).lower() for marker in _BUSY_MARKERS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def problem_response(
@@ -118,6 +137,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         request_id = getattr(request.state, "request_id", None)
+        if is_busy(exc):
+            log.warning("busy: %s %s answered 503 (%s)", request.method, request.url.path, type(exc).__name__)
+            return problem_response(
+                request,
+                503,
+                "Service busy",
+                "The service is busy right now; nothing was changed. Retry in a few seconds.",
+                type_slug="busy",
+                headers={"Retry-After": "5", "X-Request-ID": str(request_id)},
+            )
         log.exception("unexpected error in %s %s (request %s)", request.method, request.url.path, request_id)
         return problem_response(
             request,

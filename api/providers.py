@@ -57,8 +57,9 @@ from services.webhooks import WebhookService
 from storage.audit_trail import SqlAuditTrail
 from storage.database import unit_of_work
 from undersign.evidence_export import EvidenceExporter
-from undersign.jobs import complete_in_own_transaction, run_dunning_for
-from undersign.runtime import Runtime
+from undersign.jobs import run_dunning_for
+from undersign.page_images import page_image as stored_page_image
+from undersign.runtime import TASKS_ENQUEUED, Runtime
 from undersign.service_factory import ServiceFactory
 
 
@@ -69,9 +70,15 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def unit_of_work_for_request(runtime: Annotated[Runtime, Depends(get_runtime)], request: Request) -> Iterator[Session]:
-    """Yield the request's session; commit on success, roll back on any error."""
+    """Yield the request's session; commit on success, roll back on any error; then wake the task workers.
+
+    Tasks enqueued by the request are in its transaction; once it has committed, a worker in this
+    process (embedded default) is told to look now rather than at its next poll.
+    """
     with unit_of_work(runtime.sessions, read_mostly=request.method in ("GET", "HEAD")) as session:
         yield session
+    if session.info.get(TASKS_ENQUEUED):
+        runtime.tasks_committed()
 
 
 _Session = Annotated[Session, Depends(unit_of_work_for_request, scope="function")]
@@ -216,11 +223,6 @@ def message_catalogs(runtime: _Runtime) -> MessageCatalogs:
     return runtime.catalogs
 
 
-def completion_runner(runtime: _Runtime) -> Callable[[str], str | None]:
-    """Return a function that completes an envelope in its own transaction (for a background task)."""
-    return lambda envelope_id: complete_in_own_transaction(runtime, envelope_id)
-
-
 def signer_caller(request: Request, runtime: _Runtime) -> Caller:
     """Return where this signer request came from (forwarded headers only from trusted proxies)."""
     ip = client_ip(request, runtime.settings.server.trusted_proxies)
@@ -252,25 +254,26 @@ def template_catalog(runtime: _Runtime) -> TemplateCatalog:
     return runtime.templates
 
 
-PageImages = Callable[[str, int, Caller], bytes]
+PageImages = Callable[[str, int, Caller], tuple[bytes, str]]
 
 
 def page_images(runtime: _Runtime) -> PageImages:
-    """Return a function that gives a signer one page image and records its first delivery as seen.
+    """Return a function that gives a signer one stored page image (and its ETag), recording its first delivery.
 
-    A view is evidence only when the page was delivered. Browsers fetch several page images at once;
-    on SQLite a read transaction that later writes can fail when another request wrote first, so the
-    image is read without writing and the delivery is recorded in a unit of work of its own that
-    queues for the write lock (PostgreSQL locks the envelope row either way).
+    A view is evidence only when the page was delivered. The image is read from the object store after
+    the database session is closed (no connection is held across store I/O); the delivery is recorded
+    in a unit of work of its own that queues for the write lock (browsers fetch several pages at once).
+    ``PagesPreparing`` while the images are still being rendered.
     """
 
-    def fetch(token: str, index: int, caller: Caller) -> bytes:
+    def fetch(token: str, index: int, caller: Caller) -> tuple[bytes, str]:
         with unit_of_work(runtime.sessions, read_mostly=True) as session:
             delivery = ServiceFactory(session, runtime).signing().deliver_page(token, index)
+        png = stored_page_image(runtime, delivery.sent_sha256, delivery.index)
         if delivery.first_delivery:
             with unit_of_work(runtime.sessions) as session:
                 ServiceFactory(session, runtime).signing().record_page_view(token, index, delivery.page_count, caller)
-        return delivery.png
+        return png, f'"{delivery.sent_sha256[:32]}-{delivery.index}"'
 
     return fetch
 

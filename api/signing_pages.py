@@ -20,7 +20,7 @@ from domain.languages import DEFAULT_LANGUAGE, ENGLISH, Translator
 _BASE = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="no-referrer">{% if preparing %}<meta http-equiv="refresh" content="3">{% endif %}
 <title>{{ title }}</title>
 <style nonce="{{ nonce }}">
 {% if script_font %}@font-face { font-family: "Dancing Script";
@@ -136,6 +136,8 @@ _SIGN = """{% extends "base" %}{% block body %}
 <p class="note">{{ _("The text view, the PDF and the pages below are the same document; you sign the PDF, shown \
 in the pages below.") }}</p>
 </section>{% endblock %}
+{% if preparing %}<p class="card" role="status" id="preparing">{{ _("The document is being prepared for you to \
+read. This page reloads by itself in a few seconds.") }}</p>{% endif %}
 <section class="pages" aria-label="{% trans count=page_count %}The document, {{ count }} pages{% endtrans %}">
 {% for i in range(page_count) %}<img src="/sign/{{ token }}/pages/{{ i }}.png"
  loading="{{ 'eager' if i < 2 else 'lazy' }}"

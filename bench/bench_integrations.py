@@ -56,6 +56,10 @@ class NoBlobs:
         """Never called."""
         raise NotImplementedError
 
+    def latest(self, key: str) -> StoredBlob | None:
+        """Never called."""
+        raise NotImplementedError
+
     def check(self) -> None:
         """The stand-in is always there."""
         return None

@@ -18,6 +18,7 @@ TOP_LEVEL_HELP = (
     "\n"
     "Commands:\n"
     "  run-due    Send reminders, expire envelopes, retry sealing, checkpoint...\n"
+    "  worker     Run background tasks (sealing, page images, reminders and...\n"
     "  render     Render one document here (branding from settings, a sample...\n"
     "  verify     Check a sealed PDF: ours, intact, whole file, envelope and...\n"
     "  dev        Run the API on embedded defaults: SQLite, an embedded...\n"

@@ -18,6 +18,7 @@ import typer
 from cli import audit, dunning, invoices, keys, templates, users, verify, webhooks
 from cli.context import DataDirOption, cli_actor, command_services, debug_requested, load_settings
 from cli.run_due import run_due
+from cli.worker import worker
 from domain.errors import UndersignError
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(dunning.app, name="dunning")
 app.add_typer(audit.app, name="audit")
 app.add_typer(webhooks.app, name="webhooks")
 app.command("run-due")(run_due)
+app.command("worker")(worker)
 app.add_typer(templates.app, name="templates")
 app.command("render")(templates.render)
 app.command("verify")(verify.verify)
@@ -156,14 +158,24 @@ def dev(
 
 
 @app.command("serve")
-def serve(data_dir: Path | None = DataDirOption) -> None:
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Bind address (default: UNDERSIGN_SERVER__HOST)"),
+    port: int | None = typer.Option(None, "--port", help="Bind port (default: UNDERSIGN_SERVER__PORT)"),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, max=64, help="uvicorn worker processes (default: UNDERSIGN_SERVER__WORKERS)"
+    ),
+    data_dir: Path | None = DataDirOption,
+) -> None:
     """Run the API for production with uvicorn workers (schema must be current: `undersign db upgrade`)."""
     import uvicorn
 
     from storage import migrator
     from storage.database import make_engine
+    from undersign.structured_logging import configure_logging
 
     settings = load_settings(data_dir)
+    # The supervisor's own lines (a worker started, died or was replaced) are logged like the workers'.
+    configure_logging(settings.log_format, settings.log.level)
     engine = make_engine(settings.database_url)
     try:
         if not migrator.is_current(engine):
@@ -171,11 +183,13 @@ def serve(data_dir: Path | None = DataDirOption) -> None:
             raise typer.Exit(2)
     finally:
         engine.dispose()
+    # The workers load the app from api.asgi, which builds nothing at import; each builds its runtime
+    # and warms its render pool in the app's lifespan, before it reports started (and /readyz answers).
     uvicorn.run(
         "api.asgi:app",
-        host=settings.server.host,
-        port=settings.server.port,
-        workers=settings.server.workers,
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        workers=workers or settings.server.workers,
         proxy_headers=False,  # client IPs are taken from trusted proxies only (settings.server.trusted_proxies)
         log_config=None,  # the workers log through structlog (the app's lifespan configures it)
         access_log=False,  # our access line (route template, request id, actor) replaces uvicorn's

@@ -507,3 +507,8 @@ def stamp_boxes(
 def expiry(now: datetime, days: int) -> datetime:
     """Return when an envelope sent at ``now`` expires."""
     return (now + timedelta(days=days)).astimezone(UTC)
+
+
+def page_image_key(sent_sha256: str, index: int) -> str:
+    """Return the object key of page ``index`` (0-based) of the sent PDF ``sent_sha256`` as PNG."""
+    return f"pages/{sent_sha256}/{index + 1}.png"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -52,6 +52,13 @@ from services.envelopes import EnvelopeRecorder
 
 # WeasyPrint and the shared font configuration are not made for concurrent use from threads.
 _COMPLETER_LOCK = threading.Lock()
+# The task that seals a fully signed envelope (enqueued with the last signature; see undersign.tasks).
+COMPLETE_ENVELOPE_TASK = "complete-envelope"
+
+
+def sealed_copy_key(envelope: Envelope) -> str:
+    """Return the object key of an envelope's sealed copy: one key per envelope, so a re-run finds it."""
+    return f"signed/{envelope.client_id}/{envelope.document_id}/v{envelope.version}/{envelope.id}.pdf"
 
 
 _MONTHS = (
@@ -148,6 +155,7 @@ class CompletionService:
         retention: RetentionPolicy,
         listeners: Sequence[EnvelopeOutcomeListener] = (),
         catalogs: MessageCatalogs | None = None,
+        after_filed: Callable[[str], None] | None = None,
     ) -> None:
         self._envelopes = envelopes
         self._documents = documents
@@ -161,6 +169,8 @@ class CompletionService:
         self._listeners = list(listeners)
         self._catalogs = catalogs or EnglishOnly()
         self._notices = EnvelopeNotices(mailer, recorder, catalogs)
+        # Called with the envelope id between filing the sealed copy and recording it (a test's kill point).
+        self._after_filed = after_filed or (lambda _envelope_id: None)
 
     def complete(self, envelope_id: str) -> Envelope:
         """Seal and file a ``completing`` envelope; leave it ``completing`` if the TSA is down."""
@@ -201,25 +211,28 @@ class CompletionService:
         language = certificate_language(envelope.signers)
         t = self._catalogs.translator(language)
         record = completion_record(envelope, self._envelopes.events(envelope.id), sent_pages, now, t)
-        try:
-            with _COMPLETER_LOCK:
-                sealed = self._completer.complete(sent, stamps, record, sealed_at=now, translator=t, language=language)
-        except TimestampUnavailable as exc:
-            return self._defer(envelope, exc)
         retention = Retention(
             mode=self._retention.mode,
             retain_until=self._retention.retain_until(envelope.document_kind, now),
             legal_hold=envelope.legal_hold,
         )
+        key = sealed_copy_key(envelope)
         try:
-            blob = self._blobs.put(
-                f"signed/{envelope.client_id}/{envelope.document_id}/v{envelope.version}/{envelope.id}.pdf",
-                sealed.pdf,
-                content_type="application/pdf",
-                retention=retention,
-            )
-        except StoreUnavailable as exc:
+            # A run before this one may have filed the sealed copy and died before recording it: that
+            # copy is recorded as it is; a second seal would file a second "original".
+            blob = self._blobs.latest(key)
+            if blob is not None:
+                sealed_pdf = self._blobs.get(key, blob.version_id)
+            else:
+                with _COMPLETER_LOCK:
+                    sealed = self._completer.complete(
+                        sent, stamps, record, sealed_at=now, translator=t, language=language
+                    )
+                sealed_pdf = sealed.pdf
+                blob = self._blobs.put(key, sealed_pdf, content_type="application/pdf", retention=retention)
+        except (TimestampUnavailable, StoreUnavailable) as exc:
             return self._defer(envelope, exc)
+        self._after_filed(envelope.id)
         signed_at = max((s.signed_at for s in signers if s.signed_at), default=now)
         self._signed.add(
             SignedDocument(
@@ -230,7 +243,7 @@ class CompletionService:
                 template_id=envelope.template_id,
                 signed_at=signed_at,
                 sealed=blob,
-                archive_due_at=self._completer.archive_due(sealed.pdf, now),
+                archive_due_at=self._completer.archive_due(sealed_pdf, now),
             )
         )
         envelope = replace(
@@ -253,7 +266,7 @@ class CompletionService:
                 "version_id": blob.version_id,
                 "sha256": blob.sha256,
                 "size": blob.size,
-                "sent_sha256": sealed.sent_sha256,
+                "sent_sha256": envelope.sent_sha256,
                 "retention_mode": retention.mode,
                 "retain_until": retention.retain_until.isoformat(),
                 "legal_hold": retention.legal_hold,
@@ -273,7 +286,7 @@ class CompletionService:
         ]
         for listener in self._listeners:
             listener.envelope_completed(SYSTEM, envelope.id, envelope.document_id, envelope.version, now, summary)
-        self._mail_copies(envelope, sealed.pdf)
+        self._mail_copies(envelope, sealed_pdf)
         self._notices.completed(envelope)
         return envelope
 

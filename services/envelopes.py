@@ -39,6 +39,7 @@ from domain.ports import (
     AuditTrail,
     BlobStore,
     Clock,
+    DocumentPages,
     DocumentRepository,
     EnvelopeOutcomeListener,
     EnvelopeRepository,
@@ -277,8 +278,10 @@ class EnvelopeService:
         signed: SignedDocumentRepository | None = None,
         listeners: Sequence[EnvelopeOutcomeListener] = (),
         catalogs: MessageCatalogs | None = None,
+        pages: DocumentPages | None = None,
     ) -> None:
         self._listeners = list(listeners)
+        self._pages = pages
         self._envelopes = envelopes
         self._documents = documents
         self._blobs = blobs
@@ -379,6 +382,9 @@ class EnvelopeService:
             sender_email=request.sender_email or self._rules.notify_email,
         )
         self._envelopes.add(envelope)
+        if self._pages is not None:
+            # The signing page's images are rendered now, by a task, not when the first signer waits for them.
+            self._pages.request(envelope.sent_sha256, envelope.sent_key, envelope.sent_version_id)
         # A version out for signature must never change under the signers.
         self._documents.freeze(document.id, now)
         self.recorder.record(

@@ -30,10 +30,12 @@ from domain.envelopes import (
     hash_token,
     new_otp,
     otp_expiry,
+    page_image_key,
     pages_seen,
     party_for,
     require_turn,
 )
+from domain.envelopes import page_count as pdf_page_count
 from domain.errors import FieldError, InvalidInput, InvalidTransition, NotFound
 from domain.languages import DEFAULT_LANGUAGE, N_, EnglishOnly, MessageCatalogs
 from domain.ports import (
@@ -44,10 +46,12 @@ from domain.ports import (
     EnvelopeRepository,
     Mailer,
     OutgoingMail,
+    TaskQueue,
 )
 from domain.risks import WAIVER_TEMPLATE, names_match
 from domain.signature_image import SignatureImageError, normalise_drawn_signature
 from domain.text import multi_line, single_line
+from services.completion import COMPLETE_ENVELOPE_TASK
 from services.envelope_notices import DeclineNotices, EnvelopeNotices
 from services.envelopes import EnvelopeRecorder, Invitations, SigningRules, with_signer
 from services.reading_view import ReadingCopies, ReadingCopy
@@ -88,6 +92,8 @@ class SigningView:
     disclosure_version: str
     disclosure_text: str
     page_count: int = 0
+    # True while the page images are being rendered (the page asks the signer to wait a moment).
+    preparing: bool = False
     # Embedded links only: the one origin that may frame the pages and receives their postMessage.
     frame_origin: str | None = None
 
@@ -104,11 +110,16 @@ class ReadingDelivery:
 
 @dataclass(frozen=True)
 class PageDelivery:
-    """One page image for the signer, and whether this is its first delivery (to be recorded)."""
+    """Which stored page image the signer gets, and whether this is its first delivery (to be recorded)."""
 
-    png: bytes
+    sent_sha256: str
+    index: int
     page_count: int
     first_delivery: bool
+
+
+class PagesPreparing(Exception):
+    """The page images of this document are still being rendered; ask again in a few seconds."""
 
 
 class SigningService:
@@ -125,6 +136,7 @@ class SigningService:
         mailer: Mailer,
         clock: Clock,
         rules: SigningRules,
+        tasks: TaskQueue,
         listeners: list[EnvelopeOutcomeListener] | None = None,
         catalogs: MessageCatalogs | None = None,
         reading: ReadingCopies | None = None,
@@ -137,6 +149,7 @@ class SigningService:
         self._mailer = mailer
         self._clock = clock
         self._rules = rules
+        self._tasks = tasks
         self._listeners = listeners or []
         self._catalogs = catalogs or EnglishOnly()
         self._notices = EnvelopeNotices(mailer, recorder, catalogs)
@@ -193,7 +206,7 @@ class SigningService:
         """
         envelope, signer = self._resolve(token, lock=False)
         step = self._step(envelope, signer)
-        page_count = len(self._document_pages(envelope)) if step == "sign" else 0
+        page_count = (self._page_count(envelope) or 0) if step == "sign" else 0
         if signer.opened_at is None:
             envelope, signer = self._resolve(token, lock=True)
             if signer.opened_at is None:
@@ -202,7 +215,7 @@ class SigningService:
                 self._recorder.record(envelope, "signer.opened", _actor(signer, caller), signer=signer)
             step = self._step(envelope, signer)
             if step == "sign" and not page_count:
-                page_count = len(self._document_pages(envelope))
+                page_count = self._page_count(envelope) or 0
         version = signer.consent_version or disclosure_version_for(signer.language, self._rules.consent_version)
         return SigningView(
             envelope=envelope,
@@ -213,6 +226,7 @@ class SigningService:
             disclosure_text=disclosure_text(version, self._rules.paper_copy_contact),
             page_count=page_count,
             frame_origin=self.frame_origin(token),
+            preparing=step == "sign" and not page_count,
         )
 
     def _step(self, envelope: Envelope, signer: Signer) -> str:
@@ -222,17 +236,29 @@ class SigningService:
             return "otp"
         return "sign"
 
-    def _document_pages(self, envelope: Envelope) -> list[bytes]:
-        return self._pages.pages(
-            envelope.sent_sha256, lambda: self._blobs.get(envelope.sent_key, envelope.sent_version_id)
-        )
+    def _page_count(self, envelope: Envelope) -> int | None:
+        """Return the page count once the page images are stored; else ask for them and return ``None``.
+
+        Envelopes ask at creation; one sent before page images were rendered by a task asks here.
+        """
+        count = self._pages.ready(envelope.sent_sha256)
+        if count is None:
+            self._pages.request(envelope.sent_sha256, envelope.sent_key, envelope.sent_version_id)
+        return count
+
+    def _sent_page_count(self, envelope: Envelope) -> int:
+        """Return the sent PDF's page count, from the stored page images or, while they render, the PDF."""
+        count = self._page_count(envelope)
+        if count is None:
+            count = pdf_page_count(self._blobs.get(envelope.sent_key, envelope.sent_version_id))
+        return count
 
     def page_image(self, token: str, index: int, caller: Caller | None = None) -> bytes:
         """Return page ``index`` (0-based) as PNG and record its first delivery, in this unit of work."""
         delivery = self.deliver_page(token, index)
         if delivery.first_delivery:
             self.record_page_view(token, index, delivery.page_count, caller or Caller(None, None))
-        return delivery.png
+        return self._blobs.get(page_image_key(delivery.sent_sha256, delivery.index))
 
     def deliver_page(self, token: str, index: int) -> PageDelivery:
         """Return page ``index`` (0-based) as PNG, only after consent (and the code, when required).
@@ -244,10 +270,12 @@ class SigningService:
         envelope, signer = self._resolve(token, lock=False)
         if self._step(envelope, signer) != "sign":
             raise LinkInvalid("This link is not valid.")
-        pages = self._document_pages(envelope)
-        if not 0 <= index < len(pages):
+        count = self._page_count(envelope)
+        if count is None:
+            raise PagesPreparing("The document is being prepared.")
+        if not 0 <= index < count:
             raise NotFound("No such page.")
-        return PageDelivery(pages[index], len(pages), index not in signer.viewed_pages)
+        return PageDelivery(envelope.sent_sha256, index, count, index not in signer.viewed_pages)
 
     def record_page_view(self, token: str, index: int, count: int, caller: Caller) -> None:
         """Record that page ``index`` was delivered to the signer (once per page).
@@ -291,7 +319,7 @@ class SigningService:
         envelope, signer = self._resolve(token, lock=False)
         if self._step(envelope, signer) != "sign":
             raise LinkInvalid("This link is not valid.")
-        count = len(self._document_pages(envelope))
+        count = self._sent_page_count(envelope)
         copy = self._reading.for_envelope(envelope) if self._reading is not None else None
         if copy is not None:
             envelope, signer = self._record_view(
@@ -318,7 +346,7 @@ class SigningService:
             raise LinkInvalid("This link is not valid.")
         data = self._blobs.get(envelope.sent_key, envelope.sent_version_id)
         digest = hashlib.sha256(data).hexdigest()
-        count = len(self._document_pages(envelope))
+        count = pdf_page_count(data)
         envelope, _signer = self._record_view(
             token,
             PDF_DOWNLOAD,
@@ -470,6 +498,10 @@ class SigningService:
                 drawn_png = normalise_drawn_signature(drawn_png)
             except SignatureImageError as exc:
                 errors.append(FieldError("signature", f"Signature: {exc}"))
+        page_count = self._page_count(envelope)
+        if page_count is None:
+            # Nobody signs a document they could not yet have been shown.
+            errors.append(FieldError("document", "the document is still being prepared; read it, then sign"))
         if errors:
             raise InvalidInput(N_("Some fields need your attention."), errors=errors)
         name_matches = names_match(full_name, signer.name)
@@ -515,8 +547,8 @@ class SigningService:
                 # What the signer was shown before signing ("viewed" means the page images were delivered).
                 "viewed_pages": [p + 1 for p in signer.viewed_pages],
                 "views_delivered": list(signer.delivered_views),
-                "page_count": len(self._document_pages(envelope)),
-                "seen": pages_seen(signer.viewed_pages, len(self._document_pages(envelope))),
+                "page_count": page_count,
+                "seen": pages_seen(signer.viewed_pages, page_count or 0),
                 "name_matches_invitation": name_matches,
                 "signature_sha256": hashlib.sha256(drawn_png or full_name.encode()).hexdigest(),
             },
@@ -524,6 +556,9 @@ class SigningService:
         if current_order(envelope.signers) is None:
             envelope = replace(envelope, status=EnvelopeStatus.COMPLETING, next_reminder_at=None)
             self._envelopes.update(envelope)
+            # Sealing is a task committed with this signature: a worker seals after the commit, and a
+            # crash on either side loses neither the signature nor the seal that follows it.
+            self._tasks.enqueue(COMPLETE_ENVELOPE_TASK, {"envelope_id": envelope.id})
             return envelope
         return self._invitations.invite_due(envelope, actor)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import DatabaseUnavailable
@@ -44,7 +45,15 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 5, sqlite_busy_timeout_ms: int = 10_000) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 10.0,
+    sqlite_busy_timeout_ms: int = 10_000,
+) -> Engine:
     """Create the engine for ``url`` with the settings each backend needs."""
     if url.startswith("sqlite"):
         timeout = sqlite_busy_timeout_ms / 1000
@@ -58,6 +67,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5, sqlite_busy
         url,
         echo=echo,
         pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         pool_pre_ping=True,
         connect_args={"connect_timeout": 5},
     )
@@ -86,6 +97,10 @@ def unit_of_work(factory: sessionmaker[Session], *, read_mostly: bool = False) -
         if is_connection_error(exc):
             raise DatabaseUnavailable("The database is unreachable or busy; nothing was changed. Retry.") from exc
         raise
+    except PoolTimeout as exc:
+        # Every pooled connection is in use: the service is busy, not broken; the caller may retry.
+        session.rollback()
+        raise DatabaseUnavailable("The service is busy; nothing was changed. Retry in a few seconds.") from exc
     except BaseException:
         session.rollback()
         raise

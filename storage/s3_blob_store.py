@@ -399,6 +399,21 @@ class S3BlobStore:
             legal_hold=response.get("ObjectLockLegalHoldStatus") == "ON",
         )
 
+    def latest(self, key: str) -> StoredBlob | None:
+        """Return the newest version of ``key`` (its SHA-256 as stored), or ``None`` when there is none."""
+        try:
+            info = self.head(key)
+        except NotFound:
+            return None
+        sha256 = info.sha256 or hashlib.sha256(self.get(key, info.version_id)).hexdigest()
+        return StoredBlob(bucket=self.bucket, key=key, version_id=info.version_id, sha256=sha256, size=info.size)
+
+    def versions(self, key: str) -> list[str]:
+        """Return the version ids stored under exactly ``key``, newest first."""
+        with translate_s3_errors("list versions", bucket=self.bucket, key=key):
+            response = self._client.list_object_versions(Bucket=self.bucket, Prefix=key)
+        return [v["VersionId"] for v in response.get("Versions", []) if v.get("Key") == key]
+
     def delete_version(self, key: str, version_id: str) -> None:
         """Permanently delete one version; Object Lock makes the store refuse (``Conflict``) while locked."""
         with translate_s3_errors("delete", bucket=self.bucket, key=key, version_id=version_id):

@@ -143,6 +143,8 @@ def runtime(
 ) -> Iterator[Runtime]:
     """The real runtime over the test database and a fresh bucket."""
     rt = build_runtime(settings, blob_store=blob_store, clock=clock, renderer=renderer)
+    # No worker runs beside a test's app: the tasks a request enqueued run once it has committed.
+    rt.run_tasks_inline = True
     yield rt
     rt.close()
 
@@ -179,14 +181,20 @@ class Api:
         return self.client.patch(url, headers=headers, **kw)
 
 
-@pytest.fixture
-def api(runtime: Runtime) -> Iterator[Api]:
-    """The app over the real runtime, with a key for every role."""
+def keys_for(runtime: Runtime) -> dict[Role, str]:
+    """Create an API key for every role on ``runtime``'s database and return them by role."""
     keys: dict[Role, str] = {}
     with unit_of_work(runtime.sessions) as session:
         service = ApiKeyService(SqlApiKeyRepository(session), runtime.clock, SqlAuditTrail(session, runtime.clock))
         for role in Role:
             _record, key = service.create(f"test-{role.value}", role)
             keys[role] = key
+    return keys
+
+
+@pytest.fixture
+def api(runtime: Runtime) -> Iterator[Api]:
+    """The app over the real runtime, with a key for every role."""
+    keys = keys_for(runtime)
     with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
         yield Api(client, keys)

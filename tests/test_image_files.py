@@ -66,3 +66,39 @@ class TestCompose:
                 fields = model.model_fields  # type: ignore[attr-defined]
                 assert part in fields, f"{name}: no setting {part!r}"
                 model = fields[part].annotation
+
+    def test_runs_api_worker_postgresql_and_seaweedfs(self) -> None:
+        """The stack has the api, a worker running `undersign worker` (a real command), PostgreSQL and SeaweedFS."""
+        import yaml
+        from typer.main import get_command
+
+        from cli.main import app
+
+        services = yaml.safe_load(COMPOSE)["services"]
+        assert {"api", "worker", "db", "s3"} <= set(services)
+        assert services["worker"]["command"] == ["undersign", "worker"]
+        assert "worker" in get_command(app).commands  # type: ignore[attr-defined]
+        assert services["db"]["image"].startswith("postgres:")
+        assert "seaweedfs" in services["s3"]["image"]
+        # The worker reads the same settings as the api: same database, same store, same sealing key.
+        assert services["worker"]["environment"] == services["api"]["environment"]
+        assert services["worker"]["secrets"] == services["api"]["secrets"]
+
+    def test_api_reaches_the_database_and_store_the_stack_runs(self) -> None:
+        """The database URL and S3 endpoint name the db and s3 services, their ports, user and credentials."""
+        import yaml
+        from sqlalchemy.engine import make_url
+
+        services = yaml.safe_load(COMPOSE)["services"]
+        env = services["api"]["environment"]
+        url = make_url(env["UNDERSIGN_DATABASE__URL"].replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}", "pw"))
+        db = services["db"]["environment"]
+        assert (url.host, url.port, url.username, url.database) == ("db", 5432, db["POSTGRES_USER"], db["POSTGRES_DB"])
+        s3 = services["s3"]
+        weed = " ".join(s3["command"])
+        port = re.search(r"-s3\.port=(\d+)", weed).group(1)  # type: ignore[union-attr]
+        assert env["UNDERSIGN_S3__ENDPOINT_URL"] == f"http://s3:{port}"
+        # SeaweedFS enforces the same credentials the API signs with.
+        assert s3["environment"]["S3_ACCESS_KEY"] == env["UNDERSIGN_S3__ACCESS_KEY"]
+        assert s3["environment"]["S3_SECRET_KEY"] == env["UNDERSIGN_S3__SECRET_KEY"]
+        assert '"$$S3_ACCESS_KEY" "$$S3_SECRET_KEY"' in weed and "-s3.config=/tmp/s3.json" in weed

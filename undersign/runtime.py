@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +22,7 @@ from adapters.clock import SystemClock
 from adapters.mail import mailer_from_settings
 from domain.assembly.context import Branding
 from domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavailable
-from domain.ports import BlobStore, Clock, DocumentRenderer, EnvelopeOutcomeListener, Mailer
+from domain.ports import BlobStore, Clock, DocumentRenderer, EnvelopeOutcomeListener, Mailer, TaskQueue
 from storage.database import make_engine, make_session_factory, ping
 from undersign.branding import branding_from_settings
 from undersign.message_catalogs import GettextCatalogs
@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from storage.s3_blob_store import S3BlobStore
 
 log = logging.getLogger("undersign")
+# Set on a session's ``info`` when it enqueued a task: after its commit, workers are told.
+TASKS_ENQUEUED = "undersign_tasks_enqueued"
 
 
 @dataclass
@@ -57,6 +59,11 @@ class Runtime:
     envelope_listeners: list[EnvelopeOutcomeListener] = field(default_factory=list)
     # Only a render pool this runtime started is stopped by ``close()``; one handed in belongs to the caller.
     owns_renderer: bool = False
+    # Tests' runtimes run enqueued tasks right after the request that enqueued them (no worker runs there).
+    run_tasks_inline: bool = False
+    # The in-process task worker the API's lifespan started (embedded default and development), if any.
+    worker: Any = None
+    _task_app: Any = None
     _templates: TemplateLibrary | None = None
     _renderer: DocumentRenderer | None = None
     _blob_store: BlobStore | None = None
@@ -163,6 +170,40 @@ class Runtime:
             max_pages=self.settings.render.max_pages, timeout_seconds=self.settings.render.timeout_seconds
         )
 
+    def warm(self) -> None:
+        """Start the render workers and wait until they are warm, so the first document is not slow."""
+        renderer = self.renderer
+        warm = getattr(getattr(renderer, "inner", renderer), "warm", None)
+        if warm is not None:
+            warm()
+
+    def task_queue(self, session: Session) -> TaskQueue:
+        """The task queue on ``session``: procrastinate on PostgreSQL, our ``queued_tasks`` table on SQLite.
+
+        Either way the task is written in the session's transaction, so it commits with the change.
+        """
+        session.info[TASKS_ENQUEUED] = True
+        if self.engine.dialect.name == "postgresql":
+            from adapters.procrastinate_queue import ProcrastinateTaskQueue, build_app
+
+            with self._lock:
+                if self._task_app is None:
+                    # Deferring needs task names only; the handlers live with the workers.
+                    self._task_app = build_app(self.settings.database_url, {})
+            return ProcrastinateTaskQueue(self._task_app, session)
+        from storage.task_table import SqlTaskQueue
+
+        return SqlTaskQueue(session, self.clock.now())
+
+    def tasks_committed(self) -> None:
+        """Tell the workers that a unit of work has committed tasks (tests' runtimes run them now)."""
+        if self.worker is not None:
+            self.worker.wake()
+        elif self.run_tasks_inline:
+            from undersign.task_worker import drain
+
+            drain(self)
+
     def ensure_bucket(self) -> None:
         """Create or check the bucket at start-up.
 
@@ -202,7 +243,10 @@ class Runtime:
             )
 
     def close(self) -> None:
-        """Stop the render workers and release pooled database connections."""
+        """Stop the task worker and the render workers, and release pooled database connections."""
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
         close_renderer = getattr(self._renderer, "close", None)
         if self.owns_renderer and close_renderer is not None:
             close_renderer()
@@ -213,7 +257,14 @@ def build_engine(settings: Settings) -> Engine:
     """Create the database engine named by the settings (making the data dir for SQLite)."""
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.database_url, echo=settings.database.echo, pool_size=settings.database.pool_size)
+    database = settings.database
+    return make_engine(
+        settings.database_url,
+        echo=database.echo,
+        pool_size=database.pool_size,
+        max_overflow=database.max_overflow,
+        pool_timeout=database.pool_timeout_seconds,
+    )
 
 
 def build_blob_store(settings: Settings) -> S3BlobStore:

@@ -6,13 +6,15 @@ a request, a cron run and a shell command get the same repositories, listeners a
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
+import time
+from collections.abc import Callable, MutableMapping, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from domain.ports import EnvelopeOutcomeListener
+from domain.ports import DocumentPages, EnvelopeOutcomeListener, TaskQueue
 from undersign.runtime import Runtime
 from undersign.settings import Mode, Settings
 
@@ -97,6 +99,23 @@ def checkpoint_policy(runtime: Runtime) -> CheckpointPolicy:
     return CheckpointPolicy(
         retention_mode=settings.s3.retention_mode, retention_years=settings.audit.checkpoint_retention_years
     )
+
+
+def pause_after_seal(gate: Path | None) -> Callable[[str], None] | None:
+    """Return the testing hook that holds a completion between filing its sealed copy and recording it.
+
+    With ``UNDERSIGN_TASKS__PAUSE_AFTER_SEAL_FILE`` set, the worker writes ``<file>.reached`` (naming
+    the envelope) and waits until ``<file>`` exists: a test kills it there, at the worst moment.
+    """
+    if gate is None:
+        return None
+
+    def pause(envelope_id: str) -> None:
+        gate.with_name(gate.name + ".reached").write_text(envelope_id)
+        while not gate.exists():
+            time.sleep(0.05)
+
+    return pause
 
 
 class ServiceFactory:
@@ -350,7 +369,14 @@ class ServiceFactory:
             signed=SqlSignedDocumentRepository(self.session),
             listeners=self.envelope_listeners(extra),
             catalogs=runtime.catalogs,
+            pages=self.page_images(),
         )
+
+    def page_images(self) -> DocumentPages:
+        """Which sent PDFs have their page images stored; asking for the others enqueues their render."""
+        from storage.page_image_repository import SqlPageImages
+
+        return SqlPageImages(self.session, self.tasks(), self.runtime.clock.now())
 
     def signing(self) -> SigningService:
         """What a signer does through the link: consent, code, view, sign, decline."""
@@ -367,16 +393,21 @@ class ServiceFactory:
         return SigningService(
             envelopes=envelopes,
             blobs=runtime.blob_store,
-            pages=runtime.kit.pages,
+            pages=self.page_images(),
             invitations=Invitations(envelopes, runtime.mailer, recorder, runtime.clock, rules, runtime.catalogs),
             recorder=recorder,
             mailer=runtime.mailer,
             clock=runtime.clock,
             rules=rules,
+            tasks=self.tasks(),
             listeners=self.envelope_listeners(),
             catalogs=runtime.catalogs,
             reading=ReadingCopies(runtime.templates, SqlDocumentRepository(self.session), runtime.renderer),
         )
+
+    def tasks(self) -> TaskQueue:
+        """The task queue on this unit of work (tasks commit with the change that needs them)."""
+        return self.runtime.task_queue(self.session)
 
     def completion(self) -> CompletionService:
         """Sealing and filing a fully signed envelope."""
@@ -400,6 +431,7 @@ class ServiceFactory:
             retention=kit.retention,
             listeners=self.envelope_listeners(),
             catalogs=runtime.catalogs,
+            after_filed=pause_after_seal(runtime.settings.tasks.pause_after_seal_file),
         )
 
     def archive(self) -> ArchiveService:

@@ -55,6 +55,15 @@ class DatabaseSettings(BaseModel):
     )
     echo: bool = Field(default=False, description="Log every SQL statement (debugging only)")
     pool_size: int = Field(default=5, ge=1, le=100, description="Connections kept per process (PostgreSQL)")
+    max_overflow: int = Field(
+        default=10, ge=0, le=100, description="Extra connections a busy process may open beyond the pool (PostgreSQL)"
+    )
+    pool_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="Longest wait for a free connection before a request answers 503 with Retry-After (PostgreSQL)",
+    )
 
 
 class S3Settings(BaseModel):
@@ -256,6 +265,34 @@ class WebhookSettings(BaseModel):
     )
 
 
+class TaskSettings(BaseModel):
+    """Background work: sealing, mail, page images and the due jobs, run by workers off the request path."""
+
+    max_attempts: int = Field(default=8, ge=1, le=50, description="Tries of a task before it is given up (and logged)")
+    retry_wait_seconds: int = Field(
+        default=5, ge=1, le=3600, description="First wait before a failed task runs again; doubles with each try"
+    )
+    run_due_minutes: int = Field(
+        default=5, ge=1, le=1440, description="How often workers run the due jobs (reminders, expiries, dunning, ...)"
+    )
+    stalled_after_seconds: float = Field(
+        default=60.0,
+        ge=2,
+        le=3600,
+        description="A worker silent this long is presumed dead; its running tasks run again elsewhere",
+    )
+    heartbeat_seconds: float = Field(
+        default=10.0, gt=0, le=600, description="How often a worker says it is alive (below stalled_after_seconds)"
+    )
+    poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often an idle worker looks for tasks (embedded queue; a fallback)"
+    )
+    pause_after_seal_file: Path | None = Field(
+        default=None,
+        description="Testing only: after filing a sealed copy and before recording it, wait until this file exists",
+    )
+
+
 class LogSettings(BaseModel):
     """Logs: JSON lines for a collector, or readable lines for a developer."""
 
@@ -349,6 +386,7 @@ class Settings(BaseSettings):
 
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    tasks: TaskSettings = Field(default_factory=TaskSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 

@@ -1,7 +1,8 @@
 """``/sign/{token}``: the signer's pages (HTML), and the page images of the document.
 
-Every answer carries ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer`` (the token in
-the URL must not leak to caches or other sites) and a strict Content Security Policy. Any link that
+Every answer (but a stored page image, kept private in the signer's browser) carries ``Cache-Control:
+no-store`` and ``Referrer-Policy: no-referrer`` (the token in the URL must not leak to caches or other
+sites) and a strict Content Security Policy. Any link that
 cannot be used gets the same plain page, whatever the reason.
 """
 
@@ -12,21 +13,23 @@ import binascii
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
-from api.deps import CallerDep, CatalogsDep, CompletionRunnerDep, KitDep, PageImagesDep, SigningServiceDep
+from api.deps import CallerDep, CatalogsDep, KitDep, PageImagesDep, SigningServiceDep
 from api.signing_csrf import FormGuardDep, SigningFormGuard
 from api.signing_pages import render
 from domain.embedding import COMPLETED, DECLINED, frame_ancestors
-from domain.envelopes import EnvelopeStatus, OtpCheck
+from domain.envelopes import OtpCheck
 from domain.errors import InvalidInput, InvalidTransition, NotFound
 from domain.languages import DEFAULT_LANGUAGE, ENGLISH, N_, MessageCatalogs, Translator
-from services.signing import Caller, LinkInvalid, SigningService, pdf_file_name
+from services.signing import Caller, LinkInvalid, PagesPreparing, SigningService, pdf_file_name
 
 router = APIRouter(tags=["signing"], include_in_schema=False)
 _DATA_URL_PREFIX = "data:image/png;base64,"
+# Page images are usually ready before a signer opens the link; while they are not, ask again soon.
+PREPARING_RETRY_SECONDS = 2
 
 
 def _page(
@@ -103,6 +106,7 @@ def _view_page(
         disclosure_version=view.disclosure_version,
         disclosure_text=view.disclosure_text,
         page_count=view.page_count,
+        preparing=view.preparing,
         # Messages from the services are English source strings: shown in the signer's language when catalogued.
         errors=[words.gettext(e) for e in errors or []],
         message=words.gettext(message) if message else "",
@@ -254,17 +258,29 @@ def check_code(
 
 
 @router.get("/sign/{token}/pages/{index}.png", response_class=Response)
-def page_image(token: str, index: int, images: PageImagesDep, caller: CallerDep) -> Response:
-    """One page of the document as PNG (only after consent); its first delivery is recorded as seen."""
+def page_image(token: str, index: int, images: PageImagesDep, caller: CallerDep, request: Request) -> Response:
+    """One page of the document as PNG (only after consent); its first delivery is recorded as seen.
+
+    The images are rendered once per sent PDF by a task: until they are stored the answer is ``202``
+    with ``Retry-After``. A stored page never changes, so the signer's browser may keep it (``private``:
+    never a shared cache, the URL carries the token) and revalidate it by ``ETag``.
+    """
     try:
-        data = images(token, index, caller)
+        data, etag = images(token, index, caller)
+    except PagesPreparing:
+        return Response(
+            status_code=202, headers={"Cache-Control": "no-store", "Retry-After": str(PREPARING_RETRY_SECONDS)}
+        )
     except NotFound:
         return Response(status_code=404, headers={"Cache-Control": "no-store"})
-    return Response(
-        data,
-        media_type="image/png",
-        headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"},
-    )
+    headers = {
+        "Cache-Control": "private, max-age=86400, immutable",
+        "ETag": etag,
+        "Referrer-Policy": "no-referrer",
+    }
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type="image/png", headers=headers)
 
 
 @router.get("/sign/{token}/read", response_class=HTMLResponse)
@@ -326,8 +342,6 @@ def sign(
     service: SigningServiceDep,
     caller: CallerDep,
     kit: KitDep,
-    complete: CompletionRunnerDep,
-    background: BackgroundTasks,
     guard: FormGuardDep,
     catalogs: CatalogsDep,
     full_name: Annotated[str, Form(max_length=200)] = "",
@@ -337,7 +351,7 @@ def sign(
     signature: Annotated[str, Form(max_length=1_500_000)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
-    """Sign; the last signature starts completion (sealing) after the answer is sent."""
+    """Sign; the last signature enqueues completion (sealing), which a worker runs after the commit."""
     words, lang = _signer_words(service, catalogs, token)
     if not guard.accepts(token, csrf):
         return _forged(words, lang, service.frame_origin(token))
@@ -370,10 +384,7 @@ def sign(
             status=422,
             form={"full_name": full_name, "title": title, "method": method},
         )
-    if envelope.status is EnvelopeStatus.COMPLETING:
-        # Sealing runs in its own transaction after this answer: the signature is committed first,
-        # and a timestamp authority that is down delays the seal without losing the signature.
-        background.add_task(complete, envelope.id)
+    # The request only validates and records; sealing is a task for a worker (see SigningService.sign).
     return _page(
         "done",
         words=words,

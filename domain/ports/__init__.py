@@ -15,6 +15,7 @@ from domain.ports.documents import DocumentListener, DocumentRepository, SignedD
 from domain.ports.envelopes import DocumentPages, EnvelopeOutcomeListener, EnvelopeRepository
 from domain.ports.mail import Attachment, Mailer, MailReceipt, OutgoingMail
 from domain.ports.risks import RiskRepository
+from domain.ports.tasks import JsonValue, TaskQueue
 from domain.ports.templates import DocumentRenderer, TemplateCatalog
 from domain.ports.users import PasswordHasher, SecondFactor, UserRepository
 
@@ -35,6 +36,7 @@ __all__ = [
     "EnvelopeOutcomeListener",
     "EnvelopeRepository",
     "InvoiceRepository",
+    "JsonValue",
     "MailReceipt",
     "Mailer",
     "OutgoingMail",
@@ -44,6 +46,7 @@ __all__ = [
     "SecondFactor",
     "SignedDocumentRepository",
     "StoredBlob",
+    "TaskQueue",
     "TemplateCatalog",
     "UserRepository",
 ]

@@ -26,6 +26,10 @@ class BlobStore(Protocol):
         """Return the bytes of ``key`` (the exact ``version_id`` when given)."""
         ...
 
+    def latest(self, key: str) -> StoredBlob | None:
+        """Return the coordinates of the newest version of ``key``, or ``None`` when nothing is stored there."""
+        ...
+
     def check(self) -> None:
         """Raise ``StoreUnavailable`` unless the bucket answers with versioning enabled."""
         ...

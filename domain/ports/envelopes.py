@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -112,8 +111,12 @@ class EnvelopeOutcomeListener(Protocol):
 
 
 class DocumentPages(Protocol):
-    """Page images of a PDF for the signing page, cached by the PDF's SHA-256."""
+    """The signing page's images of sent PDFs: rendered once per PDF (by SHA-256) by a task, kept in the store."""
 
-    def pages(self, sha256: str, load: Callable[[], bytes]) -> list[bytes]:
-        """Return one PNG per page of the PDF whose hash is ``sha256`` (``load`` fetches its bytes on a miss)."""
+    def ready(self, sha256: str) -> int | None:
+        """Return the page count of the PDF ``sha256`` once its images are stored, ``None`` while they are not."""
+        ...
+
+    def request(self, sha256: str, key: str, version_id: str | None) -> None:
+        """Ask for the images of the PDF stored at ``key``/``version_id`` (nothing happens if already asked)."""
         ...

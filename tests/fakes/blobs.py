@@ -63,6 +63,21 @@ class FakeBlobStore:
                 return version.data
         raise NotFound(f"object s3://{self.bucket}/{key} not found in the object store")
 
+    def latest(self, key: str) -> StoredBlob | None:
+        """Return the newest version of ``key``, or ``None`` when nothing is stored there."""
+        self._available()
+        versions = self.objects.get(key, [])
+        if not versions:
+            return None
+        newest = versions[-1]
+        return StoredBlob(
+            bucket=self.bucket,
+            key=key,
+            version_id=newest.version_id,
+            sha256=hashlib.sha256(newest.data).hexdigest(),
+            size=len(newest.data),
+        )
+
     def version(self, key: str, version_id: str) -> BlobVersion:
         """Return one stored version of ``key`` with its retention (what a test reads; ``NotFound`` if absent)."""
         found = next((v for v in self.objects.get(key, []) if v.version_id == version_id), None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
@@ -13,8 +12,17 @@ from PIL import Image
 from pypdf import PdfReader
 
 from domain.actor import Actor
-from domain.envelopes import Envelope, EnvelopeEvent, EnvelopeFilter, EnvelopeStatus, LinkGrant, Signer
+from domain.envelopes import (
+    Envelope,
+    EnvelopeEvent,
+    EnvelopeFilter,
+    EnvelopeStatus,
+    LinkGrant,
+    Signer,
+    page_image_key,
+)
 from domain.errors import Conflict
+from tests.fakes.blobs import FakeBlobStore
 from tests.fakes.unit_of_work import Transactional
 
 _OPEN = (EnvelopeStatus.SENT, EnvelopeStatus.COMPLETING)
@@ -178,26 +186,39 @@ class RecordingOutcomeListener:
 
 
 class FakeDocumentPages:
-    """A ``DocumentPages`` that gives one small blank PNG per PDF page, cached by hash; ``loads`` counts misses.
+    """A ``DocumentPages`` over a fake store: ``render_requested`` plays the render task (one blank PNG per page).
 
-    The page count is read from the PDF itself (pypdf), and bytes whose SHA-256 is not the one asked
-    for are refused, so a signer is never shown pages of another document.
+    The page count is read from the PDF itself (pypdf), bytes whose SHA-256 is not the one asked for
+    are refused, and ``loads`` counts renders: a PDF asked for twice is rendered once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, blobs: FakeBlobStore) -> None:
+        self._blobs = blobs
         self.loads = 0
-        self._cache: dict[str, list[bytes]] = {}
+        self.counts: dict[str, int] = {}
+        self.requested: dict[str, tuple[str, str | None]] = {}
 
-    def pages(self, sha256: str, load: Callable[[], bytes]) -> list[bytes]:
-        """Return one PNG per page of the PDF whose hash is ``sha256``, loading it on a miss."""
-        if sha256 not in self._cache:
+    def ready(self, sha256: str) -> int | None:
+        """Return the page count once the images are stored, else ``None``."""
+        return self.counts.get(sha256)
+
+    def request(self, sha256: str, key: str, version_id: str | None) -> None:
+        """Remember the request (once per PDF)."""
+        self.requested.setdefault(sha256, (key, version_id))
+
+    def render_requested(self) -> None:
+        """Render every requested PDF not yet rendered into the store, as the task does."""
+        for sha256, (key, version_id) in self.requested.items():
+            if sha256 in self.counts:
+                continue
             self.loads += 1
-            pdf = load()
+            pdf = self._blobs.get(key, version_id)
             if hashlib.sha256(pdf).hexdigest() != sha256:
                 raise ValueError("the loaded PDF is not the document whose pages were asked for")
             count = len(PdfReader(io.BytesIO(pdf)).pages)
-            self._cache[sha256] = [_blank_png() for _ in range(count)]
-        return self._cache[sha256]
+            for index in range(count):
+                self._blobs.put(page_image_key(sha256, index), _blank_png(), content_type="image/png")
+            self.counts[sha256] = count
 
 
 def _blank_png() -> bytes:

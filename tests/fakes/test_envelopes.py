@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.envelopes import Envelope, EnvelopeFilter, EnvelopeStatus, Signer, SignerRole, SignerStatus
+from domain.envelopes import Envelope, EnvelopeFilter, EnvelopeStatus, Signer, SignerRole, SignerStatus, page_image_key
 from domain.errors import Conflict
 from domain.ports import DocumentPages, EnvelopeRepository
+from tests.fakes.blobs import FakeBlobStore
 from tests.fakes.envelopes import FakeDocumentPages, FakeEnvelopeRepository
 from tests.fakes.templates import text_pdf
 
@@ -57,14 +58,20 @@ class TestFakeEnvelopeRepository:
 
 
 class TestFakeDocumentPages:
-    def test_one_png_per_page_loaded_once_and_only_for_its_hash(self) -> None:
-        """Pages come as PNGs, one per PDF page; a second call is cached; bytes of another hash are refused."""
+    def test_pages_are_ready_only_after_their_render_once_per_pdf_and_only_for_its_hash(self) -> None:
+        """Not ready until rendered; a PNG per page in the store; asked twice, rendered once; wrong bytes refused."""
         pdf = text_pdf([f"line {n}" for n in range(70)])
         digest = hashlib.sha256(pdf).hexdigest()
-        fake = FakeDocumentPages()
+        blobs = FakeBlobStore()
+        stored = blobs.put("sent/a.pdf", pdf, content_type="application/pdf")
+        fake = FakeDocumentPages(blobs)
         port: DocumentPages = fake
-        pages = port.pages(digest, lambda: pdf)
-        assert len(pages) == 2 and all(p.startswith(b"\x89PNG") for p in pages)
-        assert port.pages(digest, lambda: b"never read") == pages and fake.loads == 1
+        port.request(digest, stored.key, stored.version_id)
+        assert port.ready(digest) is None
+        port.request(digest, stored.key, stored.version_id)
+        fake.render_requested()
+        assert port.ready(digest) == 2 and fake.loads == 1
+        assert all(blobs.get(page_image_key(digest, i)).startswith(b"\x89PNG") for i in range(2))
+        port.request("0" * 64, stored.key, stored.version_id)
         with pytest.raises(ValueError):
-            port.pages("0" * 64, lambda: pdf)
+            fake.render_requested()

@@ -38,7 +38,7 @@ class Ceremony:
 
     def __init__(self, office: FakeOffice, *, otp: bool = False) -> None:
         self.office = office
-        self.pages = FakeDocumentPages()
+        self.pages = FakeDocumentPages(office.blobs)
         variables: dict[str, Any] = json.loads(MFA_SAMPLE.read_text())
         with office.transaction():
             document, _version = office.document_service([office.risk_service()]).create(
@@ -49,6 +49,11 @@ class Ceremony:
                 TECH, EnvelopeRequest(document_id=document.id, version=1, signers=SIGNERS, otp=otp)
             ).id
         self.document_id = document.id
+        # Production asks for the page images at creation and a task renders them; here the fake does both.
+        sent = office.envelopes.get(self.envelope_id)
+        assert sent is not None
+        self.pages.request(sent.sent_sha256, sent.sent_key, sent.sent_version_id)
+        self.pages.render_requested()
 
     def envelopes(self) -> EnvelopeService:
         """The envelope service with the listeners production wires."""
@@ -66,6 +71,7 @@ class Ceremony:
             mailer=self.office.mailer,
             clock=self.office.clock,
             rules=self.office.rules,
+            tasks=self.office.tasks,
             listeners=[DocumentThaw(self.office.documents), self.office.risk_service(), *extra],
         )
 

@@ -36,6 +36,7 @@ from tests.fakes.documents import FakeDocumentRepository, FakeSignedDocumentRepo
 from tests.fakes.envelopes import FakeEnvelopeRepository
 from tests.fakes.mail import RecordingMailer
 from tests.fakes.risks import FakeRiskRepository
+from tests.fakes.tasks import FakeTaskQueue
 from tests.fakes.templates import FakeRenderer
 from tests.fakes.unit_of_work import FakeUnitOfWork
 from undersign.settings import REPO_ROOT
@@ -59,6 +60,7 @@ class FakeOffice:
         self.audit = FakeAuditTrail(self.clock)
         self.blobs = FakeBlobStore()
         self.mailer = RecordingMailer()
+        self.tasks = FakeTaskQueue()
         self.renderer = FakeRenderer(templates)
         self.branding = Branding(msp_name="Harbour IT Ltd", address="1 Quay Street, Vancouver BC")
         self.policy: dict[str, Any] = read_ladder_policy(DEFAULT_LADDER)
@@ -74,6 +76,7 @@ class FakeOffice:
                 self.risks,
                 self.envelopes,
                 self.audit,
+                self.tasks,
             ]
         )
 

@@ -13,7 +13,7 @@ from adapters.template_library import TemplateLibrary
 from domain.envelopes import EnvelopeStatus, OtpCheck, SignerRole, SignerStatus
 from domain.errors import InvalidInput, InvalidTransition, NotFound
 from domain.risks import RiskStatus
-from services.signing import LinkInvalid, SigningService
+from services.signing import LinkInvalid, PagesPreparing, SigningService
 from tests.services.ceremony import CALLER, Ceremony
 from tests.services.office import FakeOffice
 
@@ -131,3 +131,24 @@ class TestOneTimeCode:
         _ceremony, token, signing, code = self.open_code_step(office)
         assert signing.check_code(token, CALLER, code) is OtpCheck.OK
         assert signing.view(token, CALLER).step == "sign"
+
+
+class TestPagesBeingPrepared:
+    def test_while_page_images_are_rendered_the_page_waits_and_nobody_can_sign(self, office: FakeOffice) -> None:
+        """Before the render task has run: the view says preparing, a page image is not ready, signing is refused."""
+        ceremony = Ceremony(office)
+        ceremony.pages.counts.clear()  # as if the render task had not run yet
+        token, signing = ceremony.token_for("marcus@example.com"), ceremony.signing()
+        signing.consent(token, CALLER, agreed=True, version="esign-consent-2")
+        view = signing.view(token, CALLER)
+        assert (view.step, view.page_count, view.preparing) == ("sign", 0, True)
+        with pytest.raises(PagesPreparing):
+            signing.page_image(token, 0, CALLER)
+        with pytest.raises(InvalidInput) as refused:
+            signing.sign(
+                token, CALLER, full_name="Marcus Lee", title="CEO", attested=True, method="typed", drawn_png=None
+            )
+        assert [e.pointer for e in refused.value.errors] == ["document"]
+        ceremony.pages.render_requested()
+        assert signing.view(token, CALLER).preparing is False
+        assert signing.page_image(token, 0, CALLER).startswith(b"\x89PNG")

@@ -73,6 +73,13 @@ def truncate_all(engine: Engine) -> None:
         # TRUNCATE fires no row-level DELETE triggers, so the append-only guards on audit tables
         # do not stand in the way of isolating tests.
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # procrastinate's queue (migration 0013): a test's tasks must not run in the next test.
+        conn.execute(
+            text(
+                "TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, procrastinate_workers "
+                "RESTART IDENTITY CASCADE"
+            )
+        )
         conn.execute(text("UPDATE audit_head SET seq = 0, hash = :genesis WHERE id = 1"), {"genesis": "0" * 64})
 
 
