@@ -16,6 +16,7 @@ import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_python
@@ -42,15 +43,18 @@ def _templates() -> dict[str, str]:
     return found
 
 
-def _messages() -> Iterator[tuple[str, int, str | tuple[str, ...]]]:
+def _messages() -> Iterator[tuple[str, int, Any]]:
+    # Babel's extractors are loosely typed (a message is a string or a tuple of plural forms).
+    extract_py: Any = extract_python
+    extract_jinja: Any = babel_extract
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             with path.open("rb") as source:
-                for line, _func, message, _comments in extract_python(source, KEYWORDS, [], {}):
+                for line, _func, message, _comments in extract_py(source, KEYWORDS, [], {}):
                     yield str(path.relative_to(ROOT)), line, message
     options = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
-    for where, source in _templates().items():
-        for line, _func, message, _comments in babel_extract(io.BytesIO(source.encode()), KEYWORDS, [], options):
+    for where, template in _templates().items():
+        for line, _func, message, _comments in extract_jinja(io.BytesIO(template.encode()), KEYWORDS, [], options):
             yield where, line, message
 
 

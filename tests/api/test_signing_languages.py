@@ -11,6 +11,7 @@ import re
 import subprocess
 from email.header import decode_header, make_header
 from email.message import Message
+from typing import Any
 
 import pytest
 
@@ -97,7 +98,10 @@ class TestFrenchSigner:
         assert "a été signé par toutes les parties" in text_of(french) and MSP not in str(french["To"])
         assert _subject(english).startswith("Completed: ") and CLIENT not in str(english["To"])
         # The copy's file name is in French too, kept to portable ASCII ("signé" becomes "signe").
-        filename = str(french.get_payload()[-1].get_filename())
+        parts = french.get_payload()
+        assert isinstance(parts, list)
+        last: Any = parts[-1]
+        filename = str(last.get_filename())
         months = "janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
         assert re.search(rf" - signe le \d+ ({months}) \d{{4}}\.pdf$", filename), filename
         sealed = attachment(french)

@@ -34,7 +34,7 @@ class TestCatalogue:
             assert all(forms), f"untranslated: {message.id!r}"
             assert not message.fuzzy, f"fuzzy: {message.id!r}"
             for form in forms:
-                assert set(_PLACEHOLDER.findall(form)) == set(_PLACEHOLDER.findall(sources[-1])), form
+                assert set(_PLACEHOLDER.findall(str(form))) == set(_PLACEHOLDER.findall(str(sources[-1]))), form
 
     def test_committed_mo_is_compiled_from_the_po(self, language: str) -> None:
         """The .mo the service loads is byte for byte the compilation of the .po beside it."""
