@@ -51,7 +51,8 @@ class Actor:
 
     ``role`` is the first of the roles it acts with (the one shown in short labels); ``roles`` holds
     all of them (a user may have several; a plain key has one). ``user_id``, ``display_name`` and
-    ``title`` name the person when a user acts (signed in, or through their own API key).
+    ``title`` name the person when a user acts (signed in, or through their own API key); ``email`` is
+    where that person is told how an envelope they sent ends.
     """
 
     name: str
@@ -63,6 +64,8 @@ class Actor:
     display_name: str | None = None
     title: str | None = None
     roles: tuple[Role, ...] = field(default=())
+    # The person's own address (a user, signed in or through their key): told how what they sent ends.
+    email: str | None = None
 
     def __post_init__(self) -> None:
         # A caller that names only ``role`` acts with that role; ``roles`` always holds every role.

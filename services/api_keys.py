@@ -92,6 +92,7 @@ class ApiKeyService:
             user_id=user.id,
             display_name=user.display_name,
             title=user.title,
+            email=user.email,
             ip=ip,
             user_agent=user_agent,
         )

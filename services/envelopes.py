@@ -379,7 +379,7 @@ class EnvelopeService:
             reminder_every_days=remind_every,
             next_reminder_at=now + timedelta(days=remind_every) if remind_every else None,
             signers=signers,
-            sender_email=request.sender_email or self._rules.notify_email,
+            sender_email=request.sender_email or actor.email or self._rules.notify_email,
         )
         self._envelopes.add(envelope)
         if self._pages is not None:
@@ -411,7 +411,11 @@ class EnvelopeService:
         return envelope
 
     def _sender_name(self, actor: Actor, request: EnvelopeRequest) -> str | None:
-        """Name the sender: the signed-in person, else the name the request gave with its address, else the desk."""
+        """Name the sender: the signed-in person, else the name the request gave with its address, else the desk.
+
+        The address told how the envelope ends follows the same order: the request's, the person's own,
+        then the desk's.
+        """
         if actor.user_id:
             return actor.display_name or actor.name
         return request.sender_name if request.sender_email else self._rules.notify_name

@@ -54,6 +54,7 @@ def user_actor(user: User, *, ip: str | None = None, user_agent: str | None = No
         user_id=user.id,
         display_name=user.display_name,
         title=user.title,
+        email=user.email,
         ip=ip,
         user_agent=user_agent,
     )
