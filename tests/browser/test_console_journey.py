@@ -28,42 +28,11 @@ from tests.browser.test_signing_page import (  # noqa: F401 - fixtures shared wi
     settings,
     smtp,
 )
-from tests.support.console import create_user, sign_in
+from tests.support.console import add_client_in_browser, create_user, fill_msa_form, sign_in
 from tests.support.smtp import LoopbackSmtpServer
 from undersign.runtime import Runtime
 
 SALES, CLIENT_SIGNER = "sam@msp.example", "marcus@harbour.example"
-
-
-def _add_client(page: Any) -> None:
-    """Add Harbour Dental Group as a client from the sales page."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sales").click()
-    page.get_by_role("link", name="Add a client").click()
-    page.get_by_label("Legal name").fill("Harbour Dental Group LLC")
-    page.get_by_label("Where the client is").fill("US-TX")
-    page.get_by_label("Billing e-mail").fill("ap@harbour.example")
-    page.locator("#f-primary_contact-name").fill("Marcus Lee")
-    page.locator("#f-primary_contact-title").fill("Owner")
-    page.locator("#f-primary_contact-email").fill(CLIENT_SIGNER)
-    page.get_by_role("button", name="Add the client").click()
-    page.wait_for_selector("text=The client was added.")
-
-
-def _fill_msa(page: Any) -> None:
-    """Pick the MSA and answer its form for a Texas client billed monthly."""
-    page.get_by_role("link", name="New contract").click()
-    page.get_by_label("Master Services Agreement").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Effective date").fill("2026-12-01")
-    page.get_by_label("Currency").fill("USD")
-    page.get_by_label("United States").check()
-    page.locator("select[name='governing_law@US.region']").select_option("TX")
-    page.get_by_label("Initial months").fill("36")
-    page.get_by_label("Renewal months").fill("12")
-    page.get_by_label("Non renewal notice days").fill("90")
-    page.get_by_label("Monthly in advance").check()
-    page.get_by_label("Net days").fill("15")
-    page.locator("input[name='suspension_notice.days']").fill("10")
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -81,7 +50,7 @@ class TestConsoleJourneyInChromium:
         runtime: Runtime,
         tmp_path: Path,
     ) -> None:
-        """Invite, set a password, sign in, add a client, fill, preview and send an MSA, see it sealed naming the sender."""
+        """Invite, set a password, sign in, add a client, fill, preview and send an MSA; the seal names the sender."""
         create_user(runtime, "ada@msp.example", [Role.ADMIN], PASSWORD, name="Ada Admin", title="Operations Director")
         admin = new_page(browser, 1280)
         sign_in(admin, "ada@msp.example", PASSWORD, base_url=server)
@@ -103,8 +72,9 @@ class TestConsoleJourneyInChromium:
         sign_in(sales, SALES, PASSWORD, base_url=server)
         assert sales.get_by_role("heading", name="Welcome, Sam Seller").is_visible()
 
-        _add_client(sales)
-        _fill_msa(sales)
+        sales.get_by_role("navigation", name="Main").get_by_role("link", name="Sales").click()
+        add_client_in_browser(sales, CLIENT_SIGNER)
+        fill_msa_form(sales)
         sales.get_by_role("button", name="Preview").click()
         frame = sales.frame_locator("iframe[name=preview]")
         frame.locator("text=Harbour Dental Group LLC").first.wait_for()
