@@ -28,7 +28,7 @@ from tests.browser.test_signing_page import (  # noqa: F401 - fixtures shared wi
 )
 from tests.conftest import Api
 from tests.fakes.clock import FixedClock
-from tests.support.console import create_user, sign_in
+from tests.support.console import add_client_in_browser, create_user, fill_msa_form, sign_in
 from undersign.runtime import Runtime
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -68,29 +68,9 @@ class TestConsoleInChromium:
         """The sales flow from an empty register to an envelope out for signature, as a person clicks it."""
         page = open_as(browser, runtime, server, Role.SALES, "Sam Seller", "Account Manager")
         page.goto(f"{server}/console/sales")
-        page.get_by_role("link", name="Add a client").click()
-        page.get_by_label("Legal name").fill("Harbour Dental Group LLC")
-        page.get_by_label("Where the client is").fill("US-TX")
-        page.get_by_label("Billing e-mail").fill("ap@harbour.example")
-        page.locator("#f-primary_contact-name").fill("Marcus Lee")
-        page.locator("#f-primary_contact-title").fill("Owner")
-        page.locator("#f-primary_contact-email").fill("marcus@harbour.example")
-        page.get_by_role("button", name="Add the client").click()
-        page.wait_for_selector("text=The client was added.")
+        add_client_in_browser(page)
         check(page, tmp_path, "sales-client")
-        page.get_by_role("link", name="New contract").click()
-        page.get_by_label("Master Services Agreement").check()
-        page.get_by_role("button", name="Continue").click()
-        page.get_by_label("Effective date").fill("2026-12-01")
-        page.get_by_label("Currency").fill("USD")
-        page.get_by_label("United States").check()
-        page.locator("select[name='governing_law@US.region']").select_option("TX")
-        page.get_by_label("Initial months").fill("36")
-        page.get_by_label("Renewal months").fill("12")
-        page.get_by_label("Non renewal notice days").fill("90")
-        page.get_by_label("Monthly in advance").check()
-        page.get_by_label("Net days").fill("15")
-        page.locator("input[name='suspension_notice.days']").fill("10")
+        fill_msa_form(page)
         page.get_by_role("button", name="Preview").click()
         frame = page.frame_locator("iframe[name=preview]")
         frame.locator("text=Harbour Dental Group LLC").first.wait_for()

@@ -88,3 +88,33 @@ def sign_in(
         data={"email": email, "password": password, "csrf_token": page_csrf(client, "/console/sign-in")},
         follow_redirects=False,
     )
+
+
+def add_client_in_browser(page: Any, signer_email: str = "marcus@harbour.example") -> None:
+    """On the sales page of a Playwright ``page``, add Harbour Dental Group (Texas) with ``signer_email`` as contact."""
+    page.get_by_role("link", name="Add a client").click()
+    page.get_by_label("Legal name").fill("Harbour Dental Group LLC")
+    page.get_by_label("Where the client is").fill("US-TX")
+    page.get_by_label("Billing e-mail").fill("ap@harbour.example")
+    page.locator("#f-primary_contact-name").fill("Marcus Lee")
+    page.locator("#f-primary_contact-title").fill("Owner")
+    page.locator("#f-primary_contact-email").fill(signer_email)
+    page.get_by_role("button", name="Add the client").click()
+    page.wait_for_selector("text=The client was added.")
+
+
+def fill_msa_form(page: Any) -> None:
+    """From a client's page, pick the MSA and answer its form for a Texas client billed monthly (not previewed)."""
+    page.get_by_role("link", name="New contract").click()
+    page.get_by_label("Master Services Agreement").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Effective date").fill("2026-12-01")
+    page.get_by_label("Currency").fill("USD")
+    page.get_by_label("United States").check()
+    page.locator("select[name='governing_law@US.region']").select_option("TX")
+    page.get_by_label("Initial months").fill("36")
+    page.get_by_label("Renewal months").fill("12")
+    page.get_by_label("Non renewal notice days").fill("90")
+    page.get_by_label("Monthly in advance").check()
+    page.get_by_label("Net days").fill("15")
+    page.locator("input[name='suspension_notice.days']").fill("10")
