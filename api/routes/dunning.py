@@ -114,7 +114,6 @@ def task_reopen(step_id: str, actor: DunningApproverDep, service: DunningService
     return TaskOut.of(service.task(record.id))
 
 
-
 @router.get("/v1/clients/{client_id}/dunning-policy", response_model=PolicyOut)
 def get_policy(client_id: str, _actor: ReaderDep, service: DunningServiceDep) -> PolicyOut:
     """Return the client's ladder override (if any) and the ladder in force."""

@@ -15,6 +15,7 @@ from domain.documents import SignedDocument
 from domain.roles import Role
 from services.dunning_run import run_dunning
 from storage.database import unit_of_work
+from storage.dunning_repository import SqlDunningRepository
 from storage.signed_document_repository import SqlSignedDocumentRepository
 from tests.api.test_documents import create_msa, sample
 from tests.api.test_invoices import invoice_body, make_client
@@ -215,7 +216,7 @@ class TestBoundToTheMsa:
 
 class TestPhoneTasks:
     def test_day_21_call_is_open_work_until_billing_marks_it_done(self, api: Api, clock: FixedClock) -> None:
-        """The day-21 call is listed as open with whom to reach; done records the person, note and audit; reopen undoes."""
+        """The day-21 call is open work with whom to reach; done records person, note and audit; reopen undoes it."""
         client_id = make_client(api)
         new_invoice(api, client_id)
         for day in (7, 14, 21):
@@ -265,8 +266,6 @@ class TestPhoneTasks:
         call = api.get("/v1/dunning/tasks").json()[0]
         runtime: Runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
         with unit_of_work(runtime.sessions) as session:
-            from storage.dunning_repository import SqlDunningRepository
-
             records = SqlDunningRepository(session).steps_for([call["invoice_id"]])[call["invoice_id"]]
         notice = next(r for r in records if r.step_key == "reminder-1")
         refused = api.post(f"/v1/dunning/tasks/{notice.id}/done", role=Role.BILLING, json={})

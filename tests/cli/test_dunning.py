@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.clock import SystemClock
+from adapters.seaweedfs import EmbeddedSeaweedFS
 from cli.context import cli_actor, database_session
 from cli.main import app
 from domain.clients import ClientDraft
@@ -17,7 +18,6 @@ from storage.audit_trail import SqlAuditTrail
 from storage.client_repository import SqlClientRepository
 from storage.s3_blob_store import S3BlobStore
 from tests.api.test_clients import client_body
-from adapters.seaweedfs import EmbeddedSeaweedFS
 from undersign.settings import Settings
 
 runner = CliRunner()
