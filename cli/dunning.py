@@ -1,5 +1,7 @@
 """``undersign dunning run [--date D] [--dry-run] [--backfill]``: the daily ladder run, for cron, with progress.
 
+``undersign dunning tasks`` lists the phone calls the ladder has left open for the billing team.
+
 Safe to run again for the same day and on several hosts at once: each invoice is claimed with
 SKIP LOCKED and every step is recorded once (see ``services.dunning``). A future day is refused
 unless it is a dry run; a past day is a backfill that must be asked for and says what it will send.
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.context import DataDirOption, cli_actor, command_runtime, load_settings
+from cli.context import DataDirOption, cli_actor, command_runtime, command_services, load_settings
 from domain.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -89,3 +91,31 @@ def run(
         typer.secho(f"failed {item}: {detail}", fg=typer.colors.RED, err=True)
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command("tasks")
+def tasks(data_dir: Path | None = DataDirOption) -> None:
+    """List the open phone tasks: whom to call, about which invoice and amount, and how to reach them."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from domain.dunning.records import StepStatus
+    from domain.money import format_amount
+
+    with command_services(load_settings(data_dir)) as factory:
+        found = factory.dunning().tasks(StepStatus.OPEN, limit=500)
+    table = Table("id", "date", "step", "client", "invoice", "amount due", "reach")
+    for task in found:
+        contact = task.client.primary_contact
+        reach = f"{contact.name} <{contact.email}>" if contact else str(task.client.billing_email or "")
+        table.add_row(
+            task.record.id,
+            task.record.handled_on.isoformat(),
+            task.record.step_key,
+            task.client.legal_name,
+            task.invoice.number,
+            format_amount(task.invoice.amount_minor, task.invoice.currency) + f" {task.invoice.currency}",
+            reach,
+        )
+    Console(width=200).print(table)
+    typer.echo(f"{len(found)} open phone task(s); mark one done with POST /v1/dunning/tasks/{{id}}/done.")

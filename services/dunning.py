@@ -36,7 +36,7 @@ from domain.dunning import (
 )
 from domain.dunning.calendar import add_days
 from domain.dunning.records import REINSTATEMENT_STEP, StepRecord, StepStatus
-from domain.errors import Conflict, InvalidTransition, NotFound
+from domain.errors import Conflict, FieldError, InvalidInput, InvalidTransition, NotFound
 from domain.invoices import InvoiceRecord
 from domain.money import to_decimal
 from domain.ports import (
@@ -51,6 +51,7 @@ from domain.ports import (
     TemplateCatalog,
 )
 from domain.roles import Permission
+from domain.text import multi_line, text_problem
 from services.documents import CreatedDocument, DocumentService, NewDocument
 from services.dunning_notices import MsaFacts, NoticeFacts, NoticeSettings, interest_on, notice_variables
 from services.notice_mail import notice_mail
@@ -101,6 +102,19 @@ class _Notice:
     title: str
     client_id: str
     variables: dict[str, Any]
+
+
+TASK_NOTE_MAX = 1000
+"""The longest note on how a call went (characters)."""
+
+
+@dataclass(frozen=True)
+class PhoneTask:
+    """A phone step of the ladder with its invoice and the client to call."""
+
+    record: StepRecord
+    invoice: InvoiceRecord
+    client: Client
 
 
 @dataclass(frozen=True)
@@ -278,7 +292,8 @@ class DunningService:
                     self._record(invoice, due, StepStatus.SKIPPED)
                     outcome.skipped += 1
                 elif due.kind is StepKind.PHONE_TASK:
-                    self._record(invoice, due, StepStatus.DONE)
+                    # Open work for the billing team; the ladder does not wait for the call.
+                    self._record(invoice, due, StepStatus.OPEN)
                     self._audit.record(
                         actor,
                         "dunning.task_created",
@@ -517,6 +532,85 @@ class DunningService:
             raise InvalidTransition(f"This step is already {record.status.value}; it cannot be decided again.")
         return record
 
+    # -- phone tasks ---------------------------------------------------------------------------------
+
+    def tasks(self, status: StepStatus, limit: int = 200) -> list[PhoneTask]:
+        """Return the phone tasks that are ``open`` (or ``done``), oldest first, with invoice and client."""
+        if status not in (StepStatus.OPEN, StepStatus.DONE):
+            raise InvalidInput(
+                f"A phone task is open or done, not {status.value}.",
+                errors=[FieldError("query:status", "must be open or done")],
+            )
+        found = []
+        for record in self._steps.steps_of_kind(StepKind.PHONE_TASK.value, status, max(1, min(limit, 500))):
+            invoice = self._invoices.get(record.invoice_id)
+            client = self._clients.get(record.client_id)
+            if invoice is not None and client is not None:
+                found.append(PhoneTask(record, invoice, client))
+        return found
+
+    def task(self, step_id: str) -> PhoneTask:
+        """Return one phone task with its invoice and client."""
+        record = self._task(step_id)
+        invoice = self._invoices.get(record.invoice_id)
+        if invoice is None:
+            raise NotFound(f"No invoice with id '{record.invoice_id}'.")
+        return PhoneTask(record, invoice, self._client(record.client_id))
+
+    def open_task_counts(self) -> dict[str, int]:
+        """Return, per client, how many phone tasks are open."""
+        counts: dict[str, int] = {}
+        for record in self._steps.steps_of_kind(StepKind.PHONE_TASK.value, StepStatus.OPEN, 100_000):
+            counts[record.client_id] = counts.get(record.client_id, 0) + 1
+        return counts
+
+    def mark_task_done(self, actor: Actor, step_id: str, note: str | None = None) -> StepRecord:
+        """Record that a person made the call (who, when, and an optional note on how it went)."""
+        actor.require(Permission.DUNNING_APPROVE)
+        note = _task_note(note)
+        record = self._task(step_id)
+        if record.status is StepStatus.DONE:
+            who = f" by {record.decided_by}" if record.decided_by else ""
+            raise InvalidTransition(f"This phone task is already done{who}; reopen it first to record it again.")
+        done = replace(
+            record, status=StepStatus.DONE, decided_by=actor.label, decided_at=self._clock.now(), decision_note=note
+        )
+        self._steps.update_step(done)
+        self._audit.record(
+            actor,
+            "dunning.task_done",
+            {"invoice": record.invoice_id, "client": record.client_id, "dunning_step": record.id},
+            payload={"step": record.step_key, "note": note},
+        )
+        return done
+
+    def reopen_task(self, actor: Actor, step_id: str) -> StepRecord:
+        """Put a done phone task back on the open list (the call is to be made again)."""
+        actor.require(Permission.DUNNING_APPROVE)
+        record = self._task(step_id)
+        if record.status is not StepStatus.DONE:
+            raise InvalidTransition("This phone task is still open; only a done task can be reopened.")
+        reopened = replace(record, status=StepStatus.OPEN, decided_by=None, decided_at=None, decision_note=None)
+        self._steps.update_step(reopened)
+        self._audit.record(
+            actor,
+            "dunning.task_reopened",
+            {"invoice": record.invoice_id, "client": record.client_id, "dunning_step": record.id},
+            payload={"step": record.step_key, "was_done_by": record.decided_by, "was_note": record.decision_note},
+        )
+        return reopened
+
+    def _task(self, step_id: str) -> StepRecord:
+        record = self._steps.claim_step(step_id)
+        if record is None:
+            raise NotFound(f"No dunning step with id '{step_id}'.")
+        if record.kind != StepKind.PHONE_TASK.value:
+            raise InvalidTransition(
+                f"Step '{record.step_key}' is a {record.kind.replace('_', ' ')}, not a phone task; "
+                "only phone tasks are marked done by a person."
+            )
+        return record
+
     # -- reinstatement -------------------------------------------------------------------------------
 
     def suspended_clients(self) -> list[str]:
@@ -627,6 +721,18 @@ class DunningService:
         if client is None:
             raise NotFound(f"No client with id '{client_id}'.")
         return client
+
+
+def _task_note(note: str | None) -> str | None:
+    """Return the checked note on a call (``None`` when blank); a bad one is refused naming the field."""
+    if note is None or not note.strip():
+        return None
+    problem = text_problem(note, multi_line=True)
+    if problem is None and len(note) > TASK_NOTE_MAX:
+        problem = f"must be at most {TASK_NOTE_MAX} characters"
+    if problem is not None:
+        raise InvalidInput("The note on the call is not usable.", errors=[FieldError("body:note", problem)])
+    return multi_line(note).strip()
 
 
 def _planned(invoice: InvoiceRecord, due: DueStep) -> PlannedStep:

@@ -113,6 +113,16 @@ class SqlDunningRepository:
         )
         return [_from_row(row) for row in self._session.execute(stmt)]
 
+    def steps_of_kind(self, kind: str, status: StepStatus, limit: int) -> list[StepRecord]:
+        """Return the steps of ``kind`` in ``status``, oldest first."""
+        stmt = (
+            select(dunning_steps)
+            .where(dunning_steps.c.kind == kind, dunning_steps.c.status == status.value)
+            .order_by(dunning_steps.c.created_at, dunning_steps.c.id)
+            .limit(limit)
+        )
+        return [_from_row(row) for row in self._session.execute(stmt)]
+
     def policy_override(self, client_id: str) -> dict[str, Any] | None:
         """Return the client's ladder override, or ``None``."""
         row = self._session.execute(

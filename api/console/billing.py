@@ -36,10 +36,12 @@ from api.deps import (
 )
 from domain.accounting_exports import ExportFormat, parse_invoices
 from domain.csv_lines import decode_lines
+from domain.dunning.records import StepStatus
 from domain.errors import FieldError, InvalidInput, UndersignError
 from domain.invoices import InvoiceStatus
 from domain.money import format_amount
 from domain.text import text_problem
+from services.dunning import TASK_NOTE_MAX
 
 router = APIRouter(prefix="/billing", include_in_schema=False)
 
@@ -163,6 +165,7 @@ def _dunning_page(
     today = runtime.clock.now().date()
     overview = dunning.overview(today)
     approvals = [(record, invoice) for record, invoice in dunning.approvals(200)]
+    calls = dunning.tasks(StepStatus.OPEN, 200)
     return render(
         request,
         "billing/dunning.html",
@@ -171,6 +174,7 @@ def _dunning_page(
         overview=overview,
         charts=_chart(overview),
         approvals=approvals,
+        calls=calls,
         today=today,
         tomorrow=today + timedelta(days=1),
         format_amount=format_amount,
@@ -220,6 +224,41 @@ def decide(
             message=exc.detail,
         )
     return RedirectResponse(f"/console/billing/dunning?done={decision}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/tasks/{step_id}/done", response_class=HTMLResponse)
+def task_done(
+    request: Request,
+    step_id: str,
+    user: ConsoleDunningApprover,
+    form: ConsoleForm,
+    dunning: DunningServiceDep,
+    runtime: RuntimeDep,
+    session: SessionDep,
+) -> Response:
+    """Mark a phone task done (the call was made), with an optional note on how it went."""
+    note = form.get("note", "").strip() or None
+    try:
+        if note is not None and (
+            problem := text_problem(note, multi_line=True)
+            or (f"at most {TASK_NOTE_MAX} characters" if len(note) > TASK_NOTE_MAX else None)
+        ):
+            raise InvalidInput("The note cannot be used as it is.", errors=[FieldError(f"call-{step_id}", problem)])
+        dunning.mark_task_done(user, step_id, note)
+    except UndersignError as exc:
+        if exc.status not in (404, 409, 422):
+            raise
+        session.rollback()
+        return _dunning_page(
+            request,
+            user,
+            dunning,
+            runtime,
+            status_code=exc.status,
+            problems={e.pointer: e.reason for e in exc.errors},
+            message=exc.detail,
+        )
+    return RedirectResponse("/console/billing/dunning?done=call", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/dunning/preview", response_class=HTMLResponse)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 
@@ -15,9 +15,12 @@ from api.schemas.dunning import (
     PolicyOut,
     RunOut,
     RunRequest,
+    TaskDoneIn,
+    TaskOut,
     policy_as_data,
 )
 from domain.bounds import date_problem
+from domain.dunning.records import StepStatus
 from domain.dunning.run_day import check_run_day
 from domain.errors import FieldError, InvalidInput
 
@@ -77,7 +80,38 @@ def overview(
     day = as_of or today
     if (problem := date_problem(day, today)) is not None:
         raise InvalidInput(f"The date {day.isoformat()} is not usable.", errors=[FieldError("query:date", problem)])
-    return [OverviewOut.of(view, name) for view, name in service.overview(day)]
+    counts = service.open_task_counts()
+    return [OverviewOut.of(view, name, counts.get(view.client_id, 0)) for view, name in service.overview(day)]
+
+
+@router.get("/v1/dunning/tasks", response_model=list[TaskOut])
+def tasks(
+    _actor: ReaderDep,
+    service: DunningServiceDep,
+    status: Literal["open", "done"] = "open",
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[TaskOut]:
+    """List the phone tasks of the ladder (open by default): whom to call, about which invoice, how to reach them."""
+    return [TaskOut.of(task) for task in service.tasks(StepStatus(status), limit)]
+
+
+@router.post("/v1/dunning/tasks/{step_id}/done", response_model=TaskOut)
+def task_done(
+    step_id: str,
+    actor: DunningApproverDep,
+    service: DunningServiceDep,
+    body: Annotated[TaskDoneIn | None, Body()] = None,
+) -> TaskOut:
+    """Mark a phone task done (the call was made), with an optional note on how it went."""
+    record = service.mark_task_done(actor, step_id, body.note if body else None)
+    return TaskOut.of(service.task(record.id))
+
+
+@router.post("/v1/dunning/tasks/{step_id}/reopen", response_model=TaskOut)
+def task_reopen(step_id: str, actor: DunningApproverDep, service: DunningServiceDep) -> TaskOut:
+    """Put a done phone task back on the open list."""
+    record = service.reopen_task(actor, step_id)
+    return TaskOut.of(service.task(record.id))
 
 
 @router.get("/v1/clients/{client_id}/dunning-policy", response_model=PolicyOut)

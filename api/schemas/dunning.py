@@ -12,7 +12,7 @@ from domain.dunning.records import StepRecord
 from domain.invoices import InvoiceRecord
 from domain.money import format_amount
 from domain.text import LongText
-from services.dunning import PlannedStep
+from services.dunning import TASK_NOTE_MAX, PhoneTask, PlannedStep
 from services.dunning_run import RunReport
 
 Day = date  # the run bodies have a field named ``date``, which would shadow the type
@@ -194,6 +194,57 @@ class DecisionIn(BaseModel):
     note: Annotated[LongText, Field(max_length=1000)] | None = None
 
 
+class TaskOut(BaseModel):
+    """A phone task for the billing team: whom to call about which invoice, and whether it is done."""
+
+    id: str
+    status: str
+    step: str
+    on: date
+    client_id: str
+    client_name: str
+    invoice_id: str
+    invoice_number: str
+    amount_due: str
+    contact_name: str | None
+    contact_email: str | None
+    billing_email: str | None
+    done_by: str | None
+    done_at: datetime | None
+    note: str | None
+
+    @classmethod
+    def of(cls, task: PhoneTask) -> TaskOut:
+        """Describe ``task``."""
+        record, invoice, client = task.record, task.invoice, task.client
+        contact = client.primary_contact
+        return cls(
+            id=record.id,
+            status=record.status.value,
+            step=record.step_key,
+            on=record.handled_on,
+            client_id=client.id,
+            client_name=client.legal_name,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number,
+            amount_due=format_amount(invoice.amount_minor, invoice.currency),
+            contact_name=contact.name if contact else None,
+            contact_email=str(contact.email) if contact else None,
+            billing_email=str(client.billing_email) if client.billing_email else None,
+            done_by=record.decided_by,
+            done_at=record.decided_at,
+            note=record.decision_note,
+        )
+
+
+class TaskDoneIn(BaseModel):
+    """The optional note on how the call went."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[LongText, Field(max_length=TASK_NOTE_MAX)] | None = None
+
+
 class PolicyOut(BaseModel):
     """A client's ladder: its stored override and the ladder in force."""
 
@@ -248,9 +299,10 @@ class OverviewOut(BaseModel):
     oldest_days_overdue: int | None
     current_step: StepRefOut | None
     next_step: StepRefOut | None
+    open_tasks: int = 0
 
     @classmethod
-    def of(cls, view: ClientOverview, legal_name: str) -> OverviewOut:
+    def of(cls, view: ClientOverview, legal_name: str, open_tasks: int = 0) -> OverviewOut:
         """Describe ``view``."""
         current = view.current_step
         upcoming = view.next_step
@@ -262,6 +314,7 @@ class OverviewOut(BaseModel):
             interest={c: format_amount(v, c) for c, v in view.interest_minor.items()},
             overdue_invoices=view.overdue_invoices,
             oldest_days_overdue=view.oldest_days_overdue,
+            open_tasks=open_tasks,
             current_step=StepRefOut(
                 invoice_id=current.invoice_id, step=current.step_key, kind=current.kind.value, on=current.on
             )

@@ -8,6 +8,10 @@ A step that needs a person's approval is stored as ``awaiting_approval`` and its
 (no later step is planned) until it is approved (the notice goes out on the approval day, which
 becomes the step's date, so later steps keep their gaps after it) or rejected (recorded, never
 sent; the ladder treats it as skipped and moves on to the next step on its date).
+
+A phone step is a task for the billing team: stored as ``open`` until a person marks it done
+(with an optional note on how the call went). The ladder does not wait for it: for planning an
+open task counts as issued, so the next steps still come on their dates.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ class StepStatus(StrEnum):
     SKIPPED = "skipped"
     AWAITING_APPROVAL = "awaiting_approval"
     REJECTED = "rejected"
+    OPEN = "open"
+    """A phone task waiting for a person to make the call (the ladder goes on as if it were issued)."""
 
 
 @dataclass(frozen=True)

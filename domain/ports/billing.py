@@ -10,7 +10,7 @@ from domain.blobs import Retention as Retention
 from domain.blobs import StoredBlob as StoredBlob
 
 if TYPE_CHECKING:
-    from domain.dunning.records import StepRecord
+    from domain.dunning.records import StepRecord, StepStatus
     from domain.invoices import InvoiceRecord
 
 
@@ -69,6 +69,10 @@ class DunningRepository(Protocol):
 
     def awaiting_approval(self, limit: int) -> list[StepRecord]:
         """Return the steps waiting for a person's decision, oldest first."""
+        ...
+
+    def steps_of_kind(self, kind: str, status: StepStatus, limit: int) -> list[StepRecord]:
+        """Return the steps of ``kind`` in ``status``, oldest first."""
         ...
 
     def policy_override(self, client_id: str) -> dict[str, Any] | None:

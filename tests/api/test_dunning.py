@@ -15,6 +15,7 @@ from domain.documents import SignedDocument
 from domain.roles import Role
 from services.dunning_run import run_dunning
 from storage.database import unit_of_work
+from storage.dunning_repository import SqlDunningRepository
 from storage.signed_document_repository import SqlSignedDocumentRepository
 from tests.api.test_documents import create_msa, sample
 from tests.api.test_invoices import invoice_body, make_client
@@ -211,3 +212,68 @@ class TestBoundToTheMsa:
         assert final["interest"]["annual_rate_percent"] == 18
         suspension = notice_variables(api, client_id, "notices/suspension")[0]
         assert "written notice before suspension" in suspension["moved_reason"]
+
+
+class TestPhoneTasks:
+    def test_day_21_call_is_open_work_until_billing_marks_it_done(self, api: Api, clock: FixedClock) -> None:
+        """The day-21 call is open work with whom to reach; done records person, note and audit; reopen undoes it."""
+        client_id = make_client(api)
+        new_invoice(api, client_id)
+        for day in (7, 14, 21):
+            run_day(api, clock, day)
+        listed = api.get("/v1/dunning/tasks", role=Role.AUDITOR)
+        assert listed.status_code == 200, listed.text
+        open_tasks = {t["step"]: t for t in listed.json()}
+        assert set(open_tasks) == {"call-1", "call-2", "call-3"}
+        call = open_tasks["call-3"]
+        assert (call["status"], call["on"], call["invoice_number"]) == ("open", on(21).isoformat(), "INV-1")
+        assert call["amount_due"] == "1250.50" and call["billing_email"] == "ap@northwind.example"
+        overview = api.get(f"/v1/dunning/overview?date={on(21).isoformat()}").json()
+        assert overview[0]["open_tasks"] == 3
+        # The ladder did not wait for the calls: the official notice went out on day 21.
+        assert overview[0]["current_step"]["step"] in {"official-notice", "call-3"}
+
+        assert api.post(f"/v1/dunning/tasks/{call['id']}/done", role=Role.AUDITOR, json={}).status_code == 403
+        done = api.post(
+            f"/v1/dunning/tasks/{call['id']}/done", role=Role.BILLING, json={"note": "Spoke to AP; paying Friday"}
+        )
+        assert done.status_code == 200, done.text
+        assert (done.json()["status"], done.json()["done_by"], done.json()["note"]) == (
+            "done",
+            "key:test-billing(billing)",
+            "Spoke to AP; paying Friday",
+        )
+        assert [t["step"] for t in api.get("/v1/dunning/tasks?status=done").json()] == ["call-3"]
+        assert "call-3" not in {t["step"] for t in api.get("/v1/dunning/tasks").json()}
+        again = api.post(f"/v1/dunning/tasks/{call['id']}/done", role=Role.BILLING, json={})
+        assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
+        assert api.get("/v1/dunning/tasks?status=done").json()[0]["note"] == "Spoke to AP; paying Friday"
+        event = api.get("/v1/audit/events?action=dunning.task_done").json()["items"]
+        assert len(event) == 1 and event[0]["actor"]["id"] == "test-billing"
+        assert event[0]["payload"]["note"] == "Spoke to AP; paying Friday"
+
+        reopened = api.post(f"/v1/dunning/tasks/{call['id']}/reopen", role=Role.BILLING)
+        assert reopened.status_code == 200, reopened.text
+        assert reopened.json()["status"] == "open" and reopened.json()["done_by"] is None
+        assert len(api.get("/v1/audit/events?action=dunning.task_reopened").json()["items"]) == 1
+        assert api.get("/v1/dunning/tasks?status=done").json() == []
+
+    def test_bad_task_requests_are_refused_and_change_nothing(self, api: Api, clock: FixedClock) -> None:
+        """A notice step, an unknown id, a bad note or a bad status filter is a 4xx problem and nothing changes."""
+        client_id = make_client(api)
+        new_invoice(api, client_id)
+        run_day(api, clock, 7)
+        call = api.get("/v1/dunning/tasks").json()[0]
+        runtime: Runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
+        with unit_of_work(runtime.sessions) as session:
+            records = SqlDunningRepository(session).steps_for([call["invoice_id"]])[call["invoice_id"]]
+        notice = next(r for r in records if r.step_key == "reminder-1")
+        refused = api.post(f"/v1/dunning/tasks/{notice.id}/done", role=Role.BILLING, json={})
+        assert refused.status_code == 409 and "not a phone task" in refused.json()["detail"]
+        assert api.post("/v1/dunning/tasks/no-such-step/done", role=Role.BILLING, json={}).status_code == 404
+        bad_note = api.post(f"/v1/dunning/tasks/{call['id']}/done", role=Role.BILLING, json={"note": "x\u200by"})
+        assert bad_note.status_code == 422, bad_note.text
+        assert api.post(f"/v1/dunning/tasks/{call['id']}/reopen", role=Role.BILLING).status_code == 409
+        assert api.get("/v1/dunning/tasks?status=skipped").status_code == 422
+        assert [t["status"] for t in api.get("/v1/dunning/tasks").json()] == ["open"]
+        assert api.get("/v1/audit/events?action=dunning.task_done").json()["items"] == []

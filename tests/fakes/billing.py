@@ -127,6 +127,11 @@ class FakeDunningRepository(Transactional):
         waiting = [r for r in self.records.values() if r.status is StepStatus.AWAITING_APPROVAL]
         return sorted(waiting, key=lambda r: (r.created_at, r.id))[:limit]
 
+    def steps_of_kind(self, kind: str, status: StepStatus, limit: int) -> list[StepRecord]:
+        """Return the steps of ``kind`` in ``status``, oldest first."""
+        found = [r for r in self.records.values() if r.kind == kind and r.status is status]
+        return sorted(found, key=lambda r: (r.created_at, r.id))[:limit]
+
     def policy_override(self, client_id: str) -> dict[str, Any] | None:
         """Return a copy of the client's ladder override, or ``None``."""
         stored = self.overrides.get(client_id)

@@ -75,7 +75,7 @@ class TestOnTheRightDayOnce:
         assert office.steps.records == {} and office.mailer.sent == [] and office.audit.recorded == []
         run(office, 7)
         records = office.steps.of_invoice(invoice.id)
-        assert statuses(office, invoice) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
+        assert statuses(office, invoice) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.OPEN}
         reminder = records["reminder-1"]
         assert reminder.handled_on == on(7) and reminder.document_id in office.documents.documents
         [mail] = office.mailer.sent
@@ -125,7 +125,7 @@ class TestOnTheRightDayOnce:
         assert office.steps.records == {} and office.mailer.sent == []
         office.invoices.held_elsewhere.clear()
         run(office, 7)
-        assert statuses(office, invoice) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
+        assert statuses(office, invoice) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.OPEN}
 
 
 class TestHolds:
@@ -161,7 +161,7 @@ class TestHolds:
             "reminder-1": StepStatus.SKIPPED,
             "call-1": StepStatus.SKIPPED,
             "reminder-2": StepStatus.DONE,
-            "call-2": StepStatus.DONE,
+            "call-2": StepStatus.OPEN,
         }
         assert records["reminder-1"].superseded_by == "reminder-2" and records["reminder-1"].document_id is None
         [mail] = office.mailer.sent
@@ -392,7 +392,7 @@ class TestBatches:
         assert report.failed == [(bad.id, "The notice took too long to lay out.")]
         assert statuses(office, bad) == {}
         for invoice in good:
-            assert statuses(office, invoice) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
+            assert statuses(office, invoice) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.OPEN}
         sent = [m.message_id for m in office.mailer.sent]
         assert len(sent) == len(set(sent)) == 11
 
@@ -407,14 +407,14 @@ class TestFailures:
         office.renderer.fail_when = lambda job: job.context.client.legal_name == "Contoso Ltd"
         report = run(office, 7)
         assert report.failed == [(bad.id, "The notice took too long to lay out.")]
-        assert statuses(office, good) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
+        assert statuses(office, good) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.OPEN}
         # The failed invoice's unit rolled back whole: not even its phone task is recorded.
         assert statuses(office, bad) == {}
         assert not any(e.subjects.get("invoice") == bad.id for e in office.audit.recorded)
         assert [m.to for m in office.mailer.sent] == [("ap@northwind.example",)]
         office.renderer.fail_with = None
         assert run(office, 8).failed == []
-        assert statuses(office, bad) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
+        assert statuses(office, bad) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.OPEN}
         assert office.steps.of_invoice(bad.id)["reminder-1"].handled_on == on(8)
 
     def test_an_unexpected_error_on_one_invoice_is_reported_plainly_and_the_run_goes_on(
@@ -427,7 +427,7 @@ class TestFailures:
         office.renderer.fail_when = lambda job: job.context.client.legal_name == "Contoso Ltd"
         report = run(office, 7)
         assert report.failed == [(bad.id, UNEXPECTED)] and "font" not in UNEXPECTED
-        assert statuses(office, good) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
+        assert statuses(office, good) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.OPEN}
         assert statuses(office, bad) == {}
         assert [m.to for m in office.mailer.sent] == [("ap@northwind.example",)]
 
@@ -442,7 +442,7 @@ class TestFailures:
         assert office.blobs.count() == 1  # written before the row; harmless, never referenced
         office.mailer.down = False
         assert run(office, 7).failed == []
-        assert statuses(office, invoice) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.DONE}
+        assert statuses(office, invoice) == {"reminder-1": StepStatus.DONE, "call-1": StepStatus.OPEN}
         [mail] = office.mailer.sent
         assert mail.message_id == office.mailer.refused[0].message_id
 

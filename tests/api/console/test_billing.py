@@ -112,3 +112,24 @@ class TestDunning:
         assert on(7).isoformat() in preview.text and on(7) > DUE
         assert api.get(f"/v1/documents?client_id={client_id}").json()["items"] == []
         assert staff.get("/console/billing/dunning/preview", Role.AUDITOR).status_code == 403
+
+
+class TestCallsToMake:
+    def test_open_call_has_a_done_button_that_records_the_note(self, staff: Staff, api: Api, clock: FixedClock) -> None:
+        """The day-7 call is listed under the calls to make; Done (with CSRF) records it and the note, once."""
+        client_id = make_client(api)
+        new_invoice(api, client_id)
+        run_day(api, clock, 7)
+        page = staff.get("/console/billing/dunning", Role.BILLING)
+        assert page.status_code == 200 and "Calls to make" in page.text
+        (call,) = api.get("/v1/dunning/tasks").json()
+        assert f'action="/console/billing/tasks/{call["id"]}/done"' in page.text
+        url = f"/console/billing/tasks/{call['id']}/done"
+        assert staff.post(url, Role.BILLING, {"note": "x"}, csrf=False).status_code == 403
+        bad = staff.post(url, Role.BILLING, {"note": "a\x07b"})
+        assert bad.status_code == 422 and f'id="call-{call["id"]}-error"' in bad.text
+        done = staff.post(url, Role.BILLING, {"note": "Left a voicemail."})
+        assert done.status_code == 303, done.text
+        assert api.get("/v1/dunning/tasks").json() == []
+        assert api.get("/v1/dunning/tasks?status=done").json()[0]["note"] == "Left a voicemail."
+        assert "No calls to make." in staff.get("/console/billing/dunning", Role.BILLING).text
