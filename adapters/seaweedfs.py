@@ -395,7 +395,9 @@ class EmbeddedSeaweedFS:
             f"-master.volumeSizeLimitMB={self.volume_size_limit_mb}",
             f"-volume.port={ports.volume}",
             f"-volume.port.grpc={ports.volume + _GRPC_OFFSET}",
-            "-volume.max=0",
+            # Every bucket is a collection that grows volumes of its own: "0" (sized by free disk)
+            # ran out after a few hundred buckets in one test session, and every write then failed.
+            "-volume.max=20000",
             "-volume.preStopSeconds=0",
             f"-filer.port={ports.filer}",
             f"-filer.port.grpc={ports.filer + _GRPC_OFFSET}",

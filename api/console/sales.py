@@ -251,13 +251,15 @@ PREVIEW_HEADERS = {
 @router.post("/contracts/preview", response_class=HTMLResponse)
 def preview_contract(
     request: Request,
-    user: ConsoleUser,
+    user: ConsoleDocumentWriter,
     form: ConsoleForm,
     catalog: TemplateCatalogDep,
     clients: ClientServiceDep,
     documents: DocumentServiceDep,
 ) -> Response:
     """Render the contract as HTML from the form's answers, storing nothing (shown in the preview frame).
+
+    Only those who may draw up contracts preview them: an auditor's POST is refused like any write.
 
     The form's Preview button submits into the frame (no JavaScript needed); ``pages.js`` submits it
     again a moment after each change, so the preview follows the form.

@@ -251,7 +251,9 @@ class TestRefusals:
         counts = envelope_due(runtime)
         assert counts["expired"] == 1
         state = api.get(f"/v1/envelopes/{envelope['id']}").json()
-        assert state["status"] == "expired" and state["events"][-1]["action"] == "envelope.expired"
+        # The expiry is recorded once; the notices it mails to the sender and signers may follow it.
+        actions = [e["action"] for e in state["events"]]
+        assert state["status"] == "expired" and actions.count("envelope.expired") == 1
         assert envelope_due(runtime)["expired"] == 0
 
     def test_voided_envelope_link_dies(self, api: Api, smtp: LoopbackSmtpServer) -> None:

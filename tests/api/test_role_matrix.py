@@ -135,6 +135,9 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/dunning/approvals/{step_id}/approve"): Rule(Permission.DUNNING_APPROVE),
     ("POST", "/v1/dunning/approvals/{step_id}/reject"): Rule(Permission.DUNNING_APPROVE),
     ("GET", "/v1/dunning/overview"): READ,
+    ("GET", "/v1/dunning/tasks"): READ,
+    ("POST", "/v1/dunning/tasks/{step_id}/done"): Rule(Permission.DUNNING_APPROVE),
+    ("POST", "/v1/dunning/tasks/{step_id}/reopen"): Rule(Permission.DUNNING_APPROVE),
     ("GET", "/v1/clients/{client_id}/dunning-policy"): READ,
     ("PUT", "/v1/clients/{client_id}/dunning-policy"): Rule(Permission.DUNNING_APPROVE),
     # integrations: external ids, webhooks (admins only: they decide where events go), metrics
