@@ -90,9 +90,11 @@ _worker_library: TemplateLibrary | None = None
 
 def _warm_worker(templates_dir: str) -> None:
     global _worker_library
-    # Ctrl+C reaches the whole process group: the parent shuts the pool down in order, so a worker
-    # that also reacted would only print a KeyboardInterrupt traceback over the shutdown.
+    # Ctrl+C and a group-wide SIGTERM (a terminal, systemd, a test) reach every process of the group:
+    # the parent shuts the pool down in order. A worker that reacted itself would print a traceback
+    # over the shutdown (SIGINT) or die under a render the parent is still waiting for (SIGTERM).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _worker_library = TemplateLibrary(Path(templates_dir))
     _worker_library.pdf_renderer()
     _worker_library.docx_renderer()
