@@ -128,24 +128,26 @@ _SIGN = """{% extends "base" %}{% block body %}
 {% if envelope.message %}<p class="card">{{ envelope.message }}</p>{% endif %}
 {% include "errors" %}
 {% block doc_tools %}<section class="card doc-tools" aria-labelledby="doc-tools-heading">
-<h2 id="doc-tools-heading">{% trans count=page_count %}The document: {{ count }} page{% pluralize %}The document: \
-{{ count }} pages{% endtrans %}</h2>
+<h2 id="doc-tools-heading">{% if page_count %}{% trans count=page_count %}The document: {{ count }} page\
+{% pluralize %}The document: {{ count }} pages{% endtrans %}{% else %}{{ _("The document") }}{% endif %}</h2>
 <p><a href="/sign/{{ token }}/read" id="reading-link">{{ _("Read it as text that fits your screen") }}</a></p>
-<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>{% trans count=page_count %}Download the PDF \
-({{ count }} page){% pluralize %}Download the PDF ({{ count }} pages){% endtrans %}</a></p>
+<p><a href="/sign/{{ token }}/document.pdf" id="pdf-link" download>{% if page_count %}{% trans count=page_count %}\
+Download the PDF ({{ count }} page){% pluralize %}Download the PDF ({{ count }} pages){% endtrans %}{% else %}\
+{{ _("Download the PDF") }}{% endif %}</a></p>
 <p class="note">{{ _("The text view, the PDF and the pages below are the same document; you sign the PDF, shown \
 in the pages below.") }}</p>
 </section>{% endblock %}
 {% if preparing %}<p class="card" role="status" id="preparing">{{ _("The document is being prepared for you to \
 read. This page reloads by itself in a few seconds.") }}</p>{% endif %}
-<section class="pages" aria-label="{% trans count=page_count %}The document, {{ count }} pages{% endtrans %}">
+{% if page_count %}<section class="pages" aria-label="{% trans count=page_count %}The document, {{ count }} pages\
+{% endtrans %}">
 {% for i in range(page_count) %}<img src="/sign/{{ token }}/pages/{{ i }}.png"
  loading="{{ 'eager' if i < 2 else 'lazy' }}"
  alt="{% trans page=i + 1, count=page_count, title=envelope.title %}Page {{ page }} of {{ count }} of {{ title }}\
 {% endtrans %}">{% endfor %}
-</section>
-{% block end_marker %}<p class="end-marker" id="end-of-document">{% trans count=page_count %}You have reached \
-the end of the document (page {{ count }} of {{ count }}).{% endtrans %}</p>{% endblock %}
+</section>{% endif %}
+{% block end_marker %}{% if page_count %}<p class="end-marker" id="end-of-document">{% trans count=page_count %}\
+You have reached the end of the document (page {{ count }} of {{ count }}).{% endtrans %}</p>{% endif %}{% endblock %}
 <form method="post" action="/sign/{{ token }}/sign" id="sign-form" class="card" aria-labelledby="sign-heading">
 <input type="hidden" name="csrf" value="{{ csrf }}">
 <h2 id="sign-heading">{{ _("Sign") }}</h2>

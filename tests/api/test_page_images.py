@@ -42,6 +42,8 @@ class TestPageImagesFromTheStore:
         waiting = api.client.get(path)
         assert waiting.status_code == 200 and 'id="preparing"' in waiting.text
         assert '<meta http-equiv="refresh"' in waiting.text and PAGE.findall(waiting.text) == []
+        # No page count is shown before it is known.
+        assert "0 page" not in waiting.text and 'id="end-of-document"' not in waiting.text
         early = api.client.get(f"{path}/pages/0.png")
         assert early.status_code == 202 and int(early.headers["retry-after"]) > 0 and early.content == b""
         sent = api.get(f"/v1/documents/{envelope['document_id']}/versions/1/file.pdf", role=Role.ADMIN).content
