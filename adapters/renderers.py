@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -90,11 +89,12 @@ _worker_library: TemplateLibrary | None = None
 
 def _warm_worker(templates_dir: str) -> None:
     global _worker_library
-    # Ctrl+C and a group-wide SIGTERM (a terminal, systemd, a test) reach every process of the group:
-    # the parent shuts the pool down in order. A worker that reacted itself would print a traceback
-    # over the shutdown (SIGINT) or die under a render the parent is still waiting for (SIGTERM).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A worker leaves its parent's process group: Ctrl+C or a group-wide SIGTERM (a terminal, systemd,
+    # a test) then reaches only the parent, which shuts the pool down in order, instead of killing a
+    # render the parent is still waiting for. SIGTERM keeps its default action, because the pool's own
+    # terminate() stops a worker with it and then waits for it: a worker that ignored it would hang that
+    # wait for ever. If the parent is killed outright, a worker finds its task pipe closed and exits.
+    os.setpgrp()
     _worker_library = TemplateLibrary(Path(templates_dir))
     _worker_library.pdf_renderer()
     _worker_library.docx_renderer()

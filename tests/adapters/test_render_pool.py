@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,3 +60,67 @@ class TestPooledRenderer:
         with pytest.raises(RenderBudgetExceeded, match=r"longer than 0\.05 s"):
             pool.render(_job(timeout=0.05))
         assert pool.render(_job(timeout=300)).files[FileFormat.PDF].startswith(b"%PDF-")
+
+
+_POOL_OWNER = """
+import sys
+from adapters.renderers import PooledRenderer
+from adapters.template_library import TemplateLibrary
+from undersign.settings import REPO_ROOT
+
+renderer = PooledRenderer(TemplateLibrary(REPO_ROOT / "templates"), workers=1)
+renderer.warm()
+print("warm", flush=True)
+sys.stdin.read()
+"""
+
+
+def _children(pid: int) -> set[int]:
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def _is_render_worker(pid: int) -> bool:
+    try:
+        return b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return False
+
+
+def _gone(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        # A zombie has exited all the same; only its parent (here: init) has yet to reap it.
+        return stat.read_text().split(") ", 1)[1][0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+class TestWorkerProcesses:
+    """The worker processes' life beside their parent."""
+
+    def test_workers_leave_the_group_and_exit_when_their_parent_is_killed(self, tmp_path: Path) -> None:
+        """A group-wide signal reaches only the parent, and a worker whose parent was SIGKILLed exits by itself."""
+        owner = subprocess.Popen(
+            [sys.executable, "-c", _POOL_OWNER],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            assert owner.stdout is not None and owner.stdout.readline() == b"warm\n"
+            workers = {pid for pid in _children(owner.pid) if _is_render_worker(pid)}
+            assert len(workers) == 1
+            assert all(os.getpgid(pid) != os.getpgid(owner.pid) for pid in workers)
+            os.killpg(owner.pid, signal.SIGKILL)
+            owner.wait()
+            # Bounded wait for liveness, not a speed check: the worker exits when it finds its task pipe closed.
+            for _ in range(600):
+                if all(_gone(pid) for pid in workers):
+                    break
+                time.sleep(0.1)
+            assert all(_gone(pid) for pid in workers), "a render worker outlived its SIGKILLed parent"
+        finally:
+            if owner.poll() is None:
+                os.killpg(owner.pid, signal.SIGKILL)
+                owner.wait()

@@ -67,8 +67,8 @@ class DevServer:
             except OSError:
                 pass
             time.sleep(0.5)
-        self.process.kill()
-        out, err = self.process.communicate()
+        os.killpg(self.process.pid, signal.SIGKILL)
+        out, err = self.process.communicate(timeout=STOP_SECONDS)
         pytest.fail(f"undersign dev did not become ready:\n{out}\n{err}")
 
     def weed_pid(self) -> int:
