@@ -19,6 +19,7 @@ The checkpoint list is append-only and names who asked for each one.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from cryptography import x509
@@ -26,10 +27,12 @@ from cryptography import x509
 from domain.actor import Actor
 from domain.audit import (
     SignedCheckpoint,
+    bundle_entries,
     certificate_fingerprint,
     checkpoint_for,
     sign_checkpoint,
     verify_chain,
+    write_bundle,
 )
 from domain.audit.checkpoint import SigningKey, verify_checkpoint_signature
 from domain.audit_log import AuditVerification, CheckpointProblem, EventFilter, EventPage, StoredCheckpoint
@@ -173,6 +176,30 @@ class AuditService:
                 continue
             good.append(signed)
         return good, other, problems
+
+    # -- whole-log export ----------------------------------------------------------------------------
+
+    def export_log(self, actor: Actor) -> Iterator[bytes]:
+        """Sign the head now and return the whole-log bundle up to that head, as zip bytes piece by piece.
+
+        The bundle (``domain/audit/bundle.py``, format 1) holds every event from seq 1 and every
+        trusted signed tree head, for an outside auditor to check with ``undersign audit
+        verify-log`` or the standalone verifier. The event that files the new head comes after
+        it, so the log ends at the signed head and every exported event is covered.
+        """
+        stored = self.checkpoint(actor)
+        if stored is None:  # only_if_changed is off, so a head is always signed
+            raise RuntimeError("a checkpoint was not signed")
+        head = stored.signed.statement.seq
+        good, _, _ = self.trusted_checkpoints()
+        entries = bundle_entries(
+            events=self._log.stream(up_to_seq=head),
+            checkpoints=[signed for signed in good if signed.statement.seq <= head],
+            certificate=self._certificate,
+            documents=(),
+            exported_at=stored.signed.statement.at,
+        )
+        return write_bundle(entries, modified_at=stored.signed.statement.at)
 
     # -- verification --------------------------------------------------------------------------------
 

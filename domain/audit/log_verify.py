@@ -32,6 +32,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from hashlib import sha256
 from itertools import islice, repeat
+from operator import itemgetter
 
 from domain.audit.checkpoint import Checkpoint
 from domain.audit.event import GENESIS_HASH, AuditEvent, event_from_json_line
@@ -42,6 +43,8 @@ from domain.errors import InvalidInput
 BATCH = 4096  # lines read and hashed at a time
 _IP = b',"ip":'
 _MEMBER = 74  # len(',"hash":"') + 64 hex digits + '"'
+_LAST_BYTE = itemgetter(-1)
+_NEWLINES = b"\n" * BATCH
 
 
 class _Mismatch(Exception):
@@ -74,8 +77,10 @@ def _fast(lines: Iterator[bytes], checkpoints: Sequence[Checkpoint]) -> ChainVer
     matched = 0
     while batch := list(islice(lines, BATCH)):
         # Cut each line where its hash member must be; hash the rest: that is the event's hash and Merkle leaf.
-        at = [line.find(_IP) for line in batch]
-        if min(at) < _MEMBER or not all(map(bytes.endswith, batch, repeat(b"\n"))):
+        # map() over the unbound methods: no Python frame per line (this loop is the verifier's cost).
+        at = list(map(bytes.find, batch, repeat(_IP)))
+        # Every line ends in a newline: their last bytes, gathered, are all newlines (an empty line fails the cut).
+        if min(at) < _MEMBER or bytes(map(_LAST_BYTE, batch)) != _NEWLINES[: len(batch)]:
             raise _Mismatch
         digests = [sha256(line[: k - _MEMBER] + line[k:-1]).digest() for line, k in zip(batch, at, strict=True)]
         # The cut-out members, joined, against the members those hashes make: one comparison per batch.

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import threading
 import uuid
+import zipfile
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from typer.testing import CliRunner
 
 from cli.main import app as cli_app
@@ -17,6 +22,8 @@ from tests.storage.audit_tampering import edit_row
 from undersign.jobs import checkpoint_due
 from undersign.runtime import Runtime
 from undersign.settings import Settings
+
+STANDALONE = Path(__file__).resolve().parents[2] / "tools" / "verify_audit_chain.py"
 
 
 def make_clients(api: Api, count: int) -> list[str]:
@@ -122,6 +129,50 @@ class TestCli:
         edit_row(runtime.engine, 3)
         result = runner.invoke(cli_app, ["audit", "verify", *data_dir], env=env)
         assert result.exit_code == 1 and "edited at seq 3" in result.output
+
+    def test_export_log_and_verify_log_on_a_real_chain(
+        self, api: Api, runtime: Runtime, settings: Settings, tmp_path: Path
+    ) -> None:
+        """An exported log passes verify-log and the standalone verifier; one changed byte fails both."""
+        make_clients(api, 3)
+        env = {
+            "UNDERSIGN_DATABASE__URL": settings.database_url,
+            "UNDERSIGN_S3__ENDPOINT_URL": settings.s3.endpoint_url or "",
+            "UNDERSIGN_S3__ACCESS_KEY": settings.s3.access_key.get_secret_value(),
+            "UNDERSIGN_S3__SECRET_KEY": settings.s3.secret_key.get_secret_value(),
+            "UNDERSIGN_S3__BUCKET": getattr(runtime.blob_store, "bucket", "undersign"),
+        }
+        runner = CliRunner()
+        data_dir = ["--data-dir", str(settings.data_dir)]
+        bundle = tmp_path / "log.zip"
+        result = runner.invoke(cli_app, ["audit", "export-log", str(bundle), *data_dir], env=env)
+        assert result.exit_code == 0, result.output
+        again = runner.invoke(cli_app, ["audit", "export-log", str(bundle), *data_dir], env=env)
+        assert again.exit_code == 1 and "already exists" in again.output
+        fingerprint = hashlib.sha256(runtime.service_key.certificate.public_bytes(Encoding.DER)).hexdigest()
+        result = runner.invoke(cli_app, ["audit", "verify-log", str(bundle), "--cert-sha256", fingerprint])
+        assert result.exit_code == 0 and result.output.startswith("OK"), result.output
+        standalone = subprocess.run(
+            [sys.executable, str(STANDALONE), str(bundle), "--cert-sha256", fingerprint], capture_output=True, text=True
+        )
+        assert standalone.returncode == 0, standalone.stdout + standalone.stderr
+        wrong_pin = runner.invoke(cli_app, ["audit", "verify-log", str(bundle), "--cert-sha256", "0" * 64])
+        assert wrong_pin.exit_code == 1 and "not by the trusted" in wrong_pin.output
+
+        with zipfile.ZipFile(bundle) as archive:
+            files = {name: archive.read(name) for name in archive.namelist()}
+        events = bytearray(files["events.jsonl"])
+        at = events.index(b'"client.created"') + 2
+        events[at] = ord("C")  # one changed byte inside the second client's event
+        files["events.jsonl"] = bytes(events)
+        tampered = tmp_path / "tampered.zip"
+        with zipfile.ZipFile(tampered, "w") as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+        result = runner.invoke(cli_app, ["audit", "verify-log", str(tampered)])
+        assert result.exit_code == 1 and result.output.startswith("BROKEN"), result.output
+        standalone = subprocess.run([sys.executable, str(STANDALONE), str(tampered)], capture_output=True, text=True)
+        assert standalone.returncode == 1
 
 
 class TestSearch:
