@@ -141,7 +141,7 @@ class ServiceFactory:
             SqlApiKeyRepository(self.session),
             self.runtime.clock,
             self._audit_trail(),
-            users=SqlUserRepository(self.session),
+            users=SqlUserRepository(self.session, self.runtime.secret_box),
         )
 
     def _password_hasher(self) -> Argon2idHasher:
@@ -164,7 +164,7 @@ class ServiceFactory:
             msp_name=s.branding.msp_name,
         )
         return UserService(
-            SqlUserRepository(self.session),
+            SqlUserRepository(self.session, self.runtime.secret_box),
             self._password_hasher(),
             self.runtime.clock,
             self._audit_trail(),
@@ -186,7 +186,7 @@ class ServiceFactory:
             issuer=self.runtime.settings.branding.msp_name,
         )
         return SignInService(
-            SqlUserRepository(self.session),
+            SqlUserRepository(self.session, self.runtime.secret_box),
             self._password_hasher(),
             AuthenticatorCodes(),
             self.runtime.clock,
