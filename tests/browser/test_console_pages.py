@@ -165,6 +165,34 @@ class TestConsoleInChromium:
         page.wait_for_selector("text=Approved: the notice is filed and sent today.")
         assert api.get(f"/v1/clients/{client_id}").json()["suspended_since"] is not None
 
+        # A call marked done by mistake (or to be made again) is reopened from the calls made.
+        calls = len(api.get("/v1/dunning/tasks").json())
+        page.locator("#calls-h + ul .card").first.get_by_label("How the call went (optional)").fill("Voicemail.")
+        page.locator("#calls-h + ul .card").first.get_by_role("button", name="Done").click()
+        page.wait_for_selector("text=Marked done: the call is recorded.")
+        assert "Voicemail." in page.locator("#made-h + p + ul").inner_text()
+        check(page, tmp_path, "billing-calls-made")
+        page.get_by_role("button", name="Reopen").first.click()
+        page.wait_for_selector("text=Reopened: the call is back on the list of calls to make.")
+        assert len(api.get("/v1/dunning/tasks").json()) == calls
+        check(page, tmp_path, "billing-call-reopened")
+
+    def test_admin_marks_a_template_reviewed_and_the_library_says_so(
+        self, browser: Any, server: str, runtime: Runtime, tmp_path: Path
+    ) -> None:
+        """The Templates page lists each text's fingerprint; Mark reviewed turns that row to reviewed, noted."""
+        page = open_as(browser, runtime, server, Role.ADMIN, "Ada Admin", "Operations Director")
+        page.goto(f"{server}/console/admin/templates")
+        check(page, tmp_path, "admin-templates")
+        row = page.locator("tr", has_text="waivers/decline-of-service")
+        row.get_by_label("Note (optional, e.g. who reviewed it)").fill("Lee & Co. LLP")
+        row.get_by_role("button", name="Mark reviewed").click()
+        page.wait_for_selector(".flash")
+        assert "marked reviewed" in page.locator(".flash").inner_text()
+        row = page.locator("tr", has_text="waivers/decline-of-service")
+        assert "reviewed by counsel" in row.inner_text() and "Lee & Co. LLP" in row.inner_text()
+        check(page, tmp_path, "admin-templates-reviewed")
+
     def test_auditor_downloads_a_bundle_that_verifies(
         self, browser: Any, server: str, runtime: Runtime, api: Api, tmp_path: Path
     ) -> None:
