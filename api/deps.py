@@ -34,6 +34,7 @@ from services.retention import RetentionService
 from services.risks import RiskService
 from services.sign_in import SignInService
 from services.signing import Caller, SigningService
+from services.template_reviews import TemplateReviewService
 from services.users import UserService
 from services.verification import VerificationService
 from services.webhooks import WebhookService
@@ -89,6 +90,10 @@ ConsoleSessionDep = Annotated[providers.SignedIn | None, Depends(providers.conso
 ConsoleAdminDep = Annotated[Actor, providers.console_permitted(Permission.KEYS_MANAGE)]
 UserServiceDep = Annotated[UserService, Depends(providers.user_service, scope="function")]
 SignInServiceDep = Annotated[SignInService, Depends(providers.sign_in_service, scope="function")]
+TemplateReviewServiceDep = Annotated[
+    TemplateReviewService, Depends(providers.template_review_service, scope="function")
+]
+ConsoleTemplateReviewer = Annotated[Actor, providers.console_permitted(Permission.TEMPLATES_REVIEW)]
 ApiKeyServiceDep = Annotated[ApiKeyService, Depends(providers.api_key_service, scope="function")]
 OidcClientDep = Annotated[OidcClient | None, Depends(providers.oidc_client)]
 console_permitted = providers.console_permitted

@@ -51,6 +51,7 @@ from services.retention import RetentionService
 from services.risks import RiskService
 from services.sign_in import SignInService
 from services.signing import Caller, SigningService
+from services.template_reviews import TemplateReviewService
 from services.users import UserService, user_actor
 from services.verification import VerificationService
 from services.webhooks import WebhookService
@@ -365,6 +366,11 @@ async def console_csrf(request: Request, signed_in: _SignedIn) -> None:
 def user_service(factory: _Factory) -> UserService:
     """Return the console's user management for this request."""
     return factory.users()
+
+
+def template_review_service(factory: _Factory) -> TemplateReviewService:
+    """Return counsel's reviews of the template library for this request."""
+    return factory.template_reviews()
 
 
 def sign_in_service(factory: _Factory) -> SignInService:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -70,6 +71,8 @@ def root(
 @db_app.command("upgrade")
 def db_upgrade(data_dir: Path | None = DataDirOption) -> None:
     """Apply every pending migration."""
+    from adapters.secret_box import SecretBox
+    from adapters.signing_kit import load_sealing_key
     from storage import migrator
     from storage.database import make_engine
 
@@ -77,8 +80,10 @@ def db_upgrade(data_dir: Path | None = DataDirOption) -> None:
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
+    # Authenticator secrets stored before 0017 are sealed with a key derived from the service key.
+    box = SecretBox(lambda: load_sealing_key(settings, datetime.now(UTC)))
     try:
-        migrator.upgrade(engine)
+        migrator.upgrade(engine, secret_box=box)
         typer.echo(f"Database at revision {migrator.current_revision(engine)}.")
     finally:
         engine.dispose()
@@ -126,7 +131,7 @@ def dev(
             settings = with_store_endpoint(settings, store.endpoint())
         runtime = build_runtime(settings)
         try:
-            migrator.upgrade(runtime.engine)
+            migrator.upgrade(runtime.engine, secret_box=runtime.secret_box)
             runtime.ensure_bucket()
             with command_services(settings) as services:
                 keys_service = services.api_keys()

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     AUDIT_CHECKPOINT = "audit:checkpoint"
     KEYS_MANAGE = "keys:manage"
     LEGAL_HOLD = "legal:hold"
+    TEMPLATES_REVIEW = "templates:review"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.actor import Actor
-from domain.assembly.assemble import assemble
+from domain.assembly.assemble import REVIEWED_VARIABLE, assemble
 from domain.assembly.context import AssemblyContext, Branding, ClientContact, ClientInfo, DocumentRef
 from domain.assembly.manifest import TemplateManifest
 from domain.assembly.paper import Paper
@@ -47,9 +47,11 @@ from domain.ports import (
     DocumentRenderer,
     DocumentRepository,
     TemplateCatalog,
+    TemplateReviewRepository,
 )
 from domain.render_job import RenderJob, RenderResult
 from domain.roles import Permission
+from domain.template_reviews import template_digest
 
 MAX_PAGE = 200
 PREVIEW_CLIENT = ClientInfo(
@@ -133,8 +135,11 @@ class DocumentService:
         listeners: Sequence[DocumentListener] = (),
         evidence_lock: RetentionPolicy | None = None,
         render_parallelism: int = 1,
+        reviews: TemplateReviewRepository | None = None,
     ) -> None:
         self._audit = audit
+        # Counsel's reviews of template texts: a reviewed text prints without the draft mark.
+        self._reviews = reviews
         # How many renders ``create_many`` keeps in flight at once: the render workers, so a batch
         # keeps every core busy (1 for an in-process renderer, which is not made for threads).
         self._parallelism = max(1, render_parallelism)
@@ -230,6 +235,7 @@ class DocumentService:
             document=DocumentRef(id=document.id, version=number, date=now.date(), created_at=now),
             paper=paper,
         )
+        variables = self._with_review(manifest, variables)
         # Bad variables are refused here, every problem named, before a render worker is busy.
         validate_variables(manifest.schema, variables)
         lock = self._evidence_lock
@@ -380,7 +386,17 @@ class DocumentService:
             client=client,
             document=DocumentRef(id="PREVIEW", version=0, date=now.date(), created_at=now),
         )
-        return self._renderer.html(assemble(manifest, variables, context))
+        return self._renderer.html(assemble(manifest, self._with_review(manifest, variables), context))
+
+    def _with_review(self, manifest: TemplateManifest, variables: dict[str, Any]) -> dict[str, Any]:
+        """Mark the variables reviewed when counsel reviewed this exact template text (unless the request said)."""
+        if REVIEWED_VARIABLE in variables or self._reviews is None:
+            return variables
+        if REVIEWED_VARIABLE not in manifest.schema.get("properties", {}):
+            return variables
+        if self._reviews.for_content(manifest.id, template_digest(manifest)) is None:
+            return variables
+        return {**variables, REVIEWED_VARIABLE: True}
 
     # -- reading -------------------------------------------------------------------------------------
 

@@ -106,6 +106,8 @@ class _Notice:
 
 TASK_NOTE_MAX = 1000
 """The longest note on how a call went (characters)."""
+TASK_NOTE_FIELD = "body:note"
+"""The field a refused note on a call is reported under (the API's body field; the console places it)."""
 
 
 @dataclass(frozen=True)
@@ -731,7 +733,7 @@ def _task_note(note: str | None) -> str | None:
     if problem is None and len(note) > TASK_NOTE_MAX:
         problem = f"must be at most {TASK_NOTE_MAX} characters"
     if problem is not None:
-        raise InvalidInput("The note on the call is not usable.", errors=[FieldError("body:note", problem)])
+        raise InvalidInput("The note on the call is not usable.", errors=[FieldError(TASK_NOTE_FIELD, problem)])
     return multi_line(note).strip()
 
 

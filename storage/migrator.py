@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from domain.ports.users import SecretSealer
+
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -19,19 +21,25 @@ def _config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration up to ``revision`` on ``engine``."""
+def upgrade(engine: Engine, revision: str = "head", *, secret_box: SecretSealer | None = None) -> None:
+    """Apply every migration up to ``revision`` on ``engine``.
+
+    ``secret_box`` seals secrets a migration finds stored in plain text (0017: authenticator secrets);
+    without it such a migration refuses to run rather than leave them readable.
+    """
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["secret_box"] = secret_box
         command.upgrade(config, revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
+def downgrade(engine: Engine, revision: str, *, secret_box: SecretSealer | None = None) -> None:
     """Undo migrations down to ``revision`` on ``engine`` (tests of data migrations, operators rolling back)."""
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["secret_box"] = secret_box
         command.downgrade(config, revision)
 
 

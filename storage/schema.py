@@ -12,6 +12,7 @@ from storage import tables_evidence as tables_evidence
 from storage import tables_integrations as tables_integrations
 from storage import tables_risks as tables_risks
 from storage import tables_tasks as tables_tasks
+from storage import tables_templates as tables_templates
 from storage import tables_users as tables_users
 from storage.tables import metadata
 

@@ -20,7 +20,8 @@ users = Table(
     Column("title", String(200), nullable=False),
     Column("roles", JSON, nullable=False),
     Column("password_hash", String(200), nullable=True),
-    Column("totp_secret", String(64), nullable=True),
+    # Sealed (adapters.secret_box): a copy of the table does not give anyone second-factor codes.
+    Column("totp_secret", String(255), nullable=True),
     Column("totp_enabled_at", UtcDateTime(), nullable=True),
     Column("failed_attempts", Integer, nullable=False),
     Column("locked_until", UtcDateTime(), nullable=True),

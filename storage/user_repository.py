@@ -10,13 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.errors import Conflict
+from domain.ports.users import SecretSealer
 from domain.roles import Role
 from domain.users import ConsoleSession, LinkPurpose, OneTimeLink, User
 from storage.tables_users import console_sessions, user_links, users
 
 
-def _user(row: Row[Any]) -> User:
+def _user(row: Row[Any], sealer: SecretSealer) -> User:
     m = row._mapping
+    sealed = m["totp_secret"]
     return User(
         id=m["id"],
         email=m["email"],
@@ -25,7 +27,7 @@ def _user(row: Row[Any]) -> User:
         roles=tuple(Role(value) for value in m["roles"]),
         created_at=m["created_at"],
         password_hash=m["password_hash"],
-        totp_secret=m["totp_secret"],
+        totp_secret=None if sealed is None else sealer.open(sealed, m["id"]),
         totp_enabled_at=m["totp_enabled_at"],
         failed_attempts=m["failed_attempts"],
         locked_until=m["locked_until"],
@@ -34,14 +36,15 @@ def _user(row: Row[Any]) -> User:
     )
 
 
-def _values(user: User) -> dict[str, Any]:
+def _values(user: User, sealer: SecretSealer) -> dict[str, Any]:
     return {
         "email": user.email,
         "display_name": user.display_name,
         "title": user.title,
         "roles": [role.value for role in user.roles],
         "password_hash": user.password_hash,
-        "totp_secret": user.totp_secret,
+        # Sealed: a copy of the table (backup, replica) must not be enough to produce second-factor codes.
+        "totp_secret": None if user.totp_secret is None else sealer.seal(user.totp_secret, user.id),
         "totp_enabled_at": user.totp_enabled_at,
         "failed_attempts": user.failed_attempts,
         "locked_until": user.locked_until,
@@ -66,8 +69,10 @@ def _session(row: Row[Any]) -> ConsoleSession:
 class SqlUserRepository:
     """Users, links and sessions stored with SQLAlchemy; it never commits."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, sealer: SecretSealer) -> None:
+        """Work in ``session``; authenticator secrets are sealed with ``sealer`` before they are written."""
         self._session = session
+        self._sealer = sealer
 
     def add(self, user: User) -> None:
         """Insert ``user``; a taken e-mail address raises ``Conflict``."""
@@ -75,7 +80,10 @@ class SqlUserRepository:
             with self._session.begin_nested():
                 self._session.execute(
                     insert(users).values(
-                        id=user.id, created_at=user.created_at, updated_at=user.created_at, **_values(user)
+                        id=user.id,
+                        created_at=user.created_at,
+                        updated_at=user.created_at,
+                        **_values(user, self._sealer),
                     )
                 )
         except IntegrityError as exc:
@@ -83,22 +91,24 @@ class SqlUserRepository:
 
     def save(self, user: User, at: datetime) -> None:
         """Store every field of an existing user."""
-        self._session.execute(update(users).where(users.c.id == user.id).values(updated_at=at, **_values(user)))
+        self._session.execute(
+            update(users).where(users.c.id == user.id).values(updated_at=at, **_values(user, self._sealer))
+        )
 
     def by_id(self, user_id: str) -> User | None:
         """Return the user with this id, or ``None``."""
         row = self._session.execute(select(users).where(users.c.id == user_id)).first()
-        return _user(row) if row else None
+        return _user(row, self._sealer) if row else None
 
     def by_email(self, email: str) -> User | None:
         """Return the user with this normalised e-mail address, or ``None``."""
         row = self._session.execute(select(users).where(users.c.email == email)).first()
-        return _user(row) if row else None
+        return _user(row, self._sealer) if row else None
 
     def all(self) -> list[User]:
         """Return every user, by display name."""
         rows = self._session.execute(select(users).order_by(users.c.display_name, users.c.email))
-        return [_user(row) for row in rows]
+        return [_user(row, self._sealer) for row in rows]
 
     def add_link(self, link: OneTimeLink) -> None:
         """Store a one-time link by the hash of its token."""

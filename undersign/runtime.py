@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from adapters.evidence_seal import EvidenceSeal
     from adapters.oidc import OidcClient
     from adapters.renderers import PooledRenderer
+    from adapters.secret_box import SecretBox
     from adapters.signing_kit import SigningKit
     from adapters.template_library import TemplateLibrary
     from domain.sealing.keys import SealingKey
@@ -70,6 +71,7 @@ class Runtime:
     _mailer: Mailer | None = None
     _kit: SigningKit | None = None
     _evidence_seal: EvidenceSeal | None = None
+    _secret_box: SecretBox | None = None
     # The message catalogues of the signing pages, signer mails and certificates (read on first use).
     catalogs: GettextCatalogs = field(default_factory=GettextCatalogs)
     _oidc: OidcClient | None = None
@@ -155,6 +157,16 @@ class Runtime:
                     allowed_domain=c.oidc_allowed_domain,
                 )
             return self._oidc
+
+    @property
+    def secret_box(self) -> SecretBox:
+        """Seals the console's authenticator secrets at rest (its key derives from the service key on first use)."""
+        from adapters.secret_box import SecretBox
+
+        with self._lock:
+            if self._secret_box is None:
+                self._secret_box = SecretBox(lambda: self.service_key)
+            return self._secret_box
 
     @property
     def service_key(self) -> SealingKey:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from services.risks import RiskService
     from services.sign_in import SignInService
     from services.signing import SigningService
+    from services.template_reviews import TemplateReviewService
     from services.users import UserService
     from services.verification import VerificationService
     from services.webhooks import WebhookService
@@ -141,7 +142,7 @@ class ServiceFactory:
             SqlApiKeyRepository(self.session),
             self.runtime.clock,
             self._audit_trail(),
-            users=SqlUserRepository(self.session),
+            users=SqlUserRepository(self.session, self.runtime.secret_box),
         )
 
     def _password_hasher(self) -> Argon2idHasher:
@@ -164,7 +165,7 @@ class ServiceFactory:
             msp_name=s.branding.msp_name,
         )
         return UserService(
-            SqlUserRepository(self.session),
+            SqlUserRepository(self.session, self.runtime.secret_box),
             self._password_hasher(),
             self.runtime.clock,
             self._audit_trail(),
@@ -186,7 +187,7 @@ class ServiceFactory:
             issuer=self.runtime.settings.branding.msp_name,
         )
         return SignInService(
-            SqlUserRepository(self.session),
+            SqlUserRepository(self.session, self.runtime.secret_box),
             self._password_hasher(),
             AuthenticatorCodes(),
             self.runtime.clock,
@@ -207,6 +208,7 @@ class ServiceFactory:
         from services.documents import DocumentService
         from storage.client_repository import SqlClientRepository
         from storage.document_repository import SqlDocumentRepository
+        from storage.template_review_repository import SqlTemplateReviewRepository
 
         runtime = self.runtime
         return DocumentService(
@@ -222,6 +224,16 @@ class ServiceFactory:
             listeners=[self.risks()] if with_listeners else [],
             evidence_lock=retention_policy(runtime.settings),
             render_parallelism=getattr(runtime.renderer, "parallelism", 1),
+            reviews=SqlTemplateReviewRepository(self.session),
+        )
+
+    def template_reviews(self) -> TemplateReviewService:
+        """Counsel's reviews of the template library (admins mark a template text reviewed)."""
+        from services.template_reviews import TemplateReviewService
+        from storage.template_review_repository import SqlTemplateReviewRepository
+
+        return TemplateReviewService(
+            self.runtime.templates, SqlTemplateReviewRepository(self.session), self.runtime.clock, self._audit_trail()
         )
 
     def risks(self) -> RiskService:

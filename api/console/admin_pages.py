@@ -1,6 +1,9 @@
 """The admin's pages: users, API keys, missing settings and the template library's review status.
 
 Users: invite, change roles, disable, send a new link. API keys: create (shown once), revoke.
+Templates: each template's current text (version and digest) and counsel's review of that exact
+text; an admin marks the text reviewed (audited as ``template.reviewed``), which takes the draft
+mark off the documents made from it until the text changes.
 
 Every route requires ``keys:manage`` on the server (``ConsoleAdminDep``); the services check it again.
 A refused change is shown on the page with its reason and changes nothing.
@@ -16,7 +19,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.console import cookies
 from api.console.templating import render
-from api.deps import ApiKeyServiceDep, ConsoleAdminDep, RuntimeDep, TemplateCatalogDep, UserServiceDep
+from api.deps import (
+    ApiKeyServiceDep,
+    ConsoleAdminDep,
+    ConsoleTemplateReviewer,
+    RuntimeDep,
+    SessionDep,
+    TemplateReviewServiceDep,
+    UserServiceDep,
+)
 from domain.actor import Actor
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.roles import Role
@@ -26,6 +37,7 @@ from undersign.settings import Settings
 router = APIRouter(prefix="/admin")
 _USERS = "/console/admin/users"
 _KEYS = "/console/admin/keys"
+_TEMPLATES = "/console/admin/templates"
 
 
 def _back(request: Request, target: str, message: str, *, error: bool = False) -> RedirectResponse:
@@ -231,12 +243,29 @@ def settings_page(request: Request, _actor: ConsoleAdminDep, runtime: RuntimeDep
 
 
 @router.get("/templates", response_class=HTMLResponse)
-def templates_page(request: Request, _actor: ConsoleAdminDep, catalog: TemplateCatalogDep) -> HTMLResponse:
-    """List the template library with each template's version and counsel-review status."""
-    rows = []
-    for manifest in catalog.list():
-        reviewed = manifest.data.get("counsel_reviewed") is True or (
-            manifest.schema.get("properties", {}).get("counsel_reviewed", {}).get("default") is True
-        )
-        rows.append((manifest, reviewed))
-    return render(request, "admin/templates.html", title="Templates", rows=rows)
+def templates_page(request: Request, _actor: ConsoleAdminDep, reviews: TemplateReviewServiceDep) -> HTMLResponse:
+    """List the template library: each template's version, the digest of its text, and counsel's review of it."""
+    return render(request, "admin/templates.html", title="Templates", rows=reviews.library())
+
+
+@router.post("/templates/review")
+def mark_reviewed(
+    request: Request,
+    actor: ConsoleTemplateReviewer,
+    reviews: TemplateReviewServiceDep,
+    session: SessionDep,
+    template_id: Annotated[str, Form(max_length=120)] = "",
+    content_sha256: Annotated[str, Form(max_length=64)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Record that counsel reviewed the template text shown on the page (its digest); the draft mark goes."""
+    try:
+        review = reviews.mark_reviewed(actor, template_id, content_sha256, note)
+    except (InvalidInput, Conflict, NotFound) as bad:
+        session.rollback()
+        return _back(request, _TEMPLATES, bad.detail, error=True)
+    return _back(
+        request,
+        _TEMPLATES,
+        f"{template_id} version {review.template_version} is marked reviewed: its documents are no longer drafts.",
+    )

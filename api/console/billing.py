@@ -4,7 +4,8 @@ An import lists each refused line with its reason; the overview is a table and a
 amounts by step; a dry run shows what tomorrow's run would send.
 
 The import goes through ``InvoiceImporter.invoices`` (the same loop as ``undersign invoices import``),
-approvals through ``DunningService.approve``/``reject`` and the preview through the ladder run in
+approvals through ``DunningService.approve``/``reject``, phone tasks through ``mark_task_done``/
+``reopen_task``, and the preview through the ladder run in
 dry-run mode, so the console can do nothing the API would refuse.
 """
 
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.console.charts import Bar, bar_chart_svg
-from api.console.views import render
+from api.console.views import redraw_refused, render
 from api.console.wording import status_words
 from api.deps import (
     ClientServiceDep,
@@ -41,12 +43,14 @@ from domain.errors import FieldError, InvalidInput, UndersignError
 from domain.invoices import InvoiceStatus
 from domain.money import format_amount
 from domain.text import text_problem
-from services.dunning import TASK_NOTE_MAX
+from services.dunning import TASK_NOTE_FIELD
 
 router = APIRouter(prefix="/billing", include_in_schema=False)
 
 MAX_UPLOAD = 5 * 1024 * 1024
 NOTE_LIMIT = 2000
+# Refusals answered on the page with their own status: a step that is gone, already decided, or bad input.
+KEPT = (404, 409, 422)
 STEP_WORDS = {
     "email_reminder": "E-mail reminder",
     "phone_task": "Phone call",
@@ -166,6 +170,7 @@ def _dunning_page(
     overview = dunning.overview(today)
     approvals = [(record, invoice) for record, invoice in dunning.approvals(200)]
     calls = dunning.tasks(StepStatus.OPEN, 200)
+    made = dunning.tasks(StepStatus.DONE, 200)
     return render(
         request,
         "billing/dunning.html",
@@ -175,6 +180,7 @@ def _dunning_page(
         charts=_chart(overview),
         approvals=approvals,
         calls=calls,
+        made=made,
         today=today,
         tomorrow=today + timedelta(days=1),
         format_amount=format_amount,
@@ -211,54 +217,36 @@ def decide(
         else:
             raise InvalidInput("Approve or reject.", errors=[FieldError("decision", "approve or reject")])
     except UndersignError as exc:
-        if exc.status not in (404, 409, 422):
-            raise
-        session.rollback()
-        return _dunning_page(
-            request,
-            user,
-            dunning,
-            runtime,
-            status_code=exc.status,
-            problems={e.pointer: e.reason for e in exc.errors},
-            message=exc.detail,
-        )
+        return redraw_refused(session, exc, partial(_dunning_page, request, user, dunning, runtime), keep=KEPT)
     return RedirectResponse(f"/console/billing/dunning?done={decision}", status_code=status.HTTP_303_SEE_OTHER)
 
 
-@router.post("/tasks/{step_id}/done", response_class=HTMLResponse)
-def task_done(
+@router.post("/tasks/{step_id}/{action}", response_class=HTMLResponse)
+def change_task(
     request: Request,
     step_id: str,
+    action: str,
     user: ConsoleDunningApprover,
     form: ConsoleForm,
     dunning: DunningServiceDep,
     runtime: RuntimeDep,
     session: SessionDep,
 ) -> Response:
-    """Mark a phone task done (the call was made), with an optional note on how it went."""
-    note = form.get("note", "").strip() or None
+    """Mark a phone task done (the call was made, with an optional note), or reopen a done one to call again."""
     try:
-        if note is not None and (
-            problem := text_problem(note, multi_line=True)
-            or (f"at most {TASK_NOTE_MAX} characters" if len(note) > TASK_NOTE_MAX else None)
-        ):
-            raise InvalidInput("The note cannot be used as it is.", errors=[FieldError(f"call-{step_id}", problem)])
-        dunning.mark_task_done(user, step_id, note)
+        if action == "done":
+            dunning.mark_task_done(user, step_id, form.get("note"))
+        elif action == "reopen":
+            dunning.reopen_task(user, step_id)
+        else:
+            raise InvalidInput("Mark the call done or reopen it.", errors=[FieldError("action", "done or reopen")])
     except UndersignError as exc:
-        if exc.status not in (404, 409, 422):
-            raise
-        session.rollback()
-        return _dunning_page(
-            request,
-            user,
-            dunning,
-            runtime,
-            status_code=exc.status,
-            problems={e.pointer: e.reason for e in exc.errors},
-            message=exc.detail,
-        )
-    return RedirectResponse("/console/billing/dunning?done=call", status_code=status.HTTP_303_SEE_OTHER)
+        # The service checks the note (one rule for the API and the console); here it sits under its call.
+        problems = {f"call-{step_id}" if e.pointer == TASK_NOTE_FIELD else e.pointer: e.reason for e in exc.errors}
+        redraw = partial(_dunning_page, request, user, dunning, runtime)
+        return redraw_refused(session, exc, redraw, keep=KEPT, problems=problems)
+    done = "call" if action == "done" else "reopened"
+    return RedirectResponse(f"/console/billing/dunning?done={done}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/dunning/preview", response_class=HTMLResponse)

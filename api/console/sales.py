@@ -12,13 +12,14 @@ and the unit of work is rolled back, so nothing of it is stored.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.console.views import render, schema_form_for
+from api.console.views import redraw_refused, render, schema_form_for
 from api.console.wording import error_problems, event_words, status_words, validation_problems
 from api.deps import (
     ClientServiceDep,
@@ -296,19 +297,8 @@ def create_contract(
             raise InvalidInput("Some answers need changing before the contract can be created.")
         document, _version = documents.create(user, template, client.id, variables, ["pdf", "docx"])
     except UndersignError as exc:
-        session.rollback()
-        problems = problems or {e.pointer: e.reason for e in exc.errors}
-        return _contract_form(
-            request,
-            user,
-            catalog,
-            client,
-            template,
-            form,
-            problems,
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            message=exc.detail,
-        )
+        redraw = partial(_contract_form, request, user, catalog, client, template, form)
+        return redraw_refused(session, exc, redraw, problems=problems)
     return RedirectResponse(f"/console/sales/documents/{document.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -397,20 +387,8 @@ def create_version(
             raise InvalidInput("Some answers need changing before the new version can be made.")
         documents.add_version(user, document_id, variables, ["pdf", "docx"])
     except UndersignError as exc:
-        session.rollback()
-        return _document_page(
-            request,
-            user,
-            document_id,
-            documents,
-            clients,
-            envelopes,
-            catalog,
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            values=form,
-            problems=problems or {e.pointer: e.reason for e in exc.errors},
-            message=exc.detail,
-        )
+        redraw = partial(_document_page, request, user, document_id, documents, clients, envelopes, catalog)
+        return redraw_refused(session, exc, redraw, problems=problems, values=form)
     return RedirectResponse(f"/console/sales/documents/{document_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -471,20 +449,23 @@ def send_document(
             ),
         )
     except UndersignError as exc:
-        session.rollback()
-        return _document_page(
-            request,
-            user,
-            document_id,
-            documents,
-            clients,
-            envelopes,
-            catalog,
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            send_values=form,
-            send_problems=_signer_problems(exc),
-            send_message=exc.detail,
-        )
+        # The send form sits below the answers form on the same page: its refusal is drawn there.
+        def redraw(status_code: int, problems: dict[str, str], message: str | None) -> Response:
+            return _document_page(
+                request,
+                user,
+                document_id,
+                documents,
+                clients,
+                envelopes,
+                catalog,
+                status_code=status_code,
+                send_values=form,
+                send_problems=problems,
+                send_message=message,
+            )
+
+        return redraw_refused(session, exc, redraw, problems=_signer_problems(exc))
     return RedirectResponse(f"/console/sales/envelopes/{envelope.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 

@@ -12,12 +12,13 @@ names, and the MSP's signer is the requesting technician.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.console.views import render, schema_form_for
+from api.console.views import redraw_refused, render, schema_form_for
 from api.console.wording import status_words
 from api.deps import (
     ClientServiceDep,
@@ -115,7 +116,7 @@ def new_letter(
         "requesting_technician.title": getattr(user, "title", "") or "",
         "requesting_technician.email": getattr(user, "email", "") or "",
     }
-    return _letter_form(request, user, catalog, client, risk, values, {})
+    return _letter_form(request, user, catalog, client, risk, values)
 
 
 def _next_record_id(risks: Any, today: date) -> str:
@@ -132,7 +133,7 @@ def _letter_form(
     client: Any,
     risk: str,
     values: dict[str, str],
-    problems: dict[str, str],
+    problems: dict[str, str] | None = None,
     *,
     status_code: int = 200,
     message: str | None = None,
@@ -148,7 +149,7 @@ def _letter_form(
         manifest=manifest,
         form=schema_form_for(manifest, FIXED),
         values=values,
-        problems=problems,
+        problems=problems or {},
         message=message,
     )
 
@@ -208,18 +209,10 @@ def send_letter(
             ),
         )
     except UndersignError as exc:
-        session.rollback()  # neither the letter nor its register entry is kept
-        return _letter_form(
-            request,
-            user,
-            catalog,
-            client,
-            risk,
-            form,
-            problems or {e.pointer.removeprefix("/variables"): e.reason for e in exc.errors},
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            message=exc.detail,
-        )
+        # Neither the letter nor its register entry is kept.
+        redraw = partial(_letter_form, request, user, catalog, client, risk, form)
+        pointers = {e.pointer.removeprefix("/variables"): e.reason for e in exc.errors}
+        return redraw_refused(session, exc, redraw, problems=problems or pointers)
     return RedirectResponse(f"/console/sales/envelopes/{envelope.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -267,29 +260,6 @@ def _reason(form: dict[str, str]) -> str:
     return reason
 
 
-def _refused(
-    request: Request,
-    user: Any,
-    session: Any,
-    risks: Any,
-    clients: Any,
-    risk_id: str,
-    exc: UndersignError,
-    form: dict[str, str],
-) -> Response:
-    session.rollback()
-    return _risk_page(
-        request,
-        user,
-        risks.get(risk_id),
-        clients,
-        status_code=exc.status if exc.status in (409, 422) else 422,
-        problems={e.pointer.strip("/"): e.reason for e in exc.errors},
-        message=exc.detail,
-        values=form,
-    )
-
-
 @router.post("/risks/{risk_id}/{action}", response_class=HTMLResponse)
 def change_risk(
     request: Request,
@@ -321,7 +291,11 @@ def change_risk(
         else:
             raise InvalidInput("Unknown action.", errors=[FieldError("action", "renew, revoke or remediate")])
     except UndersignError as exc:
-        if exc.status not in (409, 422):
-            raise
-        return _refused(request, user, session, risks, clients, risk_id, exc, form)
+        problems = {e.pointer.strip("/"): e.reason for e in exc.errors}
+
+        # The entry is read again after the rollback: the page shows it as stored, not as half-changed.
+        def redraw(**page: Any) -> Response:
+            return _risk_page(request, user, risks.get(risk_id), clients, **page)
+
+        return redraw_refused(session, exc, redraw, keep=(409, 422), problems=problems, values=form)
     return RedirectResponse(f"/console/tech/risks/{risk_id}", status_code=status.HTTP_303_SEE_OTHER)

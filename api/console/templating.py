@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from api.console import cookies
 from api.console.navigation import visible_items
+from api.console.wording import who_words
 from api.console_access import CSRF_FIELD, CSRF_HEADER
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,6 +46,8 @@ environment = Environment(
 )
 environment.globals["csrf_field"] = csrf_field
 environment.globals["CSRF_HEADER"] = CSRF_HEADER
+# Who did something, in words (stored labels such as ``user:bea@msp.example(billing)`` are for machines).
+environment.globals["who_words"] = who_words
 
 
 def page_csrf_token(request: Request) -> str:

@@ -87,3 +87,18 @@ def error_problems(exc: UndersignError) -> dict[str, str]:
         name = item.pointer.strip("/").replace("/", ".").removeprefix("variables.")
         problems.setdefault(name, item.reason[:1].upper() + item.reason[1:])
     return problems
+
+
+def who_words(label: str) -> str:
+    """Return an actor's stored label (``user:bea@msp.example(billing)``) as a name a person reads.
+
+    Users are shown by their e-mail address, API keys as "API key <name>", and scheduled runs and
+    commands on the server as undersign's own.
+    """
+    kind, _, rest = label.partition(":")
+    name = rest.split("(", 1)[0] if rest else label
+    if kind == "key":
+        return f"API key {name}"
+    if kind == "system":
+        return "undersign (run on the server)"
+    return name

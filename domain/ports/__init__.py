@@ -16,7 +16,7 @@ from domain.ports.envelopes import DocumentPages, EnvelopeOutcomeListener, Envel
 from domain.ports.mail import Attachment, Mailer, MailReceipt, OutgoingMail
 from domain.ports.risks import RiskRepository
 from domain.ports.tasks import JsonValue, TaskQueue
-from domain.ports.templates import DocumentRenderer, TemplateCatalog
+from domain.ports.templates import DocumentRenderer, TemplateCatalog, TemplateReviewRepository
 from domain.ports.users import PasswordHasher, SecondFactor, UserRepository
 
 __all__ = [
@@ -48,5 +48,6 @@ __all__ = [
     "StoredBlob",
     "TaskQueue",
     "TemplateCatalog",
+    "TemplateReviewRepository",
     "UserRepository",
 ]

@@ -1,4 +1,4 @@
-"""The template library and renderer ports."""
+"""The template library, its counsel reviews and the renderer ports."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from domain.assembly.assemble import AssembledDocument
     from domain.assembly.manifest import TemplateManifest
     from domain.render_job import RenderJob, RenderResult
+    from domain.template_reviews import TemplateReview
 
 
 class TemplateCatalog(Protocol):
@@ -34,4 +35,20 @@ class DocumentRenderer(Protocol):
 
     def html(self, document: AssembledDocument) -> str:
         """Return a self-contained HTML preview of an assembled document."""
+        ...
+
+
+class TemplateReviewRepository(Protocol):
+    """Stored reviews of template texts (never changed once added)."""
+
+    def add(self, review: TemplateReview) -> None:
+        """Store a review; raise ``Conflict`` when this template text already has one."""
+        ...
+
+    def for_content(self, template_id: str, content_sha256: str) -> TemplateReview | None:
+        """Return the review of this exact template text, or ``None``."""
+        ...
+
+    def latest(self) -> dict[str, TemplateReview]:
+        """Return each template's most recent review (of whichever text), by template id."""
         ...

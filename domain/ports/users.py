@@ -8,6 +8,18 @@ from typing import Protocol
 from domain.users import ConsoleSession, OneTimeLink, User
 
 
+class SecretSealer(Protocol):
+    """Seals small secrets (authenticator-app secrets) before they are stored, and opens them when read."""
+
+    def seal(self, plain: str, owner: str) -> str:
+        """Return ``plain`` sealed for ``owner`` (the id of the row it is stored on)."""
+        ...
+
+    def open(self, value: str, owner: str) -> str:
+        """Return the plain secret of ``owner``'s sealed ``value``; raise when it does not open."""
+        ...
+
+
 class UserRepository(Protocol):
     """Stored users."""
 

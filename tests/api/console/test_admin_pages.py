@@ -6,17 +6,23 @@ user's key may do through the real request path; the audit rows are read back fr
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from domain.assembly.html_writer import DRAFT_MARK
 from domain.roles import Role
+from domain.template_reviews import template_digest
+from storage.database import unit_of_work
 from storage.tables import api_keys, audit_events
 from tests.api.console.conftest import Browser
 from tests.support.console import create_user, post_form, sign_in
 from undersign.runtime import Runtime
+from undersign.service_factory import ServiceFactory
+from undersign.settings import REPO_ROOT
 
 CLIENT = {
     "legal_name": "Northwind Traders Ltd.",
@@ -51,6 +57,12 @@ def last_event(runtime: Runtime, action: str) -> Any:
         return conn.execute(
             select(audit_events).where(audit_events.c.action == action).order_by(audit_events.c.seq.desc())
         ).first()
+
+
+def preview(runtime: Runtime, template: str, variables: dict[str, Any]) -> str:
+    """Return the HTML preview of ``template`` as the document service draws it now."""
+    with unit_of_work(runtime.sessions) as session:
+        return ServiceFactory(session, runtime).documents().preview(template, None, variables)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -164,3 +176,34 @@ class TestAdminOverview:
         for manifest in runtime.templates.list():
             assert manifest.id in text
         assert "not reviewed" in text
+
+    def test_an_admin_marks_a_template_text_reviewed_and_its_documents_lose_the_draft_mark(
+        self, runtime: Runtime, browser: Browser
+    ) -> None:
+        """Mark reviewed (CSRF, admin only) names who and which text; previews drop the DRAFT mark; audited."""
+        template = "waivers/decline-of-service"
+        sample = json.loads((REPO_ROOT / "templates" / template / "samples" / "mfa-ra-2026-0042.json").read_text())
+        assert DRAFT_MARK in preview(runtime, template, sample)
+        client = admin(runtime, browser)
+        page = client.get("/console/admin/templates").text
+        digest = template_digest(runtime.templates.get(template))
+        assert digest[:12] in page and 'action="/console/admin/templates/review"' in page
+        form = {"template_id": template, "content_sha256": digest, "note": "Lee & Co. LLP"}
+        tech = browser()
+        create_user(runtime, "tess@msp.example", [Role.TECH])
+        assert sign_in(tech, "tess@msp.example").status_code == 303
+        assert post_form(tech, "/console/admin/templates/review", form).status_code == 403
+        no_token = client.post("/console/admin/templates/review", data=form, follow_redirects=False)
+        assert no_token.status_code == 403
+        done = post_form(client, "/console/admin/templates/review", form, token_from="/console/admin/templates")
+        assert done.status_code == 303, done.text
+        page = client.get("/console/admin/templates").text
+        assert "marked reviewed: its documents are no longer drafts" in page and "Lee &amp; Co. LLP" in page
+        assert DRAFT_MARK not in preview(runtime, template, sample)
+        event = last_event(runtime, "template.reviewed")
+        assert event is not None and event.subjects == {"template": template}
+        assert event.payload["content_sha256"] == digest and event.actor_kind == "user"
+        stale = {**form, "content_sha256": "0" * 64}
+        refused = post_form(client, "/console/admin/templates/review", stale, token_from="/console/admin/templates")
+        assert refused.status_code == 303
+        assert "changed since the page was opened" in client.get("/console/admin/templates").text

@@ -133,3 +133,29 @@ class TestCallsToMake:
         assert api.get("/v1/dunning/tasks").json() == []
         assert api.get("/v1/dunning/tasks?status=done").json()[0]["note"] == "Left a voicemail."
         assert "No calls to make." in staff.get("/console/billing/dunning", Role.BILLING).text
+
+    def test_done_call_has_a_reopen_button_that_puts_it_back_on_the_list(
+        self, staff: Staff, api: Api, clock: FixedClock
+    ) -> None:
+        """A call marked done is listed under the calls made; Reopen (with CSRF) puts it back, audited, once."""
+        client_id = make_client(api)
+        new_invoice(api, client_id)
+        run_day(api, clock, 7)
+        (call,) = api.get("/v1/dunning/tasks").json()
+        assert (
+            staff.post(f"/console/billing/tasks/{call['id']}/done", Role.BILLING, {"note": "Voicemail."}).status_code
+            == 303
+        )
+        page = staff.get("/console/billing/dunning", Role.BILLING).text
+        url = f"/console/billing/tasks/{call['id']}/reopen"
+        assert "Calls made" in page and f'action="{url}"' in page and "Voicemail." in page
+        assert staff.post(url, Role.BILLING, {}, csrf=False).status_code == 403
+        assert staff.post(url, Role.AUDITOR, {}).status_code == 403
+        reopened = staff.post(url, Role.BILLING, {})
+        assert reopened.status_code == 303 and reopened.headers["location"].endswith("done=reopened")
+        (open_call,) = api.get("/v1/dunning/tasks").json()
+        assert open_call["id"] == call["id"] and api.get("/v1/dunning/tasks?status=done").json() == []
+        again = staff.post(url, Role.BILLING, {})
+        assert again.status_code == 409 and "only a done task can be reopened" in again.text
+        events = api.get("/v1/audit/events?action=dunning.task_reopened", role=Role.AUDITOR).json()["items"]
+        assert len(events) == 1
