@@ -68,7 +68,17 @@ def export_log(
         partial.unlink(missing_ok=True)
         raise
     partial.rename(out)
-    typer.echo(f"Wrote {out}; check it with: undersign audit verify-log {out}")
+    import zipfile
+
+    from cryptography import x509
+
+    from domain.audit import certificate_fingerprint
+    from domain.audit.bundle import CERTIFICATE
+
+    with zipfile.ZipFile(out) as archive:
+        fingerprint = certificate_fingerprint(x509.load_pem_x509_certificate(archive.read(CERTIFICATE)))
+    typer.echo(f"Wrote {out}. Give the auditor, by another channel, the certificate fingerprint {fingerprint};")
+    typer.echo(f"they check the file with: undersign audit verify-log {out.name} --cert-sha256 {fingerprint}")
 
 
 @app.command("verify-log")

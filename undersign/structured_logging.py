@@ -85,3 +85,5 @@ def configure_logging(fmt: str = "json", level: str = "INFO", stream: TextIO | N
         named.handlers.clear()
         named.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)  # our access line replaces it
+    # WeasyPrint narrates every render step at INFO ("Step 2 - Fetching and parsing CSS"): noise, not events.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
