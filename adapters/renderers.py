@@ -22,7 +22,7 @@ from adapters.template_library import TemplateLibrary
 from domain.assembly.assemble import AssembledDocument, assemble
 from domain.assembly.docx_writer import render_docx
 from domain.assembly.html_writer import render_html
-from domain.assembly.pdf import render_pdf
+from domain.assembly.pdf import render_pdf, stylesheet_name
 from domain.documents import FileFormat
 from domain.errors import DependencyUnavailable, RenderBudgetExceeded
 from domain.render_job import RenderJob, RenderResult
@@ -64,7 +64,7 @@ def render_with(library: TemplateLibrary, job: RenderJob) -> RenderResult:
 def preview_html(library: TemplateLibrary, document: AssembledDocument) -> str:
     """Return the document as one self-contained HTML page (print CSS inlined, nothing to fetch)."""
     page = render_html(document, library.pdf_renderer().layout)
-    css = (library.shared_dir / "print.css").read_text(encoding="utf-8")
+    css = (library.shared_dir / stylesheet_name(document.kind, library.shared_dir)).read_text(encoding="utf-8")
     # The stylesheet is ours (template folder), not user input; a browser preview needs it inline.
     return page.replace("</head>", f"<style>{css}</style></head>", 1)
 
@@ -96,7 +96,8 @@ def _warm_worker(templates_dir: str) -> None:
     # wait for ever. If the parent is killed outright, a worker finds its task pipe closed and exits.
     os.setpgrp()
     _worker_library = TemplateLibrary(Path(templates_dir))
-    _worker_library.pdf_renderer()
+    # Fonts are found, opened and kept once per worker (one FontConfiguration, warmed here), not per document.
+    _worker_library.pdf_renderer().warm()
     _worker_library.docx_renderer()
 
 

@@ -43,6 +43,7 @@ from adapters.template_library import TemplateLibrary
 from domain.actor import Actor, ActorKind
 from domain.assembly.context import AssemblyContext, ClientInfo, DocumentRef
 from domain.assembly.html_writer import render_html
+from domain.assembly.pdf import stylesheet_name
 from domain.documents import FileFormat
 from domain.render_job import RenderJob
 from services.dunning_run import run_dunning
@@ -84,7 +85,8 @@ class RawPool:
     """WeasyPrint alone in ``processes`` warm processes (fonts and stylesheet loaded once each)."""
 
     def __init__(self, processes: int, html: str) -> None:
-        css = (REPO_ROOT / "templates" / "_shared" / "print.css").read_text(encoding="utf-8")
+        shared = REPO_ROOT / "templates" / "_shared"
+        css = (shared / stylesheet_name("notice", shared)).read_text(encoding="utf-8")  # what notices are laid out with
         self.html = html
         self.pool = multiprocessing.get_context("spawn").Pool(processes, initializer=_raw_worker, initargs=(css,))
         self.pool.map(_raw_render, [html] * processes * 2)  # warm
