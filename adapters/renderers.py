@@ -9,6 +9,7 @@ hung worker behind. The CLI and benchmarks may render inline.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
@@ -34,6 +35,13 @@ _LIBRARIES = ("undersign", "weasyprint", "pydyf", "docxtpl", "python-docx", "jin
 
 def library_versions() -> dict[str, str]:
     """Return the versions of the libraries that shape the rendered bytes (recorded with each version)."""
+    return dict(_installed_versions())
+
+
+@functools.cache
+def _installed_versions() -> dict[str, str]:
+    # Read once per process: looking the distributions up on disk cost a notice about 5% of its render,
+    # and what is installed cannot change under a running process (an upgrade restarts it).
     versions: dict[str, str] = {}
     for name in _LIBRARIES:
         try:
