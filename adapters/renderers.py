@@ -9,6 +9,7 @@ hung worker behind. The CLI and benchmarks may render inline.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
@@ -22,7 +23,7 @@ from adapters.template_library import TemplateLibrary
 from domain.assembly.assemble import AssembledDocument, assemble
 from domain.assembly.docx_writer import render_docx
 from domain.assembly.html_writer import render_html
-from domain.assembly.pdf import render_pdf
+from domain.assembly.pdf import render_pdf, stylesheet_name
 from domain.documents import FileFormat
 from domain.errors import DependencyUnavailable, RenderBudgetExceeded
 from domain.render_job import RenderJob, RenderResult
@@ -34,6 +35,13 @@ _LIBRARIES = ("undersign", "weasyprint", "pydyf", "docxtpl", "python-docx", "jin
 
 def library_versions() -> dict[str, str]:
     """Return the versions of the libraries that shape the rendered bytes (recorded with each version)."""
+    return dict(_installed_versions())
+
+
+@functools.cache
+def _installed_versions() -> dict[str, str]:
+    # Read once per process: looking the distributions up on disk cost a notice about 5% of its render,
+    # and what is installed cannot change under a running process (an upgrade restarts it).
     versions: dict[str, str] = {}
     for name in _LIBRARIES:
         try:
@@ -64,7 +72,7 @@ def render_with(library: TemplateLibrary, job: RenderJob) -> RenderResult:
 def preview_html(library: TemplateLibrary, document: AssembledDocument) -> str:
     """Return the document as one self-contained HTML page (print CSS inlined, nothing to fetch)."""
     page = render_html(document, library.pdf_renderer().layout)
-    css = (library.shared_dir / "print.css").read_text(encoding="utf-8")
+    css = (library.shared_dir / stylesheet_name(document.kind, library.shared_dir)).read_text(encoding="utf-8")
     # The stylesheet is ours (template folder), not user input; a browser preview needs it inline.
     return page.replace("</head>", f"<style>{css}</style></head>", 1)
 
@@ -96,7 +104,8 @@ def _warm_worker(templates_dir: str) -> None:
     # wait for ever. If the parent is killed outright, a worker finds its task pipe closed and exits.
     os.setpgrp()
     _worker_library = TemplateLibrary(Path(templates_dir))
-    _worker_library.pdf_renderer()
+    # Fonts are found, opened and kept once per worker (one FontConfiguration, warmed here), not per document.
+    _worker_library.pdf_renderer().warm()
     _worker_library.docx_renderer()
 
 

@@ -50,7 +50,10 @@ def _colour_css(document: AssembledDocument) -> Markup:
     # the paper is an enum whose values are CSS size keywords.
     b = document.branding
     width, _ = document.paper.size_mm
-    draft = "" if document.reviewed else f'@page {{ @bottom-center {{ content: "{DRAFT_MARK}"; }} }}\n'
+    # The draft mark sits in the footer of every page: centred under print.css, on the right under the
+    # notices' print-letter.css (whose reference and page number fill the left).
+    box = "bottom-right" if document.kind == "notice" else "bottom-center"
+    draft = "" if document.reviewed else f'@page {{ @{box} {{ content: "{DRAFT_MARK}"; }} }}\n'
     css = (
         f"@page {{ size: {document.paper.value}; }}\n"
         f"{draft}"

@@ -31,6 +31,7 @@ from urllib.request import url2pathname
 
 from jinja2 import Template
 from weasyprint import CSS, HTML, Attachment
+from weasyprint.images import SVGImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -41,8 +42,18 @@ from domain.assembly.sandbox import markup_environment
 from domain.errors import FieldError, RenderBudgetExceeded, TemplateInvalid
 
 PDF_VARIANT = "pdf/a-3b"
+STYLESHEET = "print.css"
+#: The lean stylesheet notices are laid out with (templates/_shared/print-letter.css).
+LETTER_STYLESHEET = "print-letter.css"
 ATTACHMENT_NAME = "undersign-input.json"
-_PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels (1/96 in); PDF points are 1/72 in.
+_PX_TO_PT = 0.75
+# Words in the faces documents use (regular, bold, italic; headings, tables, the footer): laid out once
+# per worker so that fontconfig and Pango find and open the fonts before the first real document.
+_WARM_PAGE = (
+    '<header class="running-header"><div class="msp-name">Warm</div></header><h1 class="doc-title">Warm</h1>'
+    '<span class="doc-ref">ref</span><section class="clause"><h2>1. Warm</h2><p>Warm <strong>up</strong> '
+    "<em>fonts</em> \u00e9\u00e0 \u00b7 \u2013</p><table><tr><th>A</th><td>1</td></tr></table></section>"
+)  # WeasyPrint lays out in CSS pixels (1/96 in); PDF points are 1/72 in.
 
 
 class UrlRefused(ValueError):
@@ -77,6 +88,30 @@ class StrictUrlFetcher(URLFetcher):
         raise UrlRefused(f"refused to fetch {url[:200]}")
 
 
+class ImageCache(dict[str, Any]):
+    """WeasyPrint's image cache, kept per worker: a logo or facsimile signature is decoded once, not per document.
+
+    Keyed by URL (``data:`` URIs included). Images come from the branding and the template folder only,
+    so a few entries suffice; past ``limit`` entries it starts again, between renders only (a render
+    reads back the image data it stored). SVG images are never kept: a cached SVG would fetch what it
+    refers to through the first render's URL fetcher, and a refused fetch must fail the render that
+    asked for it.
+    """
+
+    def __init__(self, limit: int = 256) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(value, SVGImage):
+            super().__setitem__(key, value)
+
+    def trim(self) -> None:
+        """Start again if the cache holds more than ``limit`` entries (call between renders)."""
+        if len(self) > self.limit:
+            self.clear()
+
+
 @dataclass(frozen=True)
 class RenderedPdf:
     """A rendered PDF: its bytes, SHA-256, page count and signature box positions."""
@@ -90,35 +125,78 @@ class RenderedPdf:
 class PdfRenderer:
     """The warm, per-process part of PDF rendering: fonts, parsed CSS and the compiled layout.
 
-    Keep one per worker process and reuse it for every document. Not for concurrent use from threads
-    (WeasyPrint holds the GIL during layout anyway; use processes for parallelism).
+    Keep one per worker process and reuse it for every document: the ``FontConfiguration`` (fonts found
+    and loaded once), the parsed stylesheets and the image cache (a logo or facsimile signature is
+    decoded once per worker, not per document). Not for concurrent use from threads (WeasyPrint holds
+    the GIL during layout anyway; use processes for parallelism).
+
+    Notices use their own lean stylesheet (``letter_stylesheet_source``, ``print-letter.css``) instead
+    of the shared one when it is given: a batch renders thousands of them.
     """
 
-    def __init__(self, *, layout_source: str, stylesheet_source: str, allowed_root: Path) -> None:
+    def __init__(
+        self,
+        *,
+        layout_source: str,
+        stylesheet_source: str,
+        allowed_root: Path,
+        letter_stylesheet_source: str | None = None,
+    ) -> None:
         self.allowed_root = allowed_root.resolve()
         self.font_config = FontConfiguration()
+        self.stylesheet = self._parse(stylesheet_source, "print.css")
+        self.letter_stylesheet = (
+            self._parse(letter_stylesheet_source, "print-letter.css") if letter_stylesheet_source else None
+        )
+        self.layout: Template = markup_environment().from_string(layout_source)
+        self.image_cache = ImageCache()
+
+    def _parse(self, source: str, name: str) -> CSS:
         fetcher = StrictUrlFetcher(self.allowed_root)
-        self.stylesheet = CSS(
-            string=stylesheet_source,
+        sheet = CSS(
+            string=source,
             base_url=self.allowed_root.as_uri() + "/",
             font_config=self.font_config,
             url_fetcher=fetcher,
         )
         if fetcher.refused:
             raise TemplateInvalid(
-                "the print stylesheet refers to resources outside the template folder",
-                errors=[FieldError("print.css", f"refused {url}") for url in fetcher.refused],
+                f"the print stylesheet {name} refers to resources outside the template folder",
+                errors=[FieldError(name, f"refused {url}") for url in fetcher.refused],
             )
-        self.layout: Template = markup_environment().from_string(layout_source)
+        return sheet
+
+    def warm(self) -> None:
+        """Lay out and write a few words in each stylesheet, so the fonts are found and opened once, here.
+
+        A worker calls this when it starts: its first document then costs what every later one does.
+        """
+        for sheet in (self.stylesheet, self.letter_stylesheet):
+            if sheet is not None:
+                page = HTML(string=_WARM_PAGE).render(stylesheets=[sheet], font_config=self.font_config)
+                page.write_pdf(pdf_variant=PDF_VARIANT)
+
+    def stylesheet_for(self, kind: str) -> CSS:
+        """Return the parsed stylesheet for a document kind: the lean letter sheet for notices."""
+        if kind == "notice" and self.letter_stylesheet is not None:
+            return self.letter_stylesheet
+        return self.stylesheet
 
     @classmethod
     def from_directory(cls, shared_dir: Path, *, allowed_root: Path | None = None) -> PdfRenderer:
-        """Load ``base.html.j2`` and ``print.css`` from ``shared_dir`` (fetching allowed under ``allowed_root``)."""
+        """Load ``base.html.j2``, ``print.css`` and ``print-letter.css`` (if present) from ``shared_dir``."""
+        letter = shared_dir / LETTER_STYLESHEET
         return cls(
             layout_source=(shared_dir / "base.html.j2").read_text(encoding="utf-8"),
-            stylesheet_source=(shared_dir / "print.css").read_text(encoding="utf-8"),
+            stylesheet_source=(shared_dir / STYLESHEET).read_text(encoding="utf-8"),
+            letter_stylesheet_source=letter.read_text(encoding="utf-8") if letter.is_file() else None,
             allowed_root=allowed_root or shared_dir,
         )
+
+
+def stylesheet_name(kind: str, shared_dir: Path) -> str:
+    """Return the file name of the print stylesheet a document kind is laid out with."""
+    return LETTER_STYLESHEET if kind == "notice" and (shared_dir / LETTER_STYLESHEET).is_file() else STYLESHEET
 
 
 def pdf_identifier(document: AssembledDocument) -> bytes:
@@ -193,12 +271,17 @@ def _refuse_if_fetch_refused(fetcher: StrictUrlFetcher) -> None:
 def render_pdf(document: AssembledDocument, renderer: PdfRenderer, *, max_pages: int | None = None) -> RenderedPdf:
     """Render ``document`` to PDF/A-3b; raise ``RenderBudgetExceeded`` beyond ``max_pages`` pages."""
     fetcher = StrictUrlFetcher(renderer.allowed_root)
+    renderer.image_cache.trim()
     html = HTML(
         string=render_html(document, renderer.layout),
         base_url=renderer.allowed_root.as_uri() + "/",
         url_fetcher=fetcher,
     )
-    options: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "stylesheets": [renderer.stylesheet]}
+    options: dict[str, Any] = {
+        "pdf_variant": PDF_VARIANT,
+        "stylesheets": [renderer.stylesheet_for(document.kind)],
+        "cache": renderer.image_cache,
+    }
     laid_out = html.render(font_config=renderer.font_config, **options)
     _refuse_if_fetch_refused(fetcher)
     page_count = len(laid_out.pages)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from adapters.renderers import PooledRenderer
+from adapters.renderers import PooledRenderer, library_versions
 from adapters.template_library import TemplateLibrary
 from domain.assembly.context import sample_context
 from domain.documents import FileFormat
@@ -64,7 +64,7 @@ class TestPooledRenderer:
 
 _POOL_OWNER = """
 import sys
-from adapters.renderers import PooledRenderer
+from adapters.renderers import PooledRenderer, library_versions
 from adapters.template_library import TemplateLibrary
 from undersign.settings import REPO_ROOT
 
@@ -124,3 +124,12 @@ class TestWorkerProcesses:
             if owner.poll() is None:
                 os.killpg(owner.pid, signal.SIGKILL)
                 owner.wait()
+
+
+class TestLibraryVersions:
+    def test_versions_are_read_once_and_each_caller_gets_its_own_copy(self) -> None:
+        """The recorded library versions name WeasyPrint, and changing one caller's copy changes no other."""
+        first = library_versions()
+        assert "weasyprint" in first
+        first["weasyprint"] = "tampered"
+        assert library_versions()["weasyprint"] != "tampered"

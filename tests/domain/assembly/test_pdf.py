@@ -11,10 +11,13 @@ from typing import Any
 
 import pypdf
 import pytest
+from PIL import Image
+from weasyprint.images import RasterImage, SVGImage
 
+from adapters.template_library import TemplateLibrary
 from domain.assembly import AssembledDocument, AssemblyContext, PdfRenderer, TemplateManifest, render_pdf
 from domain.assembly.assemble import assemble
-from domain.assembly.pdf import ATTACHMENT_NAME, pdf_identifier
+from domain.assembly.pdf import ATTACHMENT_NAME, ImageCache, pdf_identifier
 from domain.errors import RenderBudgetExceeded, TemplateInvalid
 
 from .support import SHARED, pdf_text, qpdf_check
@@ -123,3 +126,81 @@ class TestBudget:
     def test_within_budget(self, assembled: AssembledDocument, pdf_renderer: PdfRenderer) -> None:
         """A document exactly at the budget renders."""
         assert render_pdf(assembled, pdf_renderer, max_pages=2).page_count == 2
+
+
+def _letter(library: TemplateLibrary, context: AssemblyContext) -> AssembledDocument:
+    """The fixture reminder letter (a notice with one signer) assembled."""
+    sample = library.samples("demo/letter")[0]
+    return assemble(library.get("demo/letter"), dict(sample.variables), context)
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (80, 20), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+class TestNoticeStylesheet:
+    def test_a_notice_footer_names_sender_reference_and_page(
+        self, library: TemplateLibrary, context: AssemblyContext, pdf_renderer: PdfRenderer
+    ) -> None:
+        """A notice is laid out with the letter stylesheet: one footer line with sender, reference and page."""
+        text = pdf_text(render_pdf(_letter(library, context), pdf_renderer).data)
+        assert "Acme IT Services Ltd · DOC-2026-0007 · version 3 · Page 1 of 1" in text
+        assert "Client: Globex Corporation" in text
+
+    def test_only_notices_get_the_letter_stylesheet(self, pdf_renderer: PdfRenderer) -> None:
+        """Contracts, schedules and waivers keep the shared stylesheet; notices get the lean one."""
+        assert pdf_renderer.letter_stylesheet is not None
+        assert pdf_renderer.stylesheet_for("notice") is pdf_renderer.letter_stylesheet
+        for kind in ("contract", "schedule", "waiver"):
+            assert pdf_renderer.stylesheet_for(kind) is pdf_renderer.stylesheet
+
+    def test_a_notice_signature_box_keeps_its_fixed_size(
+        self, library: TemplateLibrary, context: AssemblyContext, pdf_renderer: PdfRenderer
+    ) -> None:
+        """A notice that asks for a signature draws the same 78 x 28 mm box sealing stamps into."""
+        (box,) = render_pdf(_letter(library, context), pdf_renderer).signature_boxes
+        assert box.x2 - box.x1 == pytest.approx(78 * _MM + 1, abs=1.5)
+        assert box.y2 - box.y1 == pytest.approx(28 * _MM + 1, abs=1.5)
+
+    def test_without_a_letter_stylesheet_notices_use_the_shared_one(self, tmp_path: Path) -> None:
+        """A template folder with no print-letter.css lays notices out with print.css, as before."""
+        for name in ("base.html.j2", "print.css"):
+            shutil.copy(SHARED / name, tmp_path / name)
+        renderer = PdfRenderer.from_directory(tmp_path)
+        assert renderer.letter_stylesheet is None
+        assert renderer.stylesheet_for("notice") is renderer.stylesheet
+
+
+class TestImageCache:
+    def test_a_cached_logo_renders_the_same_bytes_as_a_fresh_renderer(
+        self, assembled: AssembledDocument, context: AssemblyContext
+    ) -> None:
+        """A PNG logo is decoded once per renderer, and the document's bytes do not depend on the cache."""
+        branding = dataclasses.replace(context.branding, logo=_png((20, 60, 120)), logo_media_type="image/png")
+        document = dataclasses.replace(assembled, branding=branding)
+        warm = PdfRenderer.from_directory(SHARED)
+        first = render_pdf(document, warm).data
+        assert any(isinstance(value, RasterImage) for value in warm.image_cache.values())
+        assert render_pdf(document, warm).data == first
+        assert render_pdf(document, PdfRenderer.from_directory(SHARED)).data == first
+
+    def test_svg_logos_are_never_kept(self, assembled: AssembledDocument, context: AssemblyContext) -> None:
+        """An SVG stays out of the cache: what it refers to must be fetched, and refused, in each render."""
+        logo = b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="10"><rect width="40" height="10"/></svg>'
+        branding = dataclasses.replace(context.branding, logo=logo, logo_media_type="image/svg+xml")
+        renderer = PdfRenderer.from_directory(SHARED)
+        render_pdf(dataclasses.replace(assembled, branding=branding), renderer)
+        assert not any(isinstance(value, SVGImage) for value in renderer.image_cache.values())
+
+    def test_trim_starts_again_past_the_limit(self) -> None:
+        """Between renders, a cache grown past its limit is emptied, so a worker's memory stays bounded."""
+        cache = ImageCache(limit=2)
+        for key in ("a", "b"):
+            cache[key] = b"x"
+        cache.trim()
+        assert len(cache) == 2
+        cache["c"] = b"x"
+        cache.trim()
+        assert len(cache) == 0
