@@ -85,7 +85,7 @@ def main() -> None:
         sent = runtime.blob_store.get(envelope.sent_key, envelope.sent_version_id)
         pages = len(page_heights(sent))
         record = completion_record(envelope, events, pages, envelope.created_at)
-        certificate_html = CertificateRenderer().html(record, total_pages=pages + 1)
+        certificate_html = CertificateRenderer().html(record)
         fonts = FontConfiguration()
         pki = dep.settings.data_dir / "pki"
 
