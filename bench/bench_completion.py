@@ -39,6 +39,7 @@ from storage.database import unit_of_work
 from storage.envelope_repository import SqlEnvelopeRepository
 from undersign.jobs import complete_in_own_transaction
 from undersign.service_factory import ServiceFactory, signing_rules
+from undersign.task_worker import drain
 
 
 def main() -> None:
@@ -52,8 +53,11 @@ def main() -> None:
         runtime = dep.runtime
         envelopes: list[str] = []
         print(f"preparing {args.rounds} signed envelopes (rendering MSAs) ...", flush=True)
-        for _ in range(args.rounds + 1):
-            envelope_id, links = dep.send(signers=2)
+        sent_links = [dep.send(signers=2) for _ in range(args.rounds + 1)]
+        # Nobody signs pages not yet shown: render the page images the signing page needs first (and
+        # only then sign, so that no queued completion runs outside the timed calls).
+        drain(runtime)
+        for envelope_id, links in sent_links:
             for link in links:
                 token = link.rsplit("/", 1)[-1]
                 with unit_of_work(runtime.sessions) as session:
@@ -81,7 +85,7 @@ def main() -> None:
         sent = runtime.blob_store.get(envelope.sent_key, envelope.sent_version_id)
         pages = len(page_heights(sent))
         record = completion_record(envelope, events, pages, envelope.created_at)
-        certificate_html = CertificateRenderer().html(record, total_pages=pages + 1)
+        certificate_html = CertificateRenderer().html(record)
         fonts = FontConfiguration()
         pki = dep.settings.data_dir / "pki"
 

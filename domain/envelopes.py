@@ -23,7 +23,7 @@ from io import BytesIO
 from typing import Any
 
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
+from pyhanko.pdf_utils.rw_common import PdfHandler, find_inherited_value_in_tree
 
 from domain.assembly.records import SignatureBoxRecord
 from domain.calendar_years import add_years
@@ -466,9 +466,12 @@ def page_count(pdf: bytes) -> int:
     return len(page_heights(pdf))
 
 
-def page_heights(pdf: bytes) -> list[float]:
-    """Return the height of each page of ``pdf`` in points (its length is the page count)."""
-    reader = PdfFileReader(BytesIO(pdf), strict=False)
+def page_heights(pdf: bytes | PdfHandler) -> list[float]:
+    """Return the height of each page of ``pdf`` in points (its length is the page count).
+
+    ``pdf`` is the file, or a reader or writer that has parsed it already.
+    """
+    reader = PdfFileReader(BytesIO(pdf), strict=False) if isinstance(pdf, bytes) else pdf
     heights = []
     for index in range(int(reader.root["/Pages"]["/Count"])):
         page_ref, _ = reader.find_page_for_modification(index)

@@ -10,7 +10,6 @@ an invented time is never made. The sealed file is written first, then the rows 
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -46,12 +45,10 @@ from domain.ports import (
 )
 from domain.sealing.completion import Completer
 from domain.sealing.completion_certificate import CompletionRecord, EventRecord, SignerEvidence
-from domain.sealing.stamping import SignatureStamp
+from domain.sealing.stamping import SentDocument, SignatureStamp
 from services.envelope_notices import EnvelopeNotices
 from services.envelopes import EnvelopeRecorder
 
-# WeasyPrint and the shared font configuration are not made for concurrent use from threads.
-_COMPLETER_LOCK = threading.Lock()
 # The task that seals a fully signed envelope (enqueued with the last signature; see undersign.tasks).
 COMPLETE_ENVELOPE_TASK = "complete-envelope"
 
@@ -192,7 +189,9 @@ class CompletionService:
             return self._defer(envelope, exc)
         now = self._clock.now()
         signers = [s for s in envelope.signers if s.status is SignerStatus.SIGNED]
-        heights = page_heights(sent)  # read once: the boxes and the page count both need it
+        # Parsed once: the boxes, the page count and the completing update all use this parse.
+        opened = SentDocument.open(sent)
+        heights = page_heights(opened.writer)
         boxes = stamp_boxes(heights, version.signature_boxes, signers)
         stamps = [
             SignatureStamp(
@@ -224,10 +223,9 @@ class CompletionService:
             if blob is not None:
                 sealed_pdf = self._blobs.get(key, blob.version_id)
             else:
-                with _COMPLETER_LOCK:
-                    sealed = self._completer.complete(
-                        sent, stamps, record, sealed_at=now, translator=t, language=language
-                    )
+                sealed = self._completer.complete(
+                    opened, stamps, record, sealed_at=now, translator=t, language=language
+                )
                 sealed_pdf = sealed.pdf
                 blob = self._blobs.put(key, sealed_pdf, content_type="application/pdf", retention=retention)
         except (TimestampUnavailable, StoreUnavailable) as exc:

@@ -8,6 +8,7 @@ one document must never be sealed onto another.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -22,7 +23,14 @@ from domain.languages import DEFAULT_LANGUAGE, ENGLISH, Translator
 from domain.sealing.archive import next_archive_due
 from domain.sealing.completion_certificate import CertificateRenderer, CompletionRecord
 from domain.sealing.seal import Sealer, SealMetadata
-from domain.sealing.stamping import SignatureStamp, Stamper, open_sent
+from domain.sealing.stamping import (
+    SentDocument,
+    SignatureStamp,
+    graft_pages,
+    open_sent,
+    paint_overlay,
+    plan_overlay,
+)
 
 # Re-archive this long before the newest timestamp's certificates expire (the TSA may be down for a while).
 DEFAULT_ARCHIVE_MARGIN = timedelta(days=90)
@@ -66,8 +74,10 @@ class Completer:
         font_config = font_config or FontConfiguration()
         self._sealer = sealer
         self._archive_margin = archive_margin
-        self._stamper = Stamper(font_config)
         self._certificates = CertificateRenderer(font_config)
+        # WeasyPrint and its font configuration are not made for concurrent use from threads; only the
+        # layout is serialised (sealing, and waiting for a timestamp authority, run in parallel).
+        self._render_lock = threading.Lock()
 
     def archive_due(self, sealed_pdf: bytes, now: datetime) -> datetime | None:
         """Return when ``sealed_pdf`` needs its next archive timestamp (``None`` unless seals are long-term)."""
@@ -86,7 +96,7 @@ class Completer:
 
     def complete(
         self,
-        sent_pdf: bytes,
+        sent: bytes | SentDocument,
         stamps: Sequence[SignatureStamp],
         record: CompletionRecord,
         *,
@@ -94,11 +104,14 @@ class Completer:
         translator: Translator = ENGLISH,
         language: str = DEFAULT_LANGUAGE,
     ) -> SealedDocument:
-        """Return the sealed document: revision 1 = ``sent_pdf``, then stamps + certificate, then the seal.
+        """Return the sealed document: revision 1 = ``sent_pdf``, then one revision with stamps, certificate and seal.
 
-        Raises ``Conflict`` if ``record.sent_sha256`` is not the hash of ``sent_pdf`` and
-        ``TimestampUnavailable`` if a configured TSA fails (nothing is produced then).
+        ``sent`` is the sent file, or the :class:`SentDocument` the caller parsed it into already (to
+        read its page sizes); it is used once. Raises ``Conflict`` if ``record.sent_sha256`` is not the
+        hash of the sent bytes and ``TimestampUnavailable`` if a configured TSA fails (nothing is
+        produced then).
         """
+        sent_pdf = sent.pdf if isinstance(sent, SentDocument) else sent
         sent_sha256 = hashlib.sha256(sent_pdf).hexdigest()
         if sent_sha256 != record.sent_sha256:
             raise Conflict(
@@ -107,16 +120,28 @@ class Completer:
             )
         if not record.seal_profile:
             record = replace(record, seal_profile=self._sealer.profile)
-        # The sent bytes are parsed once: page count, page sizes and the stamps' revision share one reader.
-        writer = open_sent(sent_pdf)
+        # The sent bytes are parsed once: page count, page sizes, the stamps and the seal share one writer,
+        # and stamps, certificate and seal are written as one incremental update.
+        writer = sent.writer if isinstance(sent, SentDocument) else open_sent(sent_pdf)
         count = _page_count(writer)
-        certificate = self._certificates.render(
-            replace(record, first_page=count + 1),
-            page_size=_last_page_size(writer, count),
-            translator=translator,
-            language=language,
-        )
-        stamped = self._stamper.apply_to(writer, stamps, append_pdf=certificate)
+        plan = plan_overlay(writer, stamps)
+        with self._render_lock:
+            # Stamps and certificate are one WeasyPrint document: one layout, one PDF to import.
+            pages = self._certificates.render(
+                replace(record, first_page=count + 1),
+                page_size=_last_page_size(writer, count),
+                translator=translator,
+                language=language,
+                overlay=plan if stamps else None,
+            )
+        opened = [writer]
+
+        def prepare() -> IncrementalPdfFileWriter:
+            # The writer parsed above, or (when the seal is retried with more room) a fresh one.
+            target = opened.pop() if opened else open_sent(sent_pdf)
+            paint_overlay(target, plan, graft_pages(target, pages, forms=len(plan.sheets)))
+            return target
+
         metadata = SealMetadata(
             envelope_id=record.envelope_id,
             document_id=record.document_id,
@@ -124,5 +149,5 @@ class Completer:
             sent_sha256=sent_sha256,
             sent_length=len(sent_pdf),
         )
-        sealed = self._sealer.seal(stamped, metadata, sealed_at=sealed_at)
+        sealed = self._sealer.seal_update(prepare, metadata, sealed_at=sealed_at)
         return SealedDocument(pdf=sealed, sha256=hashlib.sha256(sealed).hexdigest(), sent_sha256=sent_sha256)

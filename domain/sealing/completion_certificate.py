@@ -22,9 +22,17 @@ from weasyprint.text.fonts import FontConfiguration
 from domain.errors import FieldError, InvalidInput
 from domain.languages import ENGLISH, N_, Translator
 from domain.sealing.html_pages import HtmlPageWriter, sandboxed_template
-from domain.sealing.stamping import format_utc
+from domain.sealing.stamping import (
+    OVERLAY_SHEETS,
+    OVERLAY_STYLE,
+    SCRIPT_FONT_FAMILY,
+    OverlayPlan,
+    format_utc,
+)
 
 A4_POINTS = (595.2756, 841.8898)
+#: Page totals the certificate's stylesheet spells out: enough for any certificate but one with thousands of events.
+_NUMBERED_PAGES = 200
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 #: What each recorded event means, in the words a client reads on the certificate. The codes stay in
@@ -138,14 +146,16 @@ class CompletionRecord:
             )
 
 
-CERTIFICATE_TEMPLATE = """<!doctype html>
+CERTIFICATE_TEMPLATE = (
+    """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ _("Certificate of completion") }}</title><style>
 @page { size: {{ width }}pt {{ height }}pt; margin: 42pt 40pt 48pt 40pt;
   @bottom-left { content: "{{ footer_left }}";
                  font: 7pt "DejaVu Sans", sans-serif; color: #555; }
-  @bottom-right { content: "{{ footer_page_before }}" counter(page) "{{ footer_page_after }}";
+  @bottom-right { content: {{ footer_page }};
                   font: 7pt "DejaVu Sans", sans-serif; color: #555; } }
 @page :first { counter-reset: page {{ first_page }}; }
+@counter-style file-total { system: fixed {{ total_from }}; symbols: {{ total_symbols }}; }
 body { font: 8.5pt/1.35 "DejaVu Sans", "Liberation Sans", sans-serif; color: #111; }
 .letterhead { font-weight: bold; font-size: 9pt; color: #1f3a5f; padding-bottom: 3pt; margin-bottom: 10pt;
   border-bottom: 0.75pt solid #5b7c99; }
@@ -160,7 +170,13 @@ p.note { color: #333; margin: 2pt 0; }
 .small { font-size: 7pt; }
 .event { padding: 1.5pt 0; border-bottom: 0.3pt solid #ddd; break-inside: avoid; overflow-wrap: break-word; }
 .event .when { font-weight: bold; }
+body { margin: 0; }
+.certificate { margin: 8px; }
+"""
+    + OVERLAY_STYLE
+    + """
 </style></head><body>
+<div class="certificate">
 <div class="letterhead">{{ r.issuer|clean }}</div>
 <h1>{{ _("Certificate of completion") }}</h1>
 <p class="note">{% trans issuer=r.issuer|clean %}Issued by {{ issuer }} when every party had signed the document
@@ -221,8 +237,13 @@ recorded in the envelope's audit trail and is covered by the seal.{% endtrans %}
 {% endfor %}
 <p class="note small">{% trans %}Browser and request details of each event are kept in the audit trail and the
 evidence bundle.{% endtrans %}</p>
+</div>
+"""
+    + OVERLAY_SHEETS
+    + """
 </body></html>
 """
+)
 _CERTIFICATE = sandboxed_template(CERTIFICATE_TEMPLATE)
 
 
@@ -250,40 +271,46 @@ class CertificateRenderer:
         page_size: tuple[float, float] = A4_POINTS,
         translator: Translator = ENGLISH,
         language: str = "en",
+        overlay: OverlayPlan | None = None,
     ) -> bytes:
         """Return the certificate as PDF bytes with pages of ``page_size`` points (width, height).
 
         Pages are numbered as part of the whole sealed file ("Page 12 of 13"): the certificate starts
-        at ``record.first_page``. It is laid out once on the guess that it fills one page (the common
-        case) and again only when it runs longer, with the total it then knows. Its words are
+        at ``record.first_page``, and the total is the certificate's own page count (the ``pages``
+        counter) shifted by the pages before it, so one layout knows it. Its words are
         ``translator``'s (``language`` is the page's ``lang``); names, titles and the attestations stay
-        as the signers gave them.
+        as the signers gave them. With ``overlay``, the signature stamps' overlay sheets follow the
+        certificate's pages in the same PDF (one layout and one PDF for both).
         """
         identifier = hashlib.sha256(f"certificate:{record.envelope_id}:{record.sent_sha256}".encode()).digest()[:16]
-        own_pages = 1
+        sheets = len(overlay.sheets) if overlay is not None else 0
+        numbered = _NUMBERED_PAGES
         while True:
-            total = record.first_page - 1 + own_pages
             values = self.context(
-                record, page_size=page_size, total_pages=total, translator=translator, language=language
+                record,
+                page_size=page_size,
+                translator=translator,
+                language=language,
+                overlay=overlay,
+                numbered_pages=numbered,
             )
             document = self._pages.layout(_CERTIFICATE, values)
-            if len(document.pages) == own_pages:
+            own_pages = len(document.pages) - sheets
+            if own_pages <= numbered:
                 return self._pages.write(document, identifier=identifier)
-            own_pages = len(document.pages)
+            # Longer than the totals the stylesheet spells out (thousands of events): lay out again.
+            numbered = own_pages
 
     def html(
         self,
         record: CompletionRecord,
         *,
         page_size: tuple[float, float] = A4_POINTS,
-        total_pages: int,
         translator: Translator = ENGLISH,
         language: str = "en",
     ) -> str:
         """Return the certificate's HTML (what the PDF is laid out from; benchmarks render it raw)."""
-        values = self.context(
-            record, page_size=page_size, total_pages=total_pages, translator=translator, language=language
-        )
+        values = self.context(record, page_size=page_size, translator=translator, language=language)
         return _CERTIFICATE.render(**values)
 
     @staticmethod
@@ -291,15 +318,28 @@ class CertificateRenderer:
         record: CompletionRecord,
         *,
         page_size: tuple[float, float],
-        total_pages: int,
         translator: Translator = ENGLISH,
         language: str = "en",
+        overlay: OverlayPlan | None = None,
+        numbered_pages: int | None = None,
     ) -> dict[str, Any]:
-        """Return the template values of the certificate of ``record`` in a file of ``total_pages`` pages."""
+        """Return the template values of the certificate of ``record`` (and of ``overlay``'s sheets after it).
+
+        The footer's total is ``counter(pages)`` printed through a fixed counter style whose n-th symbol
+        is the file's total when the certificate has n pages (``numbered_pages`` of them are spelled out).
+        """
+        sheets = overlay.sheets if overlay is not None else []
+        numbered = numbered_pages or _NUMBERED_PAGES
+        offset = record.first_page - 1
         t = translator
         names = [s.name for s in record.signers]
         return {
-            **_page_footer(t, str(total_pages)),
+            "sheets": sheets,
+            "script_font": SCRIPT_FONT_FAMILY,
+            "footer_page": _page_footer(t),
+            # The ``pages`` counter also counts the overlay sheets, which come after the certificate.
+            "total_from": len(sheets) + 1,
+            "total_symbols": Markup(" ".join(f'"{offset + n}"' for n in range(1, numbered + 1))),  # noqa: S704 (digits)
             "_": t.gettext,
             "gettext": t.gettext,
             "ngettext": t.ngettext,
@@ -346,7 +386,15 @@ class CertificateRenderer:
         }
 
 
-def _page_footer(t: Translator, total: str) -> dict[str, Markup]:
-    """Split "Page N of M" around N, which the stylesheet fills in with its page counter."""
-    before, _, after = (t.gettext("Page %(page)s of %(total)s") % {"page": "\x00", "total": total}).partition("\x00")
-    return {"footer_page_before": _css_text(before), "footer_page_after": _css_text(after)}
+def _page_footer(t: Translator) -> Markup:
+    """Return the CSS ``content`` of "Page N of M": N is the page counter, M the file's total (see ``context``)."""
+    words = t.gettext("Page %(page)s of %(total)s") % {"page": "\x00", "total": "\x01"}
+    parts: list[str] = []
+    for piece in re.split("([\x00\x01])", words):
+        if piece == "\x00":
+            parts.append("counter(page)")
+        elif piece == "\x01":
+            parts.append("counter(pages, file-total)")
+        elif piece:
+            parts.append(f'"{_css_text(piece)}"')
+    return Markup(" ".join(parts))  # noqa: S704  (CSS-escaped text and two fixed counters)

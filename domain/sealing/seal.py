@@ -270,17 +270,29 @@ class Sealer:
 
         Raises ``TimestampUnavailable`` if a configured TSA fails; nothing is returned then.
         """
+        return self.seal_update(lambda: _open(pdf), metadata, sealed_at=sealed_at)
+
+    def seal_update(
+        self, prepare: Callable[[], IncrementalPdfFileWriter], metadata: SealMetadata, *, sealed_at: datetime
+    ) -> bytes:
+        """Seal the document ``prepare()`` returns together with the changes it holds, in one revision.
+
+        ``prepare`` opens the document and makes the changes to seal (stamps, appended pages); the
+        seal goes into the same incremental update, so the file is parsed and written once. It is
+        called again, for a fresh writer, in the rare case that the seal outgrows its reserved space.
+        Raises ``TimestampUnavailable`` if a configured TSA fails; nothing is returned then.
+        """
         if sealed_at.tzinfo is None:
             raise ValueError("sealed_at must be timezone-aware")
         reserved = self._reservation()
         try:
             try:
-                sealed = self._seal(pdf, metadata, sealed_at, reserved)
+                sealed = self._seal(prepare(), metadata, sealed_at, reserved)
             except SigningError as exc:
                 if "larger than expected" not in str(exc):
                     raise
                 # A TSA that embeds a long chain can outgrow the reservation: retry once with room to spare.
-                sealed = self._seal(pdf, metadata, sealed_at, reserved * 4)
+                sealed = self._seal(prepare(), metadata, sealed_at, reserved * 4)
         except (SigningError, PathError, ValidationError) as exc:
             if not self.long_term:
                 raise
@@ -339,13 +351,9 @@ class Sealer:
         signers.PdfTimeStamper(self._timestamper).timestamp_pdf(writer, _MD, output=out)
         return out.getvalue()
 
-    def _seal(self, pdf: bytes, metadata: SealMetadata, sealed_at: datetime, reserved: int) -> bytes:
-        try:
-            writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-        except (PdfError, ValueError) as exc:
-            raise InvalidInput(
-                "The document to seal is not a readable PDF.", errors=[FieldError("pdf", str(exc))]
-            ) from exc
+    def _seal(
+        self, writer: IncrementalPdfFileWriter, metadata: SealMetadata, sealed_at: datetime, reserved: int
+    ) -> bytes:
         keep_pdfa(writer)
         vc = self._vc_factory() if self._vc_factory is not None else None
         meta = signers.PdfSignatureMetadata(
@@ -364,3 +372,11 @@ class Sealer:
         out = BytesIO()
         pdf_signer.sign_pdf(writer, output=out, bytes_reserved=reserved)
         return out.getvalue()
+
+
+def _open(pdf: bytes) -> IncrementalPdfFileWriter:
+    """Open ``pdf`` for an incremental update (``InvalidInput`` if it is no PDF)."""
+    try:
+        return IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    except (PdfError, ValueError) as exc:
+        raise InvalidInput("The document to seal is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc

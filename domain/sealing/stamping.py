@@ -74,15 +74,15 @@ class SignatureStamp:
     fill_lines: bool = False
 
 
-_OVERLAY = sandboxed_template(
-    """<!doctype html>
-<html><head><meta charset="utf-8"><style>
+#: The overlay's stylesheet: one named page per stamped page, of that page's size, without margins or
+#: margin boxes (so the sheets can share a document with the certificate of completion).
+OVERLAY_STYLE = """
 {% for sheet in sheets %}
-@page sheet{{ loop.index0 }} { size: {{ sheet.width }}pt {{ sheet.height }}pt; margin: 0; }
+@page sheet{{ loop.index0 }} { size: {{ sheet.width }}pt {{ sheet.height }}pt; margin: 0;
+  @bottom-left { content: none; } @bottom-right { content: none; } }
 .sheet{{ loop.index0 }} { page: sheet{{ loop.index0 }}; height: {{ sheet.height }}pt; }
 {% endfor %}
-html, body { margin: 0; padding: 0; background: transparent; }
-.sheet { position: relative; width: 100%; break-after: page; overflow: hidden; }
+.sheet { position: relative; width: 100%; break-after: page; overflow: hidden; margin: 0; }
 .stamp { position: absolute; overflow: hidden; color: #1a1a1a;
          font-family: "DejaVu Sans", "Liberation Sans", sans-serif; }
 .mark { overflow: hidden; white-space: nowrap; }
@@ -90,7 +90,9 @@ html, body { margin: 0; padding: 0; background: transparent; }
 .typed { font-family: "{{ script_font }}", cursive; color: #10206b; }
 .rule { border-top: 0.5pt solid #444; }
 .line { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.15; }
-</style></head><body>
+"""
+#: The overlay's markup: one sheet per stamped page, each stamp absolutely placed in its box.
+OVERLAY_SHEETS = """
 {% for sheet in sheets %}
 <div class="sheet sheet{{ loop.index0 }}">
 {% for s in sheet.stamps %}
@@ -116,8 +118,13 @@ html, body { margin: 0; padding: 0; background: transparent; }
 {% endfor %}
 </div>
 {% endfor %}
-</body></html>
 """
+_OVERLAY = sandboxed_template(
+    '<!doctype html>\n<html><head><meta charset="utf-8"><style>'
+    + OVERLAY_STYLE
+    + "html, body { margin: 0; padding: 0; background: transparent; }\n</style></head><body>"
+    + OVERLAY_SHEETS
+    + "</body></html>\n"
 )
 
 
@@ -227,12 +234,84 @@ def _lines(stamp: SignatureStamp, page_height: float) -> list[dict[str, object]]
     return placed
 
 
+@dataclass
+class SentDocument:
+    """The sent PDF parsed once: its bytes and a writer over them, ready for the completing update."""
+
+    pdf: bytes
+    writer: IncrementalPdfFileWriter
+
+    @classmethod
+    def open(cls, sent_pdf: bytes) -> SentDocument:
+        """Parse ``sent_pdf`` (``InvalidInput`` if it is no PDF)."""
+        return cls(pdf=sent_pdf, writer=open_sent(sent_pdf))
+
+
 def open_sent(sent_pdf: bytes) -> IncrementalPdfFileWriter:
     """Parse the sent document once, ready for an incremental update (``InvalidInput`` if it is no PDF)."""
     try:
         return IncrementalPdfFileWriter(BytesIO(sent_pdf), strict=False)
     except (PdfError, ValueError) as exc:
         raise InvalidInput("The sent document is not a readable PDF.", errors=[FieldError("pdf", str(exc))]) from exc
+
+
+@dataclass(frozen=True)
+class OverlayPlan:
+    """Where the stamps of a document go: the stamped pages, their origins and the overlay sheets' values."""
+
+    page_indices: list[int]
+    origins: list[tuple[float, float]]
+    sheets: list[dict[str, object]]
+
+
+def plan_overlay(writer: IncrementalPdfFileWriter, stamps: Sequence[SignatureStamp]) -> OverlayPlan:
+    """Check ``stamps`` against the document and lay out one overlay sheet per stamped page (no rendering)."""
+    page_count = int(writer.root["/Pages"]["/Count"])
+    by_page: dict[int, list[tuple[int, SignatureStamp]]] = {}
+    for index, stamp in enumerate(stamps):
+        if not 0 <= stamp.box.page_index < page_count:
+            raise InvalidInput(
+                "A signature box names a page the document does not have.",
+                errors=[FieldError(f"stamps[{index}].box.page_index", f"0..{page_count - 1}")],
+            )
+        by_page.setdefault(stamp.box.page_index, []).append((index, stamp))
+    page_indices = sorted(by_page)
+    sheets: list[dict[str, object]] = []
+    origins = []
+    for page_index in page_indices:
+        page_ref, _ = writer.find_page_for_modification(page_index)
+        x0, y0, width, height = _page_size(page_ref.get_object())
+        origins.append((x0, y0))
+        sheets.append(
+            {
+                "width": round(width, 4),
+                "height": round(height, 4),
+                "stamps": [_layout(i, s, width, height) for i, s in by_page[page_index]],
+            }
+        )
+    return OverlayPlan(page_indices=page_indices, origins=origins, sheets=sheets)
+
+
+def paint_overlay(
+    writer: IncrementalPdfFileWriter, plan: OverlayPlan, xobjects: Sequence[generic.IndirectObject]
+) -> None:
+    """Paint each overlay sheet (a form XObject, in ``plan`` order) over the page it was made for."""
+    for sheet_index, page_index in enumerate(plan.page_indices):
+        name = _free_xobject_name(writer, page_index)
+        x0, y0 = plan.origins[sheet_index]
+        # Wrap the original content in q/Q so a transform it leaves active cannot move the stamps.
+        writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=b"q")), prepend=True)
+        writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=b"Q")))
+        paint = b"q 1 0 0 1 %.4f %.4f cm /%s Do Q" % (x0, y0, name.encode("ascii"))
+        resources = generic.DictionaryObject(
+            {pdf_name("/XObject"): generic.DictionaryObject({pdf_name("/" + name): xobjects[sheet_index]})}
+        )
+        writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=paint)), resources)
+
+
+def overlay_context(plan: OverlayPlan) -> dict[str, object]:
+    """Return the template values of the overlay sheets of ``plan`` (:data:`OVERLAY_STYLE`, :data:`OVERLAY_SHEETS`)."""
+    return {"sheets": plan.sheets, "script_font": SCRIPT_FONT_FAMILY}
 
 
 class Stamper:
@@ -263,56 +342,17 @@ class Stamper:
     ) -> bytes:
         """Like :meth:`apply`, on a sent document already opened with :func:`open_sent` (parsed once)."""
         if stamps:
-            self._stamp(writer, stamps)
+            plan = plan_overlay(writer, stamps)
+            overlay_pdf = self._pages.write_pdf(_OVERLAY, overlay_context(plan), identifier=b"undersign-stamps")
+            overlay = PdfFileReader(BytesIO(overlay_pdf))
+            xobjects = [writer.import_page_as_xobject(overlay, page_ix=i) for i in range(len(plan.page_indices))]
+            paint_overlay(writer, plan, xobjects)
         if append_pdf is not None:
-            _append_pages(writer, append_pdf)
+            graft_pages(writer, append_pdf)
         keep_pdfa(writer)
         out = BytesIO()
         writer.write(out)
         return out.getvalue()
-
-    def _stamp(self, writer: IncrementalPdfFileWriter, stamps: Sequence[SignatureStamp]) -> None:
-        page_count = int(writer.root["/Pages"]["/Count"])
-        by_page: dict[int, list[tuple[int, SignatureStamp]]] = {}
-        for index, stamp in enumerate(stamps):
-            if not 0 <= stamp.box.page_index < page_count:
-                raise InvalidInput(
-                    "A signature box names a page the document does not have.",
-                    errors=[FieldError(f"stamps[{index}].box.page_index", f"0..{page_count - 1}")],
-                )
-            by_page.setdefault(stamp.box.page_index, []).append((index, stamp))
-        page_indices = sorted(by_page)
-        sheets = []
-        origins = []
-        for page_index in page_indices:
-            page_ref, _ = writer.find_page_for_modification(page_index)
-            x0, y0, width, height = _page_size(page_ref.get_object())
-            origins.append((x0, y0))
-            sheets.append(
-                {
-                    "width": round(width, 4),
-                    "height": round(height, 4),
-                    "stamps": [_layout(i, s, width, height) for i, s in by_page[page_index]],
-                }
-            )
-        overlay_pdf = self._pages.write_pdf(
-            _OVERLAY, {"sheets": sheets, "script_font": SCRIPT_FONT_FAMILY}, identifier=b"undersign-stamps"
-        )
-        overlay = PdfFileReader(BytesIO(overlay_pdf))
-        for sheet_index, page_index in enumerate(page_indices):
-            xobject_ref = writer.import_page_as_xobject(overlay, page_ix=sheet_index)
-            name = _free_xobject_name(writer, page_index)
-            x0, y0 = origins[sheet_index]
-            # Wrap the original content in q/Q so a transform it leaves active cannot move the stamps.
-            writer.add_stream_to_page(
-                page_index, writer.add_object(generic.StreamObject(stream_data=b"q")), prepend=True
-            )
-            writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=b"Q")))
-            paint = b"q 1 0 0 1 %.4f %.4f cm /%s Do Q" % (x0, y0, name.encode("ascii"))
-            resources = generic.DictionaryObject(
-                {pdf_name("/XObject"): generic.DictionaryObject({pdf_name("/" + name): xobject_ref})}
-            )
-            writer.add_stream_to_page(page_index, writer.add_object(generic.StreamObject(stream_data=paint)), resources)
 
 
 def _free_xobject_name(writer: IncrementalPdfFileWriter, page_index: int) -> str:
@@ -326,16 +366,71 @@ def _free_xobject_name(writer: IncrementalPdfFileWriter, page_index: int) -> str
     return f"{_XOBJECT_PREFIX}{n}"
 
 
-def _append_pages(writer: IncrementalPdfFileWriter, append_pdf: bytes) -> None:
-    """Graft the page tree of ``append_pdf`` under the document's page tree root.
+_CARRIED = "/UndersignOverlays"
 
-    One import call copies every page with shared fonts once; the subtree keeps its own pages
-    intact, and explicit /Rotate and /CropBox stop it inheriting the host document's values.
+
+def graft_pages(writer: IncrementalPdfFileWriter, pdf: bytes, *, forms: int = 0) -> list[generic.IndirectObject]:
+    """Append the pages of ``pdf`` but its last ``forms``, and return those last pages as form XObjects.
+
+    Everything is imported in one call, so fonts and images the appended pages and the XObjects share
+    are copied once. The appended pages form a subtree under the document's page tree root, with an
+    explicit /Rotate and /CropBox so they do not inherit the host document's values. A page turned
+    into an XObject keeps its content stream (now a form of the page's size) and its resources.
     """
-    appendix = PdfFileReader(BytesIO(append_pdf))
+    source = PdfFileReader(BytesIO(pdf))
+    tree = source.root["/Pages"]
+    kids = list(tree["/Kids"])
+    # WeasyPrint writes a flat page tree: every kid is a page.
+    keep = len(kids) - forms
+    if not 0 < keep <= len(kids):
+        raise ValueError(f"cannot keep {forms} of {len(kids)} pages as forms and append the rest")
+    carry = generic.ArrayObject()
+    for kid in kids[keep:]:
+        page = kid.get_object()
+        carry.append(
+            generic.DictionaryObject(
+                {
+                    pdf_name("/Contents"): page.raw_get("/Contents"),
+                    pdf_name("/Resources"): page.raw_get("/Resources"),
+                    pdf_name("/BBox"): page["/MediaBox"],
+                }
+            )
+        )
+    # The parsed tree is edited in memory only: it lists the pages to append, and carries the pages to
+    # turn into XObjects, so that one import copies both (and what they share once).
+    tree[pdf_name("/Kids")] = generic.ArrayObject(kids[:keep])
+    tree[pdf_name("/Count")] = generic.NumberObject(keep)
+    tree[pdf_name(_CARRIED)] = carry
+    subtree_ref = writer.import_object(source.root.raw_get("/Pages"))
+    assert isinstance(subtree_ref, generic.IndirectObject)  # a reference imports as a reference
+    subtree = subtree_ref.get_object()
+    carried = subtree.pop(_CARRIED)
+    xobjects = [_as_form(writer, form) for form in carried]
+    _attach_subtree(writer, subtree_ref)
+    return xobjects
+
+
+def _as_form(writer: IncrementalPdfFileWriter, form: generic.DictionaryObject) -> generic.IndirectObject:
+    """Turn an imported page's content stream into a form XObject with the page's resources and box."""
+    contents = form["/Contents"]
+    if isinstance(contents, generic.ArrayObject):
+        stream = generic.StreamObject(stream_data=b"".join(part.get_object().data for part in contents))
+        stream.compress()
+        ref = writer.add_object(stream)
+    else:
+        ref = form.raw_get("/Contents")
+    stream = ref.get_object()
+    stream[pdf_name("/Type")] = pdf_name("/XObject")
+    stream[pdf_name("/Subtype")] = pdf_name("/Form")
+    stream[pdf_name("/BBox")] = form["/BBox"]
+    stream[pdf_name("/Resources")] = form.raw_get("/Resources")
+    return ref
+
+
+def _attach_subtree(writer: IncrementalPdfFileWriter, subtree_ref: generic.IndirectObject) -> None:
+    """Hang an imported page tree under the document's page tree root, after the existing pages."""
     root_pages_ref = writer.root.raw_get("/Pages")
     root_pages = root_pages_ref.get_object()
-    subtree_ref = writer.import_object(appendix.root.raw_get("/Pages"))
     subtree = subtree_ref.get_object()
     subtree[pdf_name("/Parent")] = root_pages_ref
     subtree[pdf_name("/Rotate")] = generic.NumberObject(0)

@@ -24,7 +24,7 @@ from tests.support.tsa import LocalTsa
 
 
 class TestComplete:
-    def test_three_revisions_sent_then_stamps_then_seal(
+    def test_two_revisions_sent_then_stamps_certificate_and_seal(
         self,
         completer: Completer,
         sent_pdf: bytes,
@@ -35,17 +35,41 @@ class TestComplete:
         pdfsig: Callable[[Path], Any],
         pdftext: Callable[..., str],
     ) -> None:
-        """The result has revision 1 = sent bytes, 2 = stamps + certificate, 3 = the seal, valid in pdfsig."""
+        """Revision 1 = sent bytes, revision 2 = stamps, certificate and the seal over them, valid in pdfsig."""
         done = completer.complete(sent_pdf, stamps, record, sealed_at=now)
         assert done.pdf.startswith(sent_pdf)
         reader = PdfFileReader(BytesIO(done.pdf))
-        assert reader.xrefs.total_revisions == 3
-        assert reader.embedded_signatures[0].signed_revision == 2
+        assert reader.xrefs.total_revisions == 2
+        assert reader.embedded_signatures[0].signed_revision == 1
         path = tmp_path / "done.pdf"
         path.write_bytes(done.pdf)
         result = pdfsig(path)
         assert result.signature_valid and result.total_document_signed, result.output
         assert record.sent_sha256 in " ".join(pdftext(path).split())
+
+    def test_stamps_sit_in_their_boxes_and_the_certificate_follows(
+        self,
+        completer: Completer,
+        sent_pdf: bytes,
+        stamps: tuple[SignatureStamp, ...],
+        record: CompletionRecord,
+        now: datetime,
+        tmp_path: Path,
+        pdftext: Callable[..., str],
+    ) -> None:
+        """Each box shows its signer's stamp, and the pages after the document are the numbered certificate."""
+        done = completer.complete(sent_pdf, stamps, record, sealed_at=now)
+        path = tmp_path / "done.pdf"
+        path.write_bytes(done.pdf)
+        client_text = pdftext(path, page=1, crop=stamps[0].box)
+        assert "Alice Client" in client_text and "Bob Provider" not in client_text
+        assert "Bob Provider" in pdftext(path, page=1, crop=stamps[1].box)
+        sent_pages = int(PdfFileReader(BytesIO(sent_pdf)).root["/Pages"]["/Count"])
+        total = int(PdfFileReader(BytesIO(done.pdf)).root["/Pages"]["/Count"])
+        assert total > sent_pages
+        certificate = " ".join(pdftext(path, page=sent_pages + 1).split())
+        assert "Certificate of completion" in certificate
+        assert f"Page {sent_pages + 1} of {total}" in certificate
 
     def test_certificate_pages_match_the_document_page_size(
         self,
