@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
-from envelope_fixture import Deployment, deployment, invitation_links
+from envelope_fixture import Deployment, client_body, deployment, invitation_links
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from readme_figures import load_average, update_readme
@@ -190,17 +190,7 @@ def send_envelopes(base: str, dep: Deployment, count: int, tag: str, seen: dict[
     async def one(api: httpx.AsyncClient, gate: asyncio.Semaphore, number: int) -> tuple[str, list[str]]:
         emails = [f"{tag}-{number}-{i}@bench.example" for i in range(2)]
         async with gate:
-            client = await api.post(
-                "/v1/clients",
-                json={
-                    "legal_name": f"Bench Client {tag}-{number} Ltd.",
-                    "short_name": "Bench",
-                    "address": "1 Bench St",
-                    "jurisdiction": "CA-BC",
-                    "billing_email": "ap@bench.example",
-                    "primary_contact": {"name": "Pat", "title": "Owner", "email": "pat@bench.example"},
-                },
-            )
+            client = await api.post("/v1/clients", json=client_body(f"Bench Client {tag}-{number} Ltd."))
             client.raise_for_status()
             document = await api.post(
                 "/v1/documents", json={"template": "msa/msa", "client_id": client.json()["id"], "variables": _SAMPLE}

@@ -44,6 +44,18 @@ def _text(raw: bytes) -> str:
     return ""
 
 
+def client_body(legal_name: str) -> dict[str, Any]:
+    """Return the ``POST /v1/clients`` body of a bench client called ``legal_name``."""
+    return {
+        "legal_name": legal_name,
+        "short_name": "Bench",
+        "address": "1 Bench St",
+        "jurisdiction": "CA-BC",
+        "billing_email": "ap@bench.example",
+        "primary_contact": {"name": "Pat", "title": "Owner", "email": "pat@bench.example"},
+    }
+
+
 def invitation_links(outbox: Path, seen: dict[str, str]) -> dict[str, str]:
     """Add to ``seen`` (file name -> "address link") the outbox's mails not read yet; return address -> link path.
 
@@ -93,14 +105,7 @@ class Deployment:
         client = self.client.post(
             "/v1/clients",
             headers=self.headers,
-            json={
-                "legal_name": f"Bench Client {len(list(self._outbox()))} Ltd.",
-                "short_name": "Bench",
-                "address": "1 Bench St",
-                "jurisdiction": "CA-BC",
-                "billing_email": "ap@bench.example",
-                "primary_contact": {"name": "Pat", "title": "Owner", "email": "pat@bench.example"},
-            },
+            json=client_body(f"Bench Client {len(list(self._outbox()))} Ltd."),
         )
         client.raise_for_status()
         document = self.client.post(
