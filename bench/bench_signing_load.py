@@ -521,11 +521,12 @@ def main() -> None:
                 soak_samples = sampler.since(soak_start)
             finally:
                 _ABORT.set()
-                sampler.stop()
-                pool.shutdown(wait=False, cancel_futures=True)
+                # The processes first: nothing below may leave a server running.
                 for process in (raw, server, worker):
                     if process is not None:
                         _stop(process)
+                sampler.stop()
+                pool.shutdown(wait=False, cancel_futures=True)
     lines = [
         f"{len(links)} concurrent signers ({len(sent)} two-signer MSAs, {pages} pages each) on loopback: "
         f"`undersign serve --workers {args.workers}` + `undersign worker`, PostgreSQL",
