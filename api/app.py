@@ -16,6 +16,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from api import console
+from api.admission import AdmissionMiddleware
 from api.api_docs import install_api_docs
 from api.idempotency import IdempotencyMiddleware
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -112,9 +113,15 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
     if runtime is not None:
         app.state.runtime = runtime
     install_problem_handlers(app)
-    limits = (runtime.settings if runtime is not None else settings or Settings()).server
+    chosen = runtime.settings if runtime is not None else settings or Settings()
+    limits = chosen.server
     app.add_middleware(IdempotencyMiddleware)  # innermost: sees the body after the size limit
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.max_body_bytes)
+    # No more requests at work than pooled connections: a burst queues here instead of timing out on the pool.
+    pool = chosen.database
+    app.add_middleware(
+        AdmissionMiddleware, slots=pool.pool_size + pool.max_overflow, queue_seconds=limits.queue_seconds
+    )
     app.add_middleware(AccessLogMiddleware)  # inside the request id, outside everything that can answer
     app.add_middleware(RequestIdMiddleware)
     install_observability(app)

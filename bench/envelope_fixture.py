@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,37 @@ def _text(raw: bytes) -> str:
             payload = part.get_payload(decode=True)
             return payload.decode() if isinstance(payload, bytes) else ""
     return ""
+
+
+def client_body(legal_name: str) -> dict[str, Any]:
+    """Return the ``POST /v1/clients`` body of a bench client called ``legal_name``."""
+    return {
+        "legal_name": legal_name,
+        "short_name": "Bench",
+        "address": "1 Bench St",
+        "jurisdiction": "CA-BC",
+        "billing_email": "ap@bench.example",
+        "primary_contact": {"name": "Pat", "title": "Owner", "email": "pat@bench.example"},
+    }
+
+
+def invitation_links(outbox: Path, seen: dict[str, str]) -> dict[str, str]:
+    """Add to ``seen`` (file name -> "address link") the outbox's mails not read yet; return address -> link path.
+
+    Only mails carrying a signing link count; the address is the mail's ``To``.
+    """
+    for path in outbox.glob("*.eml"):
+        if path.name in seen:
+            continue
+        raw = path.read_bytes()
+        found = LINK.search(_text(raw))
+        seen[path.name] = f"{parseaddr(message_from_bytes(raw).get('To', ''))[1]} {found.group(1)}" if found else ""
+    links: dict[str, str] = {}
+    for entry in seen.values():
+        if entry:
+            address, link = entry.rsplit(" ", 1)
+            links[address.strip().lower()] = link
+    return links
 
 
 @dataclass
@@ -73,14 +105,7 @@ class Deployment:
         client = self.client.post(
             "/v1/clients",
             headers=self.headers,
-            json={
-                "legal_name": f"Bench Client {len(list(self._outbox()))} Ltd.",
-                "short_name": "Bench",
-                "address": "1 Bench St",
-                "jurisdiction": "CA-BC",
-                "billing_email": "ap@bench.example",
-                "primary_contact": {"name": "Pat", "title": "Owner", "email": "pat@bench.example"},
-            },
+            json=client_body(f"Bench Client {len(list(self._outbox()))} Ltd."),
         )
         client.raise_for_status()
         document = self.client.post(

@@ -181,6 +181,13 @@ class ServerSettings(BaseModel):
     public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL used in emailed links")
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest accepted request body")
     trusted_proxies: list[str] = Field(default_factory=list, description="Proxy IPs whose X-Forwarded-For is believed")
+    queue_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="Longest a request waits for one of the process's slots (one per pooled database connection) "
+        "before it answers 503 with Retry-After",
+    )
 
 
 class RenderSettings(BaseModel):
