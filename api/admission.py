@@ -11,9 +11,17 @@ Here a request waits for a slot before any thread or connection is taken, in the
 waiting costs nothing, for at most ``queue_seconds``; after that it answers 503 problem+json with
 ``Retry-After`` (a person's browser gets the plain busy page), and nothing has been done. Health
 probes and metrics are never queued.
+
+Two lanes: a request that records what a person did (any method but GET and HEAD: a signature, a
+consent, a decline, a staff form) takes the next free slot before any page or image load waiting
+beside it. In a burst the reads are many and each is cheap to retry; the click that commits a
+signature is one, and its person is the one left staring at a spinner. Within a lane, first come,
+first served; a read still runs as soon as no action is waiting.
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 import anyio
 from starlette.requests import Request
@@ -22,17 +30,61 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.problems import problem_response
 
 _NEVER_QUEUED = frozenset({"/healthz", "/readyz", "/metrics"})
+_READS = frozenset({"GET", "HEAD"})
+ACTIONS, READS = 0, 1
+
+
+class Slots:
+    """A counting semaphore with two lanes: a freed slot goes to the oldest waiting action, else the oldest read."""
+
+    def __init__(self, count: int) -> None:
+        """Start with ``count`` free slots."""
+        self.free = count
+        self._waiting: tuple[deque[anyio.Event], deque[anyio.Event]] = (deque(), deque())
+
+    async def acquire(self, lane: int) -> None:
+        """Take a slot, waiting in ``lane`` (``ACTIONS`` or ``READS``) while none is free or others wait ahead."""
+        if self.free > 0 and not (self._waiting[ACTIONS] or (lane == READS and self._waiting[READS])):
+            self.free -= 1
+            return
+        granted = anyio.Event()
+        self._waiting[lane].append(granted)
+        try:
+            await granted.wait()
+        except BaseException:
+            if granted.is_set():
+                self.release()  # handed a slot just as the wait was cancelled: pass it on
+            else:
+                self._waiting[lane].remove(granted)
+            raise
+
+    @property
+    def waiting(self) -> int:
+        """How many requests wait for a slot now, in both lanes."""
+        return len(self._waiting[ACTIONS]) + len(self._waiting[READS])
+
+    def release(self) -> None:
+        """Hand the slot to the next waiter (actions first), or free it."""
+        for waiting in self._waiting:
+            if waiting:
+                waiting.popleft().set()
+                return
+        self.free += 1
 
 
 class AdmissionMiddleware:
-    """Let at most ``slots`` requests into the app at once; the others wait up to ``queue_seconds``, then 503."""
+    """Let at most ``slots`` requests into the app at once (actions first); the others wait up to ``queue_seconds``."""
 
     def __init__(self, app: ASGIApp, slots: int, queue_seconds: float) -> None:
         """Wrap ``app``; ``slots`` is the database pool's capacity (pool size plus overflow)."""
         self.app = app
         self.slots = slots
         self.queue_seconds = queue_seconds
-        self._free: anyio.Semaphore | None = None  # made in the server's event loop, at the first request
+        self._free: Slots | None = None  # made in the server's event loop, at the first request
+
+    def waiting(self) -> int:
+        """How many requests wait for a slot now."""
+        return self._free.waiting if self._free is not None else 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wait for a slot (or answer 503 once ``queue_seconds`` have passed), then run the request."""
@@ -40,10 +92,10 @@ class AdmissionMiddleware:
             await self.app(scope, receive, send)
             return
         if self._free is None:
-            self._free = anyio.Semaphore(self.slots)
+            self._free = Slots(self.slots)
         admitted = False
         with anyio.move_on_after(self.queue_seconds):
-            await self._free.acquire()
+            await self._free.acquire(READS if scope["method"] in _READS else ACTIONS)
             admitted = True  # no await between: the deadline cannot cancel a slot already taken
         if not admitted:
             busy = problem_response(

@@ -119,9 +119,9 @@ def create_app(runtime: Runtime | None = None, *, settings: Settings | None = No
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.max_body_bytes)
     # No more requests at work than pooled connections: a burst queues here instead of timing out on the pool.
     pool = chosen.database
-    app.add_middleware(
-        AdmissionMiddleware, slots=pool.pool_size + pool.max_overflow, queue_seconds=limits.queue_seconds
-    )
+    connections = pool.pool_size + pool.max_overflow
+    slots = min(limits.concurrent_requests or connections, connections)
+    app.add_middleware(AdmissionMiddleware, slots=slots, queue_seconds=limits.queue_seconds)
     app.add_middleware(AccessLogMiddleware)  # inside the request id, outside everything that can answer
     app.add_middleware(RequestIdMiddleware)
     install_observability(app)

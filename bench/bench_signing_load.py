@@ -448,6 +448,9 @@ def main() -> None:
     parser.add_argument("--soak-minutes", type=float, default=15.0, help="0 for no soak")
     parser.add_argument("--soak-batch", type=int, default=10, help="envelopes sent and signed per soak wave")
     parser.add_argument("--raw-rounds", type=int, default=2, help="raw rounds before and after the wave (each)")
+    parser.add_argument(
+        "--concurrent-requests", type=int, default=None, help="UNDERSIGN_SERVER__CONCURRENT_REQUESTS (unset: the pool)"
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request before it is an error")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE, help="scratch PostgreSQL database (recreated)")
     parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
@@ -458,7 +461,10 @@ def main() -> None:
     with deployment(port=port, database_url=args.database_url) as dep:
         logs = dep.settings.data_dir
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("UNDERSIGN_")}
-        env = {**inherited, **dep.env()}
+        # The API only records and enqueues, as in production: `undersign worker` runs every task.
+        env = {**inherited, **dep.env(), "UNDERSIGN_TASKS__IN_API": "false"}
+        if args.concurrent_requests:
+            env["UNDERSIGN_SERVER__CONCURRENT_REQUESTS"] = str(args.concurrent_requests)
         undersign = str(Path(sys.executable).with_name("undersign"))
         with (logs / "serve.log").open("ab") as serve_log, (logs / "worker.log").open("ab") as worker_log:
             server = _start([undersign, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
@@ -529,7 +535,8 @@ def main() -> None:
                 pool.shutdown(wait=False, cancel_futures=True)
     lines = [
         f"{len(links)} concurrent signers ({len(sent)} two-signer MSAs, {pages} pages each) on loopback: "
-        f"`undersign serve --workers {args.workers}` + `undersign worker`, PostgreSQL",
+        f"`undersign serve --workers {args.workers}` + `undersign worker`, PostgreSQL"
+        + (f", {args.concurrent_requests} requests at work per process" if args.concurrent_requests else ""),
         f"load average: {load_start} at start, {load_average()} at end",
         f"wave: {ours.requests()} requests in {wall:.1f} s; raw = bare FastAPI/uvicorn ({args.workers} workers), "
         f"same requests and concurrency, median of {len(raw_tallies)} rounds",

@@ -120,10 +120,16 @@ def _details(action: str, payload: Mapping[str, Any] | None, event: AuditEvent) 
         parts.append(f"method: {'drawn signature' if data.get('method') == 'drawn' else 'typed name'}")
         if data.get("attestation"):
             parts.append(str(data["attestation"]))
+        if data.get("seen"):
+            parts.append(f"shown before signing: {data['seen']}")
     elif action == "signer.declined":
         parts.append(f"reason given: {data.get('reason', '')}")
+        if data.get("seen"):
+            parts.append(f"shown before declining: {data['seen']}")
     elif action == "signer.consented":
         parts.append(f"disclosure version {data.get('disclosure_version', '')}")
+    elif action == "signer.viewed" and "page" in data and "pages" in data:
+        parts.append(f"first page shown: page {data['page']} of {data['pages']}")
     elif action == "signer.viewed" and "pages" in data:
         parts.append(f"{data['pages']} page(s) shown")
     elif data.get("reason") and isinstance(data["reason"], str):

@@ -280,8 +280,11 @@ class SigningService:
     def record_page_view(self, token: str, index: int, count: int, caller: Caller) -> None:
         """Record that page ``index`` was delivered to the signer (once per page).
 
-        The first page delivered is ``signer.viewed`` (which moves a risk letter to "viewed"); later
-        pages are ``signer.page_viewed``; each names the page and what has been seen so far.
+        The first page delivered is chained as ``signer.viewed`` (which moves a risk letter to "viewed"),
+        naming the page. Later pages are added to the signer's record of pages seen, which the signature
+        (``signer.signed``) or the refusal (``signer.declined``) chains with the page list: one event per
+        signer instead of one per page, because every chained event queues for the chain's head and a
+        browser fetches all the pages at once.
         """
         self._record_page(token, index, count, caller)
 
@@ -296,17 +299,17 @@ class SigningService:
             signer, viewed_at=signer.viewed_at or now, viewed_pages=tuple(sorted({*signer.viewed_pages, index}))
         )
         envelope = self._save(envelope, signer)
+        if not first:
+            return
         detail = {
             "view": "page_image",
             "page": index + 1,
             "pages": count,
             "seen": pages_seen(signer.viewed_pages, count),
         }
-        action = "signer.viewed" if first else "signer.page_viewed"
-        self._recorder.record(envelope, action, actor, signer=signer, detail=detail)
-        if first:
-            for listener in self._listeners:
-                listener.envelope_viewed(actor, envelope.id, envelope.document_id, envelope.version, now)
+        self._recorder.record(envelope, "signer.viewed", actor, signer=signer, detail=detail)
+        for listener in self._listeners:
+            listener.envelope_viewed(actor, envelope.id, envelope.document_id, envelope.version, now)
 
     # -- whole-document views: the reading view and the PDF ----------------------------------------------
 
@@ -597,7 +600,16 @@ class SigningService:
             envelope, status=EnvelopeStatus.DECLINED, ended_at=now, end_reason=reason, next_reminder_at=None
         )
         self._envelopes.update(envelope)
-        self._recorder.record(envelope, "signer.declined", actor, signer=signer, detail={"reason": reason})
+        page_count = self._pages.ready(envelope.sent_sha256) or 0
+        detail: dict[str, object] = {
+            "reason": reason,
+            # What the signer had been shown before refusing (page views after the first are chained here).
+            "viewed_pages": [p + 1 for p in signer.viewed_pages],
+            "views_delivered": list(signer.delivered_views),
+            "page_count": page_count,
+            "seen": pages_seen(signer.viewed_pages, page_count),
+        }
+        self._recorder.record(envelope, "signer.declined", actor, signer=signer, detail=detail)
         for listener in self._listeners:
             listener.envelope_declined(actor, envelope.id, envelope.document_id, envelope.version, now, reason)
         return envelope, self._notices.declined(envelope, signer, actor)

@@ -31,5 +31,6 @@ def render_and_store(runtime: Runtime, sha256: str, key: str, version_id: str | 
 
 
 def page_image(runtime: Runtime, sha256: str, index: int) -> bytes:
-    """Return the stored PNG of page ``index`` (0-based) of the sent PDF ``sha256``."""
-    return runtime.blob_store.get(page_image_key(sha256, index))
+    """Return the stored PNG of page ``index`` (0-based) of the sent PDF ``sha256`` (from memory once served)."""
+    key = page_image_key(sha256, index)
+    return runtime.page_image_cache.get(key, lambda: runtime.blob_store.get(key))

@@ -26,6 +26,7 @@ from domain.ports import BlobStore, Clock, DocumentRenderer, EnvelopeOutcomeList
 from storage.database import make_engine, make_session_factory, ping
 from undersign.branding import branding_from_settings
 from undersign.message_catalogs import GettextCatalogs
+from undersign.page_image_cache import PageImageCache
 from undersign.settings import Settings
 
 # The heavy parts (WeasyPrint, pyHanko, boto3, Alembic) are imported where they are first built, so a
@@ -75,6 +76,7 @@ class Runtime:
     # The message catalogues of the signing pages, signer mails and certificates (read on first use).
     catalogs: GettextCatalogs = field(default_factory=GettextCatalogs)
     _oidc: OidcClient | None = None
+    _page_image_cache: PageImageCache | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -108,6 +110,14 @@ class Runtime:
             if self._blob_store is None:
                 self._blob_store = build_blob_store(self.settings)
             return self._blob_store
+
+    @property
+    def page_image_cache(self) -> PageImageCache:
+        """The page images this process has served, kept in memory up to ``server.page_image_cache_mb``."""
+        with self._lock:
+            if self._page_image_cache is None:
+                self._page_image_cache = PageImageCache(self.settings.server.page_image_cache_mb * 1024 * 1024)
+            return self._page_image_cache
 
     @property
     def mailer(self) -> Mailer:

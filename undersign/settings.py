@@ -181,6 +181,19 @@ class ServerSettings(BaseModel):
     public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL used in emailed links")
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest accepted request body")
     trusted_proxies: list[str] = Field(default_factory=list, description="Proxy IPs whose X-Forwarded-For is believed")
+    concurrent_requests: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Requests at work at once per API process (the rest queue, actions first); default and most: "
+        "the database pool's connections. Fewer answer each request sooner when the CPUs are the limit",
+    )
+    page_image_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        le=4096,
+        description="Memory per API process for page images already served (they never change); 0 keeps none",
+    )
     queue_seconds: float = Field(
         default=30.0,
         gt=0,
@@ -293,6 +306,12 @@ class TaskSettings(BaseModel):
     )
     poll_seconds: float = Field(
         default=1.0, gt=0, le=60, description="How often an idle worker looks for tasks (embedded queue; a fallback)"
+    )
+    in_api: bool | None = Field(
+        default=None,
+        description="Run the tasks inside the API processes too: by default yes on the embedded SQLite queue and "
+        "in development, no in production on PostgreSQL (where `undersign worker` runs them); set false when "
+        "workers of their own run beside a development server",
     )
     pause_after_seal_file: Path | None = Field(
         default=None,

@@ -104,13 +104,19 @@ def start_task_worker(runtime: Runtime) -> None:
 
     The embedded default (SQLite) always runs its tasks in the API process, so ``make run`` needs
     nothing more; so does a development server on PostgreSQL. In production on PostgreSQL the API only
-    enqueues, and ``undersign worker`` processes (their own service) run the tasks.
+    enqueues, and ``undersign worker`` processes (their own service) run the tasks. ``tasks.in_api``
+    overrides the choice (false: a development server beside workers of its own, as the load benchmark runs).
     """
     from undersign.settings import Mode
 
+    in_api = runtime.settings.tasks.in_api
+    if in_api is None:
+        in_api = not uses_procrastinate(runtime) or runtime.settings.mode is Mode.DEVELOPMENT
+    if not in_api:
+        return
     if not uses_procrastinate(runtime):
         runtime.worker = EmbeddedWorker(runtime).start()
-    elif runtime.settings.mode is Mode.DEVELOPMENT:
+    else:
         runtime.worker = ProcrastinateThread(runtime).start()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
@@ -34,12 +35,25 @@ class HeldApp:
             self.order.append("quick")
             return {"ok": True}
 
+        @app.post("/act")
+        def act() -> dict[str, bool]:
+            self.order.append("act")
+            return {"ok": True}
+
         @app.get("/healthz")
         def healthz() -> dict[str, bool]:
             return {"ok": True}
 
-        app.add_middleware(AdmissionMiddleware, slots=1, queue_seconds=queue_seconds)
-        self.app = app
+        self.admission = AdmissionMiddleware(app, slots=1, queue_seconds=queue_seconds)
+        self.app = self.admission
+
+
+def wait_until_queued(held: HeldApp, count: int) -> None:
+    """Wait until ``count`` requests wait for the app's slot (the middleware's own count of waiters)."""
+    deadline = time.monotonic() + 30
+    while held.admission.waiting() < count:
+        assert time.monotonic() < deadline, "the request never queued"
+        time.sleep(0.01)
 
 
 class TestAdmission:
@@ -70,6 +84,33 @@ class TestAdmission:
             assert second.result(60).status_code == 200
         assert held.order == ["hold", "quick"]
 
+    def test_a_waiting_action_takes_the_free_slot_before_reads_that_came_first(self) -> None:
+        """With the slot taken, a GET queues, then a POST queues: the POST runs next, then the GET."""
+        held = HeldApp(queue_seconds=60)
+        with TestClient(held.app) as client, ThreadPoolExecutor(3) as pool:
+            first = pool.submit(client.get, "/hold")
+            assert held.entered.wait(30)
+            read = pool.submit(client.get, "/quick")
+            wait_until_queued(held, 1)
+            action = pool.submit(client.post, "/act")
+            wait_until_queued(held, 2)
+            held.gate.set()
+            assert [f.result(60).status_code for f in (first, action, read)] == [200, 200, 200]
+        assert held.order == ["hold", "act", "quick"]
+
+    def test_a_read_that_gives_up_waiting_leaves_its_place_to_the_next(self) -> None:
+        """A read past its wait answers 503 and leaves the queue; the slot then goes to the next request, once."""
+        held = HeldApp(queue_seconds=0.2)
+        with TestClient(held.app) as client, ThreadPoolExecutor(2) as pool:
+            first = pool.submit(client.get, "/hold")
+            assert held.entered.wait(30)
+            assert client.get("/quick").status_code == 503
+            held.gate.set()
+            assert first.result(60).status_code == 200
+            assert client.post("/act").status_code == 200
+            assert client.get("/quick").status_code == 200
+        assert held.order == ["hold", "act", "quick"]
+
     def test_health_probes_are_never_queued(self) -> None:
         """``/healthz`` answers at once while every slot is taken (a busy process is alive)."""
         held = HeldApp(queue_seconds=0.05)
@@ -91,3 +132,13 @@ class TestAdmission:
             "slots": pool.pool_size + pool.max_overflow,
             "queue_seconds": runtime.settings.server.queue_seconds,
         }
+
+    def test_fewer_requests_at_work_can_be_asked_but_never_more_than_connections(self, runtime: Runtime) -> None:
+        """``server.concurrent_requests`` lowers the slots; a figure above the pool's connections is capped at it."""
+        pool = runtime.settings.database
+        for asked, slots in ((3, 3), (1000, pool.pool_size + pool.max_overflow)):
+            server = runtime.settings.server.model_copy(update={"concurrent_requests": asked})
+            runtime.settings = runtime.settings.model_copy(update={"server": server})
+            app = create_app(runtime)
+            admission = next(m for m in app.user_middleware if m.cls is AdmissionMiddleware)
+            assert admission.kwargs["slots"] == slots

@@ -21,7 +21,7 @@ PAGE = re.compile(r'src="(/sign/[^"]+/pages/(\d+)\.png)"')
 
 
 def view_events(runtime: Runtime) -> list[tuple[str, Any]]:
-    """Return the chained (action, payload) of every page-view event, in order."""
+    """Return the chained (action, payload) of every page-view event (and any older per-page one), in order."""
     with runtime.engine.connect() as conn:
         rows = conn.execute(
             select(audit_events.c.action, audit_events.c.payload)
@@ -29,6 +29,12 @@ def view_events(runtime: Runtime) -> list[tuple[str, Any]]:
             .order_by(audit_events.c.seq)
         ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def decision_payload(runtime: Runtime, action: str) -> Any:
+    """Return the chained payload of the only ``signer.signed`` or ``signer.declined`` event."""
+    with runtime.engine.connect() as conn:
+        return conn.execute(select(audit_events.c.payload).where(audit_events.c.action == action)).scalar_one()
 
 
 def consent(api: Api, path: str) -> list[str]:
@@ -49,7 +55,7 @@ class TestViewedMeansSeen:
         runtime: Runtime,
         smtp: LoopbackSmtpServer,  # noqa: F811
     ) -> None:
-        """Showing the signing page records no view; the first page image does, once, naming the page."""
+        """Showing the page records no view; the first page image is chained once; later pages go with the signature."""
         client_id = new_client(api)
         send_letter(api, create_letter(api, client_id))
         path = link_for(smtp, APPROVER_EMAIL)
@@ -64,9 +70,29 @@ class TestViewedMeansSeen:
         api.client.get(images[0])
         api.client.get(images[1])
         events = view_events(runtime)
-        assert [action for action, _ in events] == ["signer.viewed", "signer.page_viewed"]
-        assert [(p["page"], p["pages"]) for _, p in events] == [(1, len(images)), (2, len(images))]
-        assert events[-1][1]["seen"] == f"pages 1-2 of {len(images)}"
+        assert [action for action, _ in events] == ["signer.viewed"]
+        assert [(p["page"], p["pages"]) for _, p in events] == [(1, len(images))]
+
+        form = {"full_name": APPROVER, "title": "Owner", "attest": "yes", "method": "typed"}
+        assert post_form(api, f"{path}/sign", data=form).status_code == 200
+        signed = decision_payload(runtime, "signer.signed")
+        assert signed["viewed_pages"] == [1, 2] and signed["seen"] == f"pages 1-2 of {len(images)}"
+
+    def test_a_refusal_chains_the_pages_seen_before_it(
+        self,
+        api: Api,
+        runtime: Runtime,
+        smtp: LoopbackSmtpServer,  # noqa: F811
+    ) -> None:
+        """A signer who read two pages and then declined: the chained refusal names those two pages."""
+        send_letter(api, create_letter(api, new_client(api)))
+        path = link_for(smtp, APPROVER_EMAIL)
+        images = consent(api, path)
+        assert [api.client.get(image).status_code for image in images[:2]] == [200, 200]
+        assert post_form(api, f"{path}/decline", data={"reason": "Not our risk to accept"}).status_code == 200
+        declined = decision_payload(runtime, "signer.declined")
+        assert declined["viewed_pages"] == [1, 2] and declined["page_count"] == len(images)
+        assert declined["seen"] == f"pages 1-2 of {len(images)}"
 
     def test_certificate_and_register_say_which_pages_were_seen(
         self,

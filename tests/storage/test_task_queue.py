@@ -14,9 +14,16 @@ from sqlalchemy import text
 
 from storage.database import unit_of_work
 from storage.task_table import SqlTaskStore
-from undersign.runtime import Runtime
+from undersign.runtime import Runtime, build_runtime
 from undersign.service_factory import ServiceFactory
-from undersign.task_worker import drain, run_one, uses_procrastinate
+from undersign.task_worker import (
+    EmbeddedWorker,
+    ProcrastinateThread,
+    drain,
+    run_one,
+    start_task_worker,
+    uses_procrastinate,
+)
 
 
 def waiting(runtime: Runtime) -> list[tuple[str, dict[str, object]]]:
@@ -86,3 +93,23 @@ class TestEmbeddedQueue:
         assert store.claim(now + timedelta(minutes=9), timedelta(minutes=10)) is None
         again = store.claim(now + timedelta(minutes=11), timedelta(minutes=10))
         assert again is not None and (again.id, again.attempts) == (claimed.id, 2)
+
+
+class TestWhereTasksRun:
+    @pytest.mark.parametrize("in_api", [None, True, False])
+    def test_the_api_runs_its_own_worker_unless_told_workers_of_their_own_run_the_tasks(
+        self, runtime: Runtime, in_api: bool | None
+    ) -> None:
+        """By default (and when asked) the API process starts a task worker; ``tasks.in_api = false`` starts none."""
+        settings = runtime.settings.model_copy(
+            update={"tasks": runtime.settings.tasks.model_copy(update={"in_api": in_api})}
+        )
+        server = build_runtime(settings, blob_store=runtime.blob_store, clock=runtime.clock, renderer=runtime.renderer)
+        try:
+            start_task_worker(server)
+            expected = EmbeddedWorker if not uses_procrastinate(server) else ProcrastinateThread
+            assert isinstance(server.worker, expected) if in_api is not False else server.worker is None
+        finally:
+            if server.worker is not None:
+                server.worker.stop()
+            server.close()
