@@ -131,6 +131,11 @@ class EmbeddedWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def running(self) -> bool:
+        """Whether the worker's thread is still alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> EmbeddedWorker:
         """Start the loop in a daemon thread."""
         self._thread = threading.Thread(target=self.run, name="undersign-tasks", daemon=True)
@@ -176,6 +181,13 @@ class ProcrastinateThread:
         self._thread: threading.Thread | None = None
         self._loop: object = None
         self._stop = threading.Event()
+        # Orders stop() against the thread's start: a stop that comes before the loop exists must still stop it.
+        self._guard = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker's thread is still alive."""
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> ProcrastinateThread:
         """Start the worker loop in a daemon thread."""
@@ -201,9 +213,11 @@ class ProcrastinateThread:
             install_signal_handlers=False,
         )
         loop = asyncio.new_event_loop()
-        self._loop = loop
         main = loop.create_task(coroutine)
-        self._main = main
+        with self._guard:
+            self._loop, self._main = loop, main
+            if self._stop.is_set():
+                main.cancel()  # stopped while the worker was still being built
         try:
             loop.run_until_complete(main)
         except asyncio.CancelledError:
@@ -211,14 +225,17 @@ class ProcrastinateThread:
         except Exception:
             log.exception("the in-process procrastinate worker stopped")
         finally:
-            loop.close()
+            with self._guard:
+                loop.close()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Cancel the worker (a running task is retried by the next worker) and wait for the thread."""
         import asyncio
 
-        loop = self._loop
-        if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_closed():
-            loop.call_soon_threadsafe(self._main.cancel)
+        with self._guard:
+            self._stop.set()
+            loop = self._loop
+            if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_closed():
+                loop.call_soon_threadsafe(self._main.cancel)
         if self._thread is not None:
             self._thread.join(timeout)

@@ -100,7 +100,7 @@ class TestWhereTasksRun:
     def test_the_api_runs_its_own_worker_unless_told_workers_of_their_own_run_the_tasks(
         self, runtime: Runtime, in_api: bool | None
     ) -> None:
-        """By default (and when asked) the API process starts a task worker; ``tasks.in_api = false`` starts none."""
+        """By default (and when asked) the API starts a task worker that stops with it; ``in_api = false``: none."""
         settings = runtime.settings.model_copy(
             update={"tasks": runtime.settings.tasks.model_copy(update={"in_api": in_api})}
         )
@@ -111,5 +111,7 @@ class TestWhereTasksRun:
             assert isinstance(server.worker, expected) if in_api is not False else server.worker is None
         finally:
             if server.worker is not None:
+                # Stopped at once after starting (a server shut down during its start): the thread ends.
                 server.worker.stop()
+                assert not server.worker.running
             server.close()
