@@ -71,6 +71,16 @@ def _actor(signer: Signer, caller: Caller) -> Actor:
     return Actor(name=signer.email, kind=ActorKind.SIGNER, ip=caller.ip, user_agent=caller.user_agent)
 
 
+def _shown(signer: Signer, page_count: int | None) -> dict[str, object]:
+    """Return what a signer's decision chains about what they were shown: pages, whole-document views, in words."""
+    return {
+        "viewed_pages": [p + 1 for p in signer.viewed_pages],
+        "views_delivered": list(signer.delivered_views),
+        "page_count": page_count,
+        "seen": pages_seen(signer.viewed_pages, page_count or 0),
+    }
+
+
 def pdf_file_name(title: str) -> str:
     """Return a safe download name for the document being signed, e.g. ``Master Services Agreement.pdf``."""
     stem = re.sub(r"[^A-Za-z0-9 ._-]+", "-", title).strip(" .-")[:120] or "Document"
@@ -548,10 +558,7 @@ class SigningService:
                 "consent_version": signer.consent_version,
                 "invited_name": signer.name,
                 # What the signer was shown before signing ("viewed" means the page images were delivered).
-                "viewed_pages": [p + 1 for p in signer.viewed_pages],
-                "views_delivered": list(signer.delivered_views),
-                "page_count": page_count,
-                "seen": pages_seen(signer.viewed_pages, page_count or 0),
+                **_shown(signer, page_count),
                 "name_matches_invitation": name_matches,
                 "signature_sha256": hashlib.sha256(drawn_png or full_name.encode()).hexdigest(),
             },
@@ -601,14 +608,8 @@ class SigningService:
         )
         self._envelopes.update(envelope)
         page_count = self._pages.ready(envelope.sent_sha256) or 0
-        detail: dict[str, object] = {
-            "reason": reason,
-            # What the signer had been shown before refusing (page views after the first are chained here).
-            "viewed_pages": [p + 1 for p in signer.viewed_pages],
-            "views_delivered": list(signer.delivered_views),
-            "page_count": page_count,
-            "seen": pages_seen(signer.viewed_pages, page_count),
-        }
+        # What the signer had been shown before refusing (page views after the first are chained here).
+        detail = {"reason": reason, **_shown(signer, page_count)}
         self._recorder.record(envelope, "signer.declined", actor, signer=signer, detail=detail)
         for listener in self._listeners:
             listener.envelope_declined(actor, envelope.id, envelope.document_id, envelope.version, now, reason)
