@@ -19,6 +19,7 @@ from domain.envelopes import (
     SignerRole,
     SignerStatus,
 )
+from storage.settled_rows import SettledRows
 from storage.tables_envelopes import envelope_events, envelope_signers, envelope_tokens, envelopes
 
 _ENVELOPE_COLUMNS = [f.name for f in fields(Envelope) if f.name != "signers"]
@@ -62,8 +63,12 @@ def _envelope(row: Row[Any], signers: tuple[Signer, ...]) -> Envelope:
 class SqlEnvelopeRepository:
     """Envelopes stored with SQLAlchemy; events are only ever inserted."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, settled: SettledRows | None = None) -> None:
         self._session = session
+        # A grant row is only ever inserted, never changed: a request that asks for the same link several
+        # times (its language, its signer, then the locked step) reads it once, and with the process's
+        # ``settled`` rows, so do the page loads that follow.
+        self._settled = settled if settled is not None else SettledRows(max_entries=64)
 
     def add(self, envelope: Envelope) -> None:
         """Insert an envelope and its signers."""
@@ -127,11 +132,18 @@ class SqlEnvelopeRepository:
 
     def grant(self, token_hash: str) -> LinkGrant | None:
         """Return what a token hash opens, or ``None``."""
+        known: LinkGrant | None = self._settled.get(("grant", token_hash))
+        if known is not None:
+            return known
         t = envelope_tokens.c
         row = self._session.execute(
             select(t.envelope_id, t.signer_id, t.expires_at, t.frame_origin).where(t.token_hash == token_hash)
         ).first()
-        return LinkGrant(row[0], row[1], row[2], row[3]) if row else None
+        if row is None:
+            return None  # not remembered: the link may be issued later in this session
+        grant = LinkGrant(row[0], row[1], row[2], row[3])
+        self._settled.keep(("grant", token_hash), grant)
+        return grant
 
     def by_token(self, token_hash: str) -> tuple[str, str] | None:
         """Return ``(envelope_id, signer_id)`` of a token hash, or ``None``."""

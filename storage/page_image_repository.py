@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.ports import TaskQueue
+from storage.settled_rows import SettledRows
 from storage.tables_tasks import page_images
 
 RENDER_PAGE_IMAGES_TASK = "render-page-images"
@@ -36,18 +37,26 @@ def _insert_once(session: Session, sha256: str, now: datetime, *, status: str, p
 class SqlPageImages:
     """The ``DocumentPages`` port over ``page_images`` and the task queue of one unit of work."""
 
-    def __init__(self, session: Session, tasks: TaskQueue, now: datetime) -> None:
+    def __init__(self, session: Session, tasks: TaskQueue, now: datetime, settled: SettledRows | None = None) -> None:
         self._session = session
         self._tasks = tasks
         self._now = now
+        self._settled = settled if settled is not None else SettledRows(max_entries=16)
 
     def ready(self, sha256: str) -> int | None:
         """Return the page count when the images of ``sha256`` are stored, else ``None``."""
+        # Stored images never change, so a ready count is remembered; a pending render is asked again.
+        known: int | None = self._settled.get(("page_count", sha256))
+        if known is not None:
+            return known
         query = select(page_images.c.page_count).where(
             page_images.c.sent_sha256 == sha256, page_images.c.status == "ready"
         )
         count = self._session.execute(query).scalar_one_or_none()
-        return None if count is None else int(count)
+        if count is None:
+            return None
+        self._settled.keep(("page_count", sha256), int(count))
+        return int(count)
 
     def request(self, sha256: str, key: str, version_id: str | None) -> None:
         """Record a pending render and enqueue it, once per PDF."""

@@ -24,6 +24,7 @@ from domain.assembly.context import Branding
 from domain.errors import DatabaseUnavailable, StoreMisconfigured, StoreUnavailable
 from domain.ports import BlobStore, Clock, DocumentRenderer, EnvelopeOutcomeListener, Mailer, TaskQueue
 from storage.database import make_engine, make_session_factory, ping
+from storage.settled_rows import SettledRows
 from undersign.branding import branding_from_settings
 from undersign.message_catalogs import GettextCatalogs
 from undersign.page_image_cache import PageImageCache
@@ -77,6 +78,8 @@ class Runtime:
     catalogs: GettextCatalogs = field(default_factory=GettextCatalogs)
     _oidc: OidcClient | None = None
     _page_image_cache: PageImageCache | None = None
+    # Link grants and ready page counts: rows that never change, remembered for the signing pages.
+    settled_rows: SettledRows = field(default_factory=SettledRows)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property

@@ -388,7 +388,7 @@ class ServiceFactory:
         """Which sent PDFs have their page images stored; asking for the others enqueues their render."""
         from storage.page_image_repository import SqlPageImages
 
-        return SqlPageImages(self.session, self.tasks(), self.runtime.clock.now())
+        return SqlPageImages(self.session, self.tasks(), self.runtime.clock.now(), self.runtime.settled_rows)
 
     def signing(self) -> SigningService:
         """What a signer does through the link: consent, code, view, sign, decline."""
@@ -399,7 +399,7 @@ class ServiceFactory:
         from storage.envelope_repository import SqlEnvelopeRepository
 
         runtime = self.runtime
-        envelopes = SqlEnvelopeRepository(self.session)
+        envelopes = SqlEnvelopeRepository(self.session, runtime.settled_rows)
         recorder = self._recorder(envelopes)
         rules = signing_rules(runtime)
         return SigningService(

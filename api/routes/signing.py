@@ -352,9 +352,8 @@ def sign(
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:
     """Sign; the last signature enqueues completion (sealing), which a worker runs after the commit."""
-    words, lang = _signer_words(service, catalogs, token)
     if not guard.accepts(token, csrf):
-        return _forged(words, lang, service.frame_origin(token))
+        return _forged(*_signer_words(service, catalogs, token), service.frame_origin(token))
     signer_id = service.signer_id(token)
     try:
         envelope = service.sign(
@@ -385,6 +384,9 @@ def sign(
             form={"full_name": full_name, "title": title, "method": method},
         )
     # The request only validates and records; sealing is a task for a worker (see SigningService.sign).
+    # The thank-you page is in the language of the signer just recorded (the link is used up now).
+    lang = envelope.signer(signer_id).language if signer_id else DEFAULT_LANGUAGE
+    words = catalogs.translator(lang)
     return _page(
         "done",
         words=words,
