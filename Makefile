@@ -19,7 +19,7 @@ run: venv
 
 test: venv postgres lint
 	UNDERSIGN_TEST_DATABASE_URL=$${UNDERSIGN_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} \
-		$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
+		$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider --durations=25
 	$(BIN)/python tools/wheel_smoke.py
 
 lint: venv

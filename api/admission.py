@@ -16,7 +16,8 @@ Two lanes: a request that records what a person did (any method but GET and HEAD
 consent, a decline, a staff form) takes the next free slot before any page or image load waiting
 beside it. In a burst the reads are many and each is cheap to retry; the click that commits a
 signature is one, and its person is the one left staring at a spinner. Within a lane, first come,
-first served; a read still runs as soon as no action is waiting.
+first served; a read still runs as soon as no action is waiting. With two slots or more, reads never
+hold the last one: an action arriving in a burst of page loads starts at once.
 """
 
 from __future__ import annotations
@@ -35,17 +36,28 @@ ACTIONS, READS = 0, 1
 
 
 class Slots:
-    """A counting semaphore with two lanes: a freed slot goes to the oldest waiting action, else the oldest read."""
+    """A counting semaphore with two lanes: a freed slot goes to the oldest waiting action, else the oldest read.
+
+    With two slots or more, reads hold at most all but one: a slot is always left for an action, so
+    a signature never waits for a page load to finish first.
+    """
 
     def __init__(self, count: int) -> None:
         """Start with ``count`` free slots."""
         self.free = count
+        self.read_limit = count - 1 if count > 1 else 1
+        self.reads = 0  # slots held by reads now
         self._waiting: tuple[deque[anyio.Event], deque[anyio.Event]] = (deque(), deque())
+
+    def _may_take(self, lane: int) -> bool:
+        if self.free <= 0 or self._waiting[ACTIONS]:
+            return False
+        return lane == ACTIONS or (not self._waiting[READS] and self.reads < self.read_limit)
 
     async def acquire(self, lane: int) -> None:
         """Take a slot, waiting in ``lane`` (``ACTIONS`` or ``READS``) while none is free or others wait ahead."""
-        if self.free > 0 and not (self._waiting[ACTIONS] or (lane == READS and self._waiting[READS])):
-            self.free -= 1
+        if self._may_take(lane):
+            self._take(lane)
             return
         granted = anyio.Event()
         self._waiting[lane].append(granted)
@@ -53,23 +65,35 @@ class Slots:
             await granted.wait()
         except BaseException:
             if granted.is_set():
-                self.release()  # handed a slot just as the wait was cancelled: pass it on
+                self.release(lane)  # handed a slot just as the wait was cancelled: pass it on
             else:
                 self._waiting[lane].remove(granted)
             raise
+
+    def _take(self, lane: int) -> None:
+        self.free -= 1
+        if lane == READS:
+            self.reads += 1
 
     @property
     def waiting(self) -> int:
         """How many requests wait for a slot now, in both lanes."""
         return len(self._waiting[ACTIONS]) + len(self._waiting[READS])
 
-    def release(self) -> None:
-        """Hand the slot to the next waiter (actions first), or free it."""
-        for waiting in self._waiting:
-            if waiting:
-                waiting.popleft().set()
-                return
+    def release(self, lane: int) -> None:
+        """Give back a slot of ``lane`` and hand free slots on: to waiting actions first, then to reads."""
         self.free += 1
+        if lane == READS:
+            self.reads -= 1
+        while self.free > 0:
+            if self._waiting[ACTIONS]:
+                self._take(ACTIONS)
+                self._waiting[ACTIONS].popleft().set()
+            elif self._waiting[READS] and self.reads < self.read_limit:
+                self._take(READS)
+                self._waiting[READS].popleft().set()
+            else:
+                return
 
 
 class AdmissionMiddleware:
@@ -94,8 +118,9 @@ class AdmissionMiddleware:
         if self._free is None:
             self._free = Slots(self.slots)
         admitted = False
+        lane = READS if scope["method"] in _READS else ACTIONS
         with anyio.move_on_after(self.queue_seconds):
-            await self._free.acquire(READS if scope["method"] in _READS else ACTIONS)
+            await self._free.acquire(lane)
             admitted = True  # no await between: the deadline cannot cancel a slot already taken
         if not admitted:
             busy = problem_response(
@@ -111,4 +136,4 @@ class AdmissionMiddleware:
         try:
             await self.app(scope, receive, send)
         finally:
-            self._free.release()
+            self._free.release(lane)

@@ -3,7 +3,7 @@
 A throw-away deployment (a scratch PostgreSQL database, embedded SeaweedFS, outbox mail) runs as it
 would in production: ``undersign serve`` (uvicorn, 2 workers by default) and ``undersign worker``
 (procrastinate) as their own processes. N/2 two-signer MSAs are sent through the HTTP API; once the
-worker has rendered their page images, N signers (one ``httpx.AsyncClient`` each, its own cookies)
+worker has rendered their page images, N signers (one ``aiohttp`` session each, its own cookies)
 start at once and walk the real pages: open the link, consent (the form's CSRF token), the document
 page, every page image it lists, and sign (typed). Bounded: every signer makes one pass, every
 request has a timeout, and a signer stops at its first unexpected answer.
@@ -44,6 +44,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
+import aiohttp
 import httpx
 from envelope_fixture import Deployment, client_body, deployment, invitation_links
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -91,29 +92,49 @@ class Tally:
         return sum(len(values) for values in self.latencies.values())
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a signer's request got back: the status and, for pages, the text."""
+
+    status: int
+    text: str
+
+
+def _client(timeout: float) -> aiohttp.ClientSession:
+    """One signer's browser: its own cookies (also for 127.0.0.1) and connection, no redirects followed."""
+    return aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True),  # unsafe=True: keep cookies set by an IP-address host
+        connector=aiohttp.TCPConnector(limit=1),
+        timeout=aiohttp.ClientTimeout(total=timeout),
+    )
+
+
 async def _request(
-    client: httpx.AsyncClient, tally: Tally, step: str, method: str, url: str, expected: int, **kwargs: Any
-) -> httpx.Response | None:
-    """Make one request of ``step``; record its latency; return the response if it has the expected status."""
+    client: aiohttp.ClientSession, tally: Tally, step: str, method: str, url: str, expected: int, **kwargs: Any
+) -> Answer | None:
+    """Make one request of ``step`` (its body read whole); record its latency; return it if the status is expected."""
     start = time.perf_counter()
     try:
-        response = await client.request(method, url, **kwargs)
-    except httpx.HTTPError as exc:
+        async with client.request(method, url, allow_redirects=False, **kwargs) as response:
+            body = await response.read()
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
         tally.latencies[step].append(time.perf_counter() - start)
         tally.errors[f"{step}: {type(exc).__name__}"] += 1
         return None
     tally.latencies[step].append(time.perf_counter() - start)
-    if response.status_code != expected:
-        tally.errors[f"{step}: {response.status_code}"] += 1
+    if status != expected:
+        tally.errors[f"{step}: {status}"] += 1
         return None
-    return response
+    is_page = step in ("open", "document")
+    return Answer(status, body.decode() if is_page else "")
 
 
 async def _ceremony(base: str, path: str, go: asyncio.Event, tally: Tally, timeout: float) -> None:
     """One signer: open the link, consent, the document page, every page image, sign (typed)."""
-    async with httpx.AsyncClient(base_url=base, timeout=timeout, follow_redirects=False) as client:
+    async with _client(timeout) as client:
         await go.wait()
-        opened = await _request(client, tally, "open", "GET", path, 200)
+        opened = await _request(client, tally, "open", "GET", base + path, 200)
         if opened is None:
             return
         csrf, version = _CSRF.search(opened.text), _VERSION.search(opened.text)
@@ -121,9 +142,9 @@ async def _ceremony(base: str, path: str, go: asyncio.Event, tally: Tally, timeo
             tally.errors["open: no consent form"] += 1
             return
         form = {"csrf": csrf.group(1), "agree": "yes", "version": version.group(1)}
-        if await _request(client, tally, "consent", "POST", f"{path}/consent", 303, data=form) is None:
+        if await _request(client, tally, "consent", "POST", f"{base}{path}/consent", 303, data=form) is None:
             return
-        document = await _request(client, tally, "document", "GET", path, 200)
+        document = await _request(client, tally, "document", "GET", base + path, 200)
         if document is None:
             return
         pages = sorted({int(index) for index in _PAGE.findall(document.text)})
@@ -132,15 +153,15 @@ async def _ceremony(base: str, path: str, go: asyncio.Event, tally: Tally, timeo
             tally.errors["document: no pages or no sign form"] += 1
             return
         for index in pages:
-            if await _request(client, tally, "page image", "GET", f"{path}/pages/{index}.png", 200) is None:
+            if await _request(client, tally, "page image", "GET", f"{base}{path}/pages/{index}.png", 200) is None:
                 return
         signature = {"csrf": csrf.group(1), "full_name": "Pat Signer", "title": "Owner", "attest": "yes"}
-        await _request(client, tally, "sign", "POST", f"{path}/sign", 200, data={**signature, "method": "typed"})
+        await _request(client, tally, "sign", "POST", f"{base}{path}/sign", 200, data={**signature, "method": "typed"})
 
 
 async def _raw_ceremony(base: str, pages: int, go: asyncio.Event, tally: Tally, timeout: float) -> None:
     """The same requests, in the same order, against the bare FastAPI app."""
-    async with httpx.AsyncClient(base_url=base, timeout=timeout, follow_redirects=False) as client:
+    async with _client(timeout) as client:
         await go.wait()
         steps = [
             ("open", "GET", "/page", 200, {}),
@@ -150,7 +171,7 @@ async def _raw_ceremony(base: str, pages: int, go: asyncio.Event, tally: Tally, 
             ("sign", "POST", "/form", 200, {"data": {"full_name": "Pat Signer", "attest": "yes"}}),
         ]
         for step, method, url, expected, kwargs in steps:
-            if await _request(client, tally, step, method, url, expected, **kwargs) is None:
+            if await _request(client, tally, step, method, base + url, expected, **kwargs) is None:
                 return
 
 

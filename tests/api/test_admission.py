@@ -15,9 +15,9 @@ from undersign.runtime import Runtime
 
 
 class HeldApp:
-    """A one-slot app whose ``/hold`` stays in the app until ``gate`` is set; ``order`` records who ran."""
+    """An app (one slot unless told) whose ``/hold`` waits for ``gate``; ``order`` records who ran."""
 
-    def __init__(self, queue_seconds: float) -> None:
+    def __init__(self, queue_seconds: float, slots: int = 1) -> None:
         """Build the app around a closed gate."""
         self.gate, self.entered = threading.Event(), threading.Event()
         self.order: list[str] = []
@@ -44,7 +44,7 @@ class HeldApp:
         def healthz() -> dict[str, bool]:
             return {"ok": True}
 
-        self.admission = AdmissionMiddleware(app, slots=1, queue_seconds=queue_seconds)
+        self.admission = AdmissionMiddleware(app, slots=slots, queue_seconds=queue_seconds)
         self.app = self.admission
 
 
@@ -110,6 +110,20 @@ class TestAdmission:
             assert client.post("/act").status_code == 200
             assert client.get("/quick").status_code == 200
         assert held.order == ["hold", "act", "quick"]
+
+    def test_reads_leave_the_last_slot_to_actions(self) -> None:
+        """With two slots and one read at work, a second read waits while an action runs at once in the other slot."""
+        held = HeldApp(queue_seconds=60, slots=2)
+        with TestClient(held.app) as client, ThreadPoolExecutor(3) as pool:
+            first = pool.submit(client.get, "/hold")
+            assert held.entered.wait(30)
+            read = pool.submit(client.get, "/quick")
+            wait_until_queued(held, 1)
+            assert client.post("/act").status_code == 200  # ran while /hold still holds its slot
+            assert held.order == ["act"] and held.admission.waiting() == 1
+            held.gate.set()
+            assert [f.result(60).status_code for f in (first, read)] == [200, 200]
+        assert held.order == ["act", "hold", "quick"]
 
     def test_health_probes_are_never_queued(self) -> None:
         """``/healthz`` answers at once while every slot is taken (a busy process is alive)."""
