@@ -185,8 +185,9 @@ class ServerSettings(BaseModel):
         default=None,
         ge=1,
         le=1000,
-        description="Requests at work at once per API process (the rest queue, actions first); default and most: "
-        "the database pool's connections. Fewer answer each request sooner when the CPUs are the limit",
+        description="Requests at work at once per API process (the rest queue, actions first, and page loads "
+        "leave one slot to actions); default and most: the database pool's connections. Fewer answer each request "
+        "sooner when the CPUs are the limit",
     )
     page_image_cache_mb: int = Field(
         default=64,
