@@ -92,14 +92,6 @@ class Tally:
         return sum(len(values) for values in self.latencies.values())
 
 
-@dataclass(frozen=True)
-class Answer:
-    """What a signer's request got back: the status and, for pages, the text."""
-
-    status: int
-    text: str
-
-
 def _client(timeout: float) -> aiohttp.ClientSession:
     """One signer's browser: its own cookies (also for 127.0.0.1) and connection, no redirects followed."""
     return aiohttp.ClientSession(
@@ -111,8 +103,11 @@ def _client(timeout: float) -> aiohttp.ClientSession:
 
 async def _request(
     client: aiohttp.ClientSession, tally: Tally, step: str, method: str, url: str, expected: int, **kwargs: Any
-) -> Answer | None:
-    """Make one request of ``step`` (its body read whole); record its latency; return it if the status is expected."""
+) -> str | None:
+    """Make one request of ``step`` (body read whole); record its latency; return its text if the status is expected.
+
+    Only pages are decoded: an image's text is ``""``.
+    """
     start = time.perf_counter()
     try:
         async with client.request(method, url, allow_redirects=False, **kwargs) as response:
@@ -126,8 +121,7 @@ async def _request(
     if status != expected:
         tally.errors[f"{step}: {status}"] += 1
         return None
-    is_page = step in ("open", "document")
-    return Answer(status, body.decode() if is_page else "")
+    return body.decode() if step in ("open", "document") else ""
 
 
 async def _ceremony(base: str, path: str, go: asyncio.Event, tally: Tally, timeout: float) -> None:
@@ -137,7 +131,7 @@ async def _ceremony(base: str, path: str, go: asyncio.Event, tally: Tally, timeo
         opened = await _request(client, tally, "open", "GET", base + path, 200)
         if opened is None:
             return
-        csrf, version = _CSRF.search(opened.text), _VERSION.search(opened.text)
+        csrf, version = _CSRF.search(opened), _VERSION.search(opened)
         if csrf is None or version is None:
             tally.errors["open: no consent form"] += 1
             return
@@ -147,8 +141,8 @@ async def _ceremony(base: str, path: str, go: asyncio.Event, tally: Tally, timeo
         document = await _request(client, tally, "document", "GET", base + path, 200)
         if document is None:
             return
-        pages = sorted({int(index) for index in _PAGE.findall(document.text)})
-        csrf = _CSRF.search(document.text)
+        pages = sorted({int(index) for index in _PAGE.findall(document)})
+        csrf = _CSRF.search(document)
         if not pages or csrf is None:
             tally.errors["document: no pages or no sign form"] += 1
             return

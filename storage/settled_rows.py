@@ -9,39 +9,21 @@ oldest entries leave first once ``max_entries`` is reached.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
+
+from storage.lru_map import LruMap
 
 DEFAULT_MAX_ENTRIES = 20_000
 
 
-class SettledRows:
+class SettledRows(LruMap[Hashable, Any]):
     """A thread-safe, least-recently-used map from a key to a value that can no longer change."""
 
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
-        self._max_entries = max_entries
-        self._values: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def get(self, key: Hashable) -> Any | None:
-        """Return the value remembered under ``key``, or ``None``."""
-        with self._lock:
-            found = self._values.get(key)
-            if found is not None:
-                self._values.move_to_end(key)
-            return found
+        super().__init__(max_entries)
 
     def keep(self, key: Hashable, value: Any) -> None:
         """Remember ``value`` (never ``None``) under ``key``, dropping the least recently used beyond the limit."""
-        if value is None or self._max_entries <= 0:
-            return
-        with self._lock:
-            self._values[key] = value
-            self._values.move_to_end(key)
-            while len(self._values) > self._max_entries:
-                self._values.popitem(last=False)
+        if value is not None:
+            super().keep(key, value)

@@ -8,44 +8,27 @@ budget of 0 keeps nothing.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
+
+from storage.lru_map import LruMap
 
 
 class PageImageCache:
     """A thread-safe, byte-bounded, least-recently-used map from page-image key to PNG bytes."""
 
     def __init__(self, max_bytes: int) -> None:
-        self._max_bytes = max_bytes
-        self._images: OrderedDict[str, bytes] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._images: LruMap[str, bytes] = LruMap(max_bytes, weigh=len)
 
     @property
     def size_bytes(self) -> int:
         """The bytes held now."""
-        return self._bytes
+        return self._images.weight
 
     def get(self, key: str, load: Callable[[], bytes]) -> bytes:
         """Return the image under ``key``, loading it with ``load`` (outside the lock) when it is not held."""
-        with self._lock:
-            found = self._images.get(key)
-            if found is not None:
-                self._images.move_to_end(key)
-                return found
+        found = self._images.get(key)
+        if found is not None:
+            return found
         image = load()
-        self._keep(key, image)
+        self._images.keep(key, image)
         return image
-
-    def _keep(self, key: str, image: bytes) -> None:
-        if len(image) > self._max_bytes:
-            return  # larger than the whole budget (or a budget of 0): never held
-        with self._lock:
-            if key in self._images:
-                return  # another request loaded it meanwhile
-            self._images[key] = image
-            self._bytes += len(image)
-            while self._bytes > self._max_bytes:
-                _key, dropped = self._images.popitem(last=False)
-                self._bytes -= len(dropped)
