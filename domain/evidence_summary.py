@@ -36,6 +36,16 @@ PLAIN_ACTIONS: Mapping[str, str] = {
     "document.sealed": "The signed document was sealed and filed",
     "envelope.completed": "Every party had signed",
     "envelope.copy_mailed": "Signed copies were e-mailed to the parties",
+    "envelope.copy_not_mailed": "The signed copy could not be e-mailed",
+    "envelope.seal_deferred": "Sealing was postponed, to be tried again",
+    "envelope.declined": "A signer declined, which ended the signing",
+    "envelope.refusal_filed": "The record of the refusal to sign was filed",
+    "envelope.notice_mailed": "The parties were told the outcome by e-mail",
+    "envelope.notice_not_mailed": "The notice of the outcome could not be e-mailed",
+    "document.archive_timestamped": "An archive timestamp was added to the signed copy",
+    "signer.embedded_link_issued": "A signing link was issued for the sender's own website",
+    "signer.view_delivered": "The whole document was shown to the signer",
+    "signer.page_viewed": "A page of the document was shown to the signer",
     "envelope.voided": "The sender withdrew the document",
     "envelope.expired": "The signing period ended without every signature",
     "evidence.exported": "This evidence was exported",
@@ -64,8 +74,9 @@ h1 { font-size: 16pt; margin: 0 0 2mm; } h2 { font-size: 11.5pt; margin: 6mm 0 2
 p.lead { color: #333; margin: 0 0 4mm; }
 table { width: 100%; border-collapse: collapse; } th, td { text-align: left; vertical-align: top;
   padding: 1.2mm 1.5mm; border-bottom: 0.3pt solid #bbb; } th { background: #eee; font-size: 8.5pt; }
-td.when { white-space: nowrap; width: 31mm; } .hash { font-family: "DejaVu Sans Mono", monospace;
-  font-size: 7pt; word-break: break-all; } .small { font-size: 8pt; color: #333; }
+tr { break-inside: avoid; } td.when { white-space: nowrap; width: 31mm; }
+.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; word-break: break-all; }
+.small { font-size: 8pt; color: #333; }
 </style></head><body>
 <h1>Evidence summary</h1>
 <p class="lead">{{ subject_label }} &middot; exported {{ exported_at }} &middot; outcome: <b>{{ outcome }}</b></p>

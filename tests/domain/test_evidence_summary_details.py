@@ -43,3 +43,11 @@ def test_a_signature_and_a_refusal_say_what_was_shown_before_them() -> None:
     assert "shown before signing: all 9 pages" in signed
     assert "reason given: Too costly" in declined and "shown before declining: pages 1-2 of 9" in declined
     assert viewed == "first page shown: page 1 of 9"
+
+
+def test_every_event_the_console_names_has_plain_words_in_the_summary() -> None:
+    """No event the service records reaches the client's summary as an internal code (``envelope: notice ...``)."""
+    from api.console.wording import EVENT_WORDS
+    from domain.evidence_summary import PLAIN_ACTIONS
+
+    assert sorted(set(EVENT_WORDS) - set(PLAIN_ACTIONS)) == []
